@@ -1,0 +1,23 @@
+// Models by name. Registering a name twice is an error; asking for an unknown name
+// lists the valid ones.
+import { alexnetV2Spec } from './alexnet_v2.js';
+import type { ModelSpec } from './types.js';
+
+const models = new Map<string, ModelSpec>();
+
+export function registerModel(spec: ModelSpec): void {
+  if (models.has(spec.name)) throw new Error(`model ${spec.name} is already registered`);
+  models.set(spec.name, spec);
+}
+
+export function getModel(name: string): ModelSpec {
+  const spec = models.get(name);
+  if (!spec) throw new Error(`unknown model ${JSON.stringify(name)}; valid models: ${listModels().join(', ')}`);
+  return spec;
+}
+
+export function listModels(): string[] {
+  return [...models.keys()];
+}
+
+registerModel(alexnetV2Spec);
