@@ -106,6 +106,7 @@ export const alexnetV2Spec: ModelSpec = {
   channels: 'RGB',
   defaultImageSize: [defaultImageSize, defaultImageSize],
   minSize: [195, 195],
+  minSizeReason: 'fc6 needs a 5x5 pool5',
   defaultNumClasses: 1000,
   preprocess: 'inception',
   weights: [],
@@ -116,8 +117,9 @@ export const alexnetV2Spec: ModelSpec = {
     const net = new Net(g, { lowerToGemm: o.lowerToGemm ?? true, ...(o.dropoutSeed !== undefined ? { dropoutSeed: o.dropoutSeed } : {}) });
     const input = g.input('input', { dtype: 'float32', shape: [o.batch ?? 'N', h, w, 3] });
     const scope = alexnetV2ArgScope();
+    const numClasses = o.numClasses === undefined ? 1000 : o.numClasses;
     const { net: out, endPoints } = alexnetV2(net, net.feature(input, 'NHWC'), {
-      numClasses: o.numClasses === undefined ? 1000 : o.numClasses,
+      numClasses,
       isTraining: o.isTraining ?? false,
       dropoutKeepProb: o.dropoutKeepProb ?? 0.5,
       spatialSqueeze: o.spatialSqueeze ?? true,
@@ -130,6 +132,7 @@ export const alexnetV2Spec: ModelSpec = {
       input,
       inputLayout: 'NHWC',
       output: out.value.shape.length === 4 ? net.as(out, 'NHWC') : out.value,
+      outputName: numClasses ? 'logits' : 'features',
       endPoints,
       layers: net.layers,
       weightDecay: scope.weightDecay,

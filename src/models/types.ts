@@ -30,6 +30,7 @@ export interface BuiltModel {
   inputLayout: Layout;
   /** Logits, or features when built without classes. */
   output: Value;
+  outputName: 'logits' | 'features';
   endPoints: Record<string, Feature>;
   layers: LayerInfo[];
   /** L2 weight decay from the model's arg scope (slim: 0.0005). */
@@ -65,8 +66,9 @@ export interface ModelSpec {
   inputLayout: Layout;
   channels: 'RGB' | 'BGR';
   defaultImageSize: [number, number];
-  /** Smallest input the network accepts. */
+  /** Smallest input the network accepts, and why. */
   minSize: [number, number];
+  minSizeReason: string;
   defaultNumClasses: number;
   preprocess: PreprocessName;
   weights: WeightsEntry[];

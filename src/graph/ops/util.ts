@@ -48,13 +48,20 @@ export function broadcast(a: Shape, b: Shape): Shape {
   return out;
 }
 
-/** Product of dims as a coefficient and the list of symbols it carries. */
+/**
+ * Product of dims as a coefficient and the list of symbols it carries. A symbolic dim
+ * may itself be a product written 'a*b' (e.g. '28*N' after folding N into rows).
+ */
 export function dimProduct(dims: Shape): { coef: number; syms: string[] } {
   let coef = 1;
   const syms: string[] = [];
   for (const d of dims) {
     if (typeof d === 'number') coef *= d;
-    else syms.push(d);
+    else
+      for (const part of d.split('*')) {
+        if (/^\d+$/.test(part)) coef *= Number(part);
+        else syms.push(part);
+      }
   }
   return { coef, syms: syms.sort() };
 }
