@@ -1,0 +1,26 @@
+// alexnet models: what the registry holds.
+import { getModel, listModels } from '../../models/registry.js';
+import { parse } from '../args.js';
+import type { Command } from '../command.js';
+import { table } from '../format.js';
+
+export const modelsCommand: Command = {
+  name: 'models',
+  summary: 'list the models and their pretrained weights',
+  usage: 'alexnet models [--json]',
+  async main(argv, io) {
+    const { values: v } = parse('models', argv, {});
+    const specs = listModels().map(getModel);
+    if (v.json) {
+      io.out(
+        JSON.stringify(
+          specs.map((s) => ({ name: s.name, description: s.description, source: s.source, input: s.defaultImageSize, minSize: s.minSize, weights: s.weights })),
+        ) + '\n',
+      );
+      return 0;
+    }
+    const rows = specs.map((s) => [s.name, `${s.defaultImageSize.join('x')} ${s.channels}`, s.weights.map((w) => w.name).join(', ') || '-', s.description]);
+    io.out(table(['model', 'input', 'weights', 'description'], rows) + '\n');
+    return 0;
+  },
+};

@@ -1,0 +1,56 @@
+// alexnet run: the slim note's demo. Random uniform input through a model with seeded
+// random weights; prints the input shape and one predicted class per image.
+import { randomWeights } from '../../models/params.js';
+import { generate } from '../../nn/init.js';
+import { compileModel } from '../../runtime/compile.js';
+import { argmaxRows, numel } from '../../tensor.js';
+import { int, parse } from '../args.js';
+import type { Command } from '../command.js';
+import { tuple, vector } from '../format.js';
+import { MODEL_FLAGS, MODEL_USAGE, modelFromFlags } from '../model_flags.js';
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'random input through a model with seeded weights; print the predicted classes',
+  usage: `alexnet run [--model alexnet_v2] [--batch N] [--input HxW] [--classes N] [--global-pool] [--no-squeeze]
+            [--seed N] [--threads N] [--json]
+${MODEL_USAGE}
+  --batch N         images in the batch (default 2)
+  --seed N          seed of the weights and of the input (default 0)
+  --threads N       ONNX Runtime intra-op threads (default: one per core)
+  --json            print {"inputShape":[...],"logitsShape":[...],"predictions":[...]}`,
+  async main(argv, io) {
+    const { values: v } = parse('run', argv, { ...MODEL_FLAGS, batch: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' } });
+    const { spec, opts, inputSize } = modelFromFlags(v);
+    const batch = int(v['batch'], 'batch', 1, 2);
+    const seed = int(v['seed'], 'seed', 0, 0);
+    const threads = int(v['threads'], 'threads', 1, 0);
+    const m = spec.build(opts);
+    const session = await compileModel(m, randomWeights(m, seed), threads ? { threads } : {});
+    try {
+      const shape = spec.inputLayout === 'NHWC' ? [batch, ...inputSize, 3] : [batch, 3, ...inputSize];
+      const x = generate({ kind: 'uniform', low: 0, high: 1 }, numel(shape), seed, 'input');
+      const y = (await session.run({ input: { dtype: 'float32', shape, data: x } }))[m.outputName]!;
+      const data = y.data as Float32Array;
+      const classes = y.shape[y.shape.length - 1]!;
+      // A spatial map of logits (--no-squeeze) is averaged over space first, as slim's eval does.
+      const perImage = numel(y.shape.slice(1)) / classes;
+      const mean = new Float32Array(batch * classes);
+      for (let i = 0; i < data.length; i++) {
+        const img = Math.floor(i / (perImage * classes));
+        mean[img * classes + (i % classes)]! += data[i]! / perImage;
+      }
+      const predictions = argmaxRows(mean, classes);
+      if (v.json) {
+        const key = m.outputName === 'logits' ? 'logitsShape' : 'featuresShape';
+        io.out(JSON.stringify({ inputShape: shape, [key]: y.shape, predictions }) + '\n');
+      } else {
+        io.out(`${tuple(shape)}\n`);
+        io.out(m.outputName === 'logits' ? `${vector(predictions)}\n` : `features ${tuple(y.shape)}\n`);
+      }
+      return 0;
+    } finally {
+      await session.dispose();
+    }
+  },
+};

@@ -1,0 +1,32 @@
+// Run the CLI as a user does: a child process, stdout, stderr and exit status.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT } from '../helpers.js';
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The TypeScript sources through tsx (no build needed). */
+export function alexnet(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runNode(['--import', 'tsx', join(ROOT, 'src', 'cli', 'bin.ts'), ...args], env);
+}
+
+/** The installed launcher, bin/alexnet.js, over the compiled dist/. */
+export function alexnetBin(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runNode([join(ROOT, 'bin', 'alexnet.js'), ...args], env);
+}
+
+function runNode(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
