@@ -26,7 +26,8 @@ function clock(): () => number {
 
 async function tinyPng(w: number, h: number, channels: 1 | 3 | 4): Promise<Uint8Array> {
   const px = Uint8Array.from({ length: w * h * channels }, (_, i) => (i * 37) % 256);
-  return new Uint8Array(await sharp(px, { raw: { width: w, height: h, channels } }).png().toBuffer());
+  const img = sharp(px, { raw: { width: w, height: h, channels } });
+  return new Uint8Array(await (channels === 1 ? img.toColourspace('b-w') : img).png().toBuffer());
 }
 
 test('event file name and the file_version record', (t) => {
@@ -92,8 +93,9 @@ test('scalars, histograms and images round-trip through the reader', async (t) =
   assert.equal(events[10]!.step, 6);
   assert.equal(g.image!.colorspace, 1);
   assert.deepEqual(Buffer.from(g.image!.encoded_image_string), Buffer.from(gray));
-  const decoded = await sharp(g.image!.encoded_image_string).raw().toBuffer({ resolveWithObject: true });
-  assert.deepEqual([decoded.info.width, decoded.info.height], [2, 4]);
+  const decoded = await sharp(g.image!.encoded_image_string).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+  assert.deepEqual([decoded.info.width, decoded.info.height, decoded.info.channels], [2, 4, 1]);
+  assert.deepEqual([...decoded.data], [0, 37, 74, 111, 148, 185, 222, 3]);
 });
 
 test('writes are queued until flush, a timer, the size limit or close', async (t) => {
