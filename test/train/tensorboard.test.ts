@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -181,4 +182,20 @@ test('a record with good CRCs but bytes that are not an Event is named', (t) => 
 
 test('encodeEvent checks the object against the schema', () => {
   assert.throws(() => encodeEvent({ wall_time: 1, step: 3, file_version: 7 as unknown as string }), /invalid Event \(step 3\): file_version: string expected/);
+});
+
+test('a process that exits without close() still leaves its queued events', (t) => {
+  const dir = logdir(t);
+  const src = join(import.meta.dirname, '..', '..', 'src', 'train', 'tensorboard.ts');
+  const code = `
+    import { SummaryWriter } from ${JSON.stringify(src)};
+    const w = new SummaryWriter(${JSON.stringify(dir)}, { flushSecs: 3600 });
+    w.scalar('loss', NaN, 1);
+    w.scalar('loss', 0.25, 2);
+    process.exit(0);`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const [file] = readdirSync(dir);
+  const pts = scalarsByTag(readEvents(join(dir, file!))).get('loss')!;
+  assert.deepEqual(pts.map((p) => [p.step, p.value]), [[1, NaN], [2, 0.25]]);
 });
