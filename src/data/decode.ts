@@ -14,6 +14,8 @@
 //   16-bit RGB PNGs (rawmode "RGB;16B"). (Pillow opens 16-bit grayscale as mode I and
 //   convert('RGB') then clips everything above 255 to white; we do not copy that.)
 // - GIF and other multi-page files: the first frame/page only, as Image.open() shows it.
+//   One known difference: libvips gives a GIF's transparent pixels as black, where PIL
+//   gives the palette colour stored at the transparent index (palette PNGs with tRNS agree).
 // - EXIF Orientation is applied by default. This is a deliberate difference from
 //   torchvision's loader, which ignores it (PIL needs ImageOps.exif_transpose); turn it off
 //   with `autoOrient: false` for bit-exact agreement on rotated photos.

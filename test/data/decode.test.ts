@@ -156,24 +156,38 @@ test('decode: truncated and corrupt files give one-line errors naming the file',
   await assert.rejects(decodeImage(join(IMG, 'missing.png')), /missing\.png: cannot read \(ENOENT/);
 });
 
-/** A PNG whose header claims width x height; the pixel data is a few zero bytes. */
-function pngHeader(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body) >>> 0);
-    return Buffer.concat([len, body, crc]);
-  };
+function pngChunk(type: string, data: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body) >>> 0);
+  return Buffer.concat([len, body, crc]);
+}
+
+/** A PNG file from its IHDR fields, extra chunks and the uncompressed scanlines. */
+function png(width: number, height: number, colourType: number, chunks: Buffer[], scanlines: Buffer): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // RGB
+  ihdr[9] = colourType;
   const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(64))), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([sig, pngChunk('IHDR', ihdr), ...chunks, pngChunk('IDAT', deflateSync(scanlines)), pngChunk('IEND', Buffer.alloc(0))]);
 }
+
+/** A PNG whose header claims width x height (RGB); the pixel data is a few zero bytes. */
+function pngHeader(width: number, height: number): Buffer {
+  return png(width, height, 2, [], Buffer.alloc(64));
+}
+
+test('decode: a palette PNG\'s transparent entry keeps its colour (PIL convert("RGB"))', async () => {
+  const plte = pngChunk('PLTE', Buffer.from([200, 10, 20, 30, 40, 50]));
+  const trns = pngChunk('tRNS', Buffer.from([0])); // palette entry 0 fully transparent
+  const file = png(2, 1, 3, [plte, trns], Buffer.from([0, 0, 1])); // filter byte, indices 0 1
+  assert.equal((await sharp(file).metadata()).hasAlpha, true);
+  assert.deepEqual([...(await decodeImage(file)).data], [200, 10, 20, 30, 40, 50]);
+});
 
 test('decode: decompression bombs are refused from the header, before decoding', async () => {
   assert.equal(PIL_MAX_IMAGE_PIXELS, 178956970);
