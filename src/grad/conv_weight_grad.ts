@@ -1,0 +1,139 @@
+// The weight gradient of a 2-D Conv, three ways. With X [N,C,H,W], dY [N,M,OH,OW],
+// group G (Cg = C/G input and Mg = M/G output channels per group), Xp = X zero-padded:
+//
+//   dW[m, c, i, j] = sum over n, y, x of dY[n, m, y, x] * Xp[n, g(m)*Cg + c, y*sh + i*dh, x*sw + j*dw]
+//
+// 'reference'  that sum, written out: for each kernel tap (i, j) a strided Slice of Xp
+//              is contracted with dY by a batched MatMul, summed over the batch. Slow
+//              (kh*kw products) but a direct transcription, kept to check the others.
+// 'im2col'     the same k*k strided slices of the transposed input [C, N, H, W],
+//              concatenated into one [kh*kw*Cg, N*OH*OW] matrix, and ONE Gemm with dY
+//              as [Mg, N*OH*OW]. Fastest for alexnet_v2's stride-1 convs (conv2-5).
+// 'batchconv'  a Conv over the batch: X as [C, N, H, W] (C images of N channels) and
+//              dY as [M, N, OH, OW] (M filters of size OH x OW), the forward strides
+//              becoming dilations and the forward dilations strides; the result
+//              [C, M, kh', kw'] is cropped to the kernel (kh' >= kh when rows are left
+//              over). Fastest for conv1 (11x11 stride 4 on 3 channels), where im2col
+//              would slice 121 times.
+// test/grad/conv.test.ts checks all three against finite differences and each other.
+import type { Node, Value } from '../graph/graph.js';
+import * as b from '../graph/build.js';
+import type { ConvWeightGradMethod, GradContext } from './registry.js';
+import { padZeros } from './util.js';
+import type { Window2d } from './window.js';
+
+/** The default choice, from the profile in src/train/train_graph.ts: batchconv for strided convs, im2col otherwise. */
+export function defaultConvWeightGrad(node: Node): ConvWeightGradMethod {
+  const s = node.attrs['strides'];
+  const strided = s?.type === 'ints' && s.value.some((v) => v !== 1);
+  return strided ? 'batchconv' : 'im2col';
+}
+
+interface ConvShapes {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  M: number;
+  OH: number;
+  OW: number;
+}
+
+function groupSlice(ctx: GradContext, v: Value, axis: number, g: number, size: number, groups: number, what: string): Value {
+  if (groups === 1) return v;
+  return b.slice(v, [g * size], [(g + 1) * size], [axis], undefined, ctx.name(`${what}_g${g}`));
+}
+
+function padSpatial(ctx: GradContext, v: Value, w: Window2d, what: string): Value {
+  const [pt, pl, pb, pr] = w.pads;
+  if (pt === 0 && pl === 0 && pb === 0 && pr === 0) return v;
+  return padZeros(v, [0, 0, pt, pl, 0, 0, pb, pr], ctx.name(what));
+}
+
+/** The strided window of (padded) spatial axes 2, 3 that kernel tap (i, j) sees. */
+function tap(ctx: GradContext, xp: Value, w: Window2d, s: ConvShapes, i: number, j: number): Value {
+  const [sh, sw] = w.strides;
+  const [dh, dw] = w.dilations;
+  const starts = [i * dh, j * dw];
+  const ends = [i * dh + (s.OH - 1) * sh + 1, j * dw + (s.OW - 1) * sw + 1];
+  return b.slice(xp, starts, ends, [2, 3], [sh, sw], ctx.name(`tap_${i}_${j}`));
+}
+
+function reference(ctx: GradContext, x: Value, dy: Value, w: Window2d, s: ConvShapes): Value {
+  const G = w.group;
+  const Cg = s.C / G;
+  const Mg = s.M / G;
+  const P = s.OH * s.OW;
+  const xp = padSpatial(ctx, x, w, 'x_padded');
+  const dyg = [...Array(G).keys()].map((g) => b.reshape(groupSlice(ctx, dy, 1, g, Mg, G, 'dy'), [s.N, Mg, P], ctx.name(`dy_rows_g${g}`)));
+  const taps: Value[] = [];
+  for (let i = 0; i < w.kernel[0]; i++) {
+    for (let j = 0; j < w.kernel[1]; j++) {
+      const xs = tap(ctx, xp, w, s, i, j); // [N, C, OH, OW]
+      const perGroup = dyg.map((dyRows, g) => {
+        const xg = b.reshape(groupSlice(ctx, xs, 1, g, Cg, G, 'x'), [s.N, Cg, P], ctx.name('x_rows'));
+        const prod = b.matmul(dyRows, b.transpose(xg, [0, 2, 1], ctx.name('x_cols')), ctx.name('dy_x')); // [N, Mg, Cg]
+        return b.reduce('ReduceSum', prod, [0], false, ctx.name('sum_batch')); // [Mg, Cg]
+      });
+      const full = G === 1 ? perGroup[0]! : b.concat(perGroup, 0, ctx.name('groups'));
+      taps.push(b.unsqueeze(full, [2], ctx.name('tap'))); // [M, Cg, 1]
+    }
+  }
+  const all = taps.length === 1 ? taps[0]! : b.concat(taps, 2, ctx.name('taps'));
+  return b.reshape(all, [s.M, Cg, w.kernel[0], w.kernel[1]], ctx.name('dW'));
+}
+
+function im2col(ctx: GradContext, x: Value, dy: Value, w: Window2d, s: ConvShapes): Value {
+  const G = w.group;
+  const Cg = s.C / G;
+  const Mg = s.M / G;
+  const [kh, kw] = w.kernel;
+  const NP = s.N * s.OH * s.OW;
+  const xt = padSpatial(ctx, b.transpose(x, [1, 0, 2, 3], ctx.name('x_t')), w, 'x_t_padded'); // [C, N, Hp, Wp]
+  const dyt = b.reshape(b.transpose(dy, [1, 0, 2, 3], ctx.name('dy_t')), [s.M, NP], ctx.name('dy_rows')); // [M, N*OH*OW]
+  const perGroup: Value[] = [];
+  for (let g = 0; g < G; g++) {
+    const xg = groupSlice(ctx, xt, 0, g, Cg, G, 'x');
+    const taps: Value[] = [];
+    for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) taps.push(tap(ctx, xg, w, s, i, j)); // [Cg, N, OH, OW]
+    const cols = b.reshape(taps.length === 1 ? taps[0]! : b.concat(taps, 0, ctx.name(`cols_g${g}`)), [kh * kw * Cg, NP], ctx.name(`cols_2d_g${g}`));
+    const dyg = groupSlice(ctx, dyt, 0, g, Mg, G, 'dy');
+    perGroup.push(b.gemm(dyg, cols, null, { transB: true, name: ctx.name(`gemm_g${g}`) })); // [Mg, kh*kw*Cg], columns (i, j, c)
+  }
+  const rows = G === 1 ? perGroup[0]! : b.concat(perGroup, 0, ctx.name('groups'));
+  const mkkc = b.reshape(rows, [s.M, kh, kw, Cg], ctx.name('dW_mhwc'));
+  return b.transpose(mkkc, [0, 3, 1, 2], ctx.name('dW'));
+}
+
+function batchconv(ctx: GradContext, x: Value, dy: Value, w: Window2d, s: ConvShapes): Value {
+  const G = w.group;
+  const Cg = s.C / G;
+  const Mg = s.M / G;
+  const [kh, kw] = w.kernel;
+  const xt = b.transpose(x, [1, 0, 2, 3], ctx.name('x_t')); // [C, N, H, W]
+  const dyt = b.transpose(dy, [1, 0, 2, 3], ctx.name('dy_t')); // [M, N, OH, OW]
+  const perGroup: Value[] = [];
+  for (let g = 0; g < G; g++) {
+    const r = b.conv(groupSlice(ctx, xt, 0, g, Cg, G, 'x'), groupSlice(ctx, dyt, 0, g, Mg, G, 'dy'), null, {
+      strides: [...w.dilations],
+      dilations: [...w.strides],
+      pads: [...w.pads],
+      name: ctx.name(`conv_g${g}`),
+    }); // [Cg, Mg, kh', kw']
+    const [, , rh, rw] = r.shape as number[];
+    perGroup.push(rh === kh && rw === kw ? r : b.slice(r, [0, 0], [kh, kw], [2, 3], undefined, ctx.name(`crop_g${g}`)));
+  }
+  const cm = G === 1 ? perGroup[0]! : b.concat(perGroup, 1, ctx.name('groups')); // [Cg, M, kh, kw]
+  return b.transpose(cm, [1, 0, 2, 3], ctx.name('dW'));
+}
+
+const METHODS: Record<ConvWeightGradMethod, typeof reference> = { reference, im2col, batchconv };
+
+/** dW of the Conv node in ctx, shaped like its W input [M, Cg, kh, kw]. */
+export function convWeightGrad(ctx: GradContext, method: ConvWeightGradMethod, x: Value, dy: Value, w: Window2d): Value {
+  const [N, C, H, W] = x.shape as number[];
+  const [, M, OH, OW] = dy.shape as number[];
+  const f = METHODS[method];
+  if (!f) ctx.fail(`unknown conv weight-gradient method ${method}`);
+  return f(ctx, x, dy, w, { N: N!, C: C!, H: H!, W: W!, M: M!, OH: OH!, OW: OW! });
+}
