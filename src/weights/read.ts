@@ -1,0 +1,87 @@
+// One entry point for weight files: detect the format from magic bytes (the extension
+// only breaks ties), read it, and return flat named tensors.
+//
+//   zip "PK\x03\x04"       torch.save (zip), or np.savez (.npz: entries *.npy)
+//   "\x80" + protocol      legacy torch.save (a pickle stream)
+//   "\x93NUMPY"            np.save
+//   u64 length + "{"       safetensors
+//   protobuf ModelProto    ONNX (no magic; decoded and sanity-checked)
+import { readFile } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import type { Tensor } from '../tensor.js';
+import { isNpy, npyObjectTensors, readNpyAny } from './npy.js';
+import { readOnnx } from './onnx.js';
+import { readPth } from './pth.js';
+import { looksLikeSafetensors, readSafetensors } from './safetensors.js';
+import { isZip, openZip } from './zip.js';
+
+export type WeightFormat = 'pth' | 'npy' | 'onnx' | 'safetensors';
+
+export interface WeightFile {
+  format: WeightFormat;
+  tensors: Map<string, Tensor>;
+  metadata: Record<string, string>;
+}
+
+export const SUPPORTED =
+  'PyTorch .pth/.pt (zip or legacy torch.save), NumPy .npy/.npz (arrays, or a pickled dict like bvlc_alexnet.npy), ONNX .onnx (initializers), safetensors';
+
+function stem(file: string): string {
+  const b = basename(file);
+  return b.slice(0, b.length - extname(b).length) || b;
+}
+
+/** A .npy as named tensors: a plain array under the file's stem, a pickled dict flattened (conv1/weights). */
+function npyTensors(bytes: Uint8Array, file: string, name: string): Map<string, Tensor> {
+  const c = readNpyAny(bytes, file);
+  if (c.kind === 'array') return new Map([[name, c.tensor]]);
+  return npyObjectTensors(c.value, file);
+}
+
+function readNpz(bytes: Uint8Array, file: string): WeightFile {
+  const zip = openZip(bytes, file);
+  const tensors = new Map<string, Tensor>();
+  for (const entry of zip.entries.keys()) {
+    if (!entry.endsWith('.npy')) throw new Error(`${file}: zip entry ${entry} is neither torch's data.pkl layout nor an .npz array`);
+    const key = entry.slice(0, -4);
+    for (const [k, t] of npyTensors(zip.read(entry), `${file} (${entry})`, key)) {
+      const name = k === key ? k : `${key}/${k}`;
+      if (tensors.has(name)) throw new Error(`${file}: duplicate tensor name ${name}`);
+      tensors.set(name, t);
+    }
+  }
+  return { format: 'npy', tensors, metadata: {} };
+}
+
+function isProtoLike(bytes: Uint8Array): boolean {
+  // ModelProto's first field is normally ir_version (field 1, varint: tag 0x08).
+  return bytes.length > 0 && bytes[0] === 0x08;
+}
+
+/** Read weights from bytes already in memory; `file` names them in errors and hints the format. */
+export function parseWeights(bytes: Uint8Array, file: string): WeightFile {
+  const ext = extname(file).toLowerCase();
+  if (isZip(bytes)) {
+    const zip = openZip(bytes, file);
+    const names = [...zip.entries.keys()];
+    if (names.some((n) => /^[^/]+\/data\.pkl$/.test(n))) return { format: 'pth', ...readPth(bytes, file) };
+    if (names.length > 0 && names.every((n) => n.endsWith('.npy'))) return readNpz(bytes, file);
+    throw new Error(`${file}: a zip archive but neither a torch.save checkpoint nor an .npz (entries: ${names.slice(0, 5).join(', ')}); supported: ${SUPPORTED}`);
+  }
+  if (isNpy(bytes)) return { format: 'npy', tensors: npyTensors(bytes, file, stem(file)), metadata: {} };
+  if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1]! >= 2 && bytes[1]! <= 5) return { format: 'pth', ...readPth(bytes, file) };
+  if (looksLikeSafetensors(bytes)) return { format: 'safetensors', ...readSafetensors(bytes, file) };
+  if (ext === '.onnx' || isProtoLike(bytes)) {
+    try {
+      return { format: 'onnx', ...readOnnx(bytes, file) };
+    } catch (err) {
+      if (ext === '.onnx') throw err;
+    }
+  }
+  const head = [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+  throw new Error(`${file}: unrecognised weight file (${bytes.length} bytes, starts ${head || '<empty>'}); supported: ${SUPPORTED}`);
+}
+
+export async function readWeights(path: string): Promise<WeightFile> {
+  return parseWeights(await readFile(path), path);
+}
