@@ -100,3 +100,46 @@ def alexnet_v2_forward(params, x_nhwc, num_classes=1000, spatial_squeeze=True, g
     if num_classes and spatial_squeeze:
         x = x.squeeze(2).squeeze(1)
     return x, end_points
+
+
+class BvlcAlexNet(torch.nn.Module):
+    """Caffe's bvlc_alexnet (deploy.prototxt) in PyTorch: groups, LRN, ceil-mode pools.
+
+    Weights load from a kratzert-style dict {layer: [W, b]} with conv W in HWIO and fc W
+    as [in, out], fc6's rows in (H, W, C) order.
+    """
+
+    def __init__(self, num_classes=1000):
+        super().__init__()
+        nn = torch.nn
+        self.conv1 = nn.Conv2d(3, 96, 11, 4)
+        self.conv2 = nn.Conv2d(96, 256, 5, padding=2, groups=2)
+        self.conv3 = nn.Conv2d(256, 384, 3, padding=1)
+        self.conv4 = nn.Conv2d(384, 384, 3, padding=1, groups=2)
+        self.conv5 = nn.Conv2d(384, 256, 3, padding=1, groups=2)
+        self.fc6 = nn.Linear(9216, 4096)
+        self.fc7 = nn.Linear(4096, 4096)
+        self.fc8 = nn.Linear(4096, num_classes)
+        self.lrn = nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=1.0)
+
+    def forward(self, x):
+        pool = lambda t: F.max_pool2d(t, 3, 2, ceil_mode=True)  # noqa: E731
+        x = pool(self.lrn(F.relu(self.conv1(x))))
+        x = pool(self.lrn(F.relu(self.conv2(x))))
+        x = F.relu(self.conv3(x))
+        x = F.relu(self.conv4(x))
+        x = pool(F.relu(self.conv5(x)))
+        x = x.permute(0, 2, 3, 1).reshape(x.shape[0], -1)  # (H, W, C) rows, as the .npy's fc6
+        x = F.relu(self.fc6(x))
+        x = F.relu(self.fc7(x))
+        return self.fc8(x)
+
+    def load_npy_dict(self, d):
+        for name in ("conv1", "conv2", "conv3", "conv4", "conv5"):
+            w, b = d[name]
+            getattr(self, name).weight.data = torch.tensor(w).permute(3, 2, 0, 1).contiguous()
+            getattr(self, name).bias.data = torch.tensor(b)
+        for name in ("fc6", "fc7", "fc8"):
+            w, b = d[name]
+            getattr(self, name).weight.data = torch.tensor(w).t().contiguous()
+            getattr(self, name).bias.data = torch.tensor(b)

@@ -1,6 +1,8 @@
 // Models by name. Registering a name twice is an error; asking for an unknown name
 // lists the valid ones.
+import { alexnetSpec } from './alexnet.js';
 import { alexnetV2Spec } from './alexnet_v2.js';
+import { bvlcAlexnetSpec } from './bvlc_alexnet.js';
 import type { ModelSpec } from './types.js';
 
 const models = new Map<string, ModelSpec>();
@@ -21,3 +23,5 @@ export function listModels(): string[] {
 }
 
 registerModel(alexnetV2Spec);
+registerModel(alexnetSpec);
+registerModel(bvlcAlexnetSpec);

@@ -190,3 +190,110 @@ export function globalMean(net: Net, x: Feature, scope: string): Feature {
 export function relu(net: Net, x: Feature, scope: string): Feature {
   return net.feature(b.relu(x.value, `${scope}/Relu`), x.layout, x.rf, x.jump);
 }
+
+export interface LinearOptions {
+  scope: string;
+  units: number;
+  activation: 'relu' | null;
+  /** PyTorch and Caffe store [out, in] (OI); TensorFlow stores [in, out] (IO). */
+  weightLayout: 'OI' | 'IO';
+  weights: ParamSpec | ((fanIn: number, fanOut: number) => ParamSpec);
+  biases: ParamSpec | null;
+}
+
+/**
+ * A fully connected layer on [N, K] rows: one Gemm (transB for OI weights, which ORT
+ * handles without a copy). Use flatten() first to turn a feature map into rows.
+ */
+export function linear(net: Net, x: Feature, o: LinearOptions): Feature {
+  const g = net.g;
+  const k = x.value.shape[1];
+  if (x.value.shape.length !== 2 || typeof k !== 'number') {
+    throw new Error(`${o.scope}: expects [N, K] rows, got [${x.value.shape.join(',')}]; flatten first`);
+  }
+  const spec = typeof o.weights === 'function' ? o.weights(k, o.units) : o.weights;
+  const wShape = o.weightLayout === 'OI' ? [o.units, k] : [k, o.units];
+  const w = g.param(spec.name, { dtype: 'float32', shape: wShape }, { init: spec.init, regularized: spec.regularized ?? true, layer: o.scope });
+  const bias = o.biases
+    ? g.param(o.biases.name, { dtype: 'float32', shape: [o.units] }, { init: o.biases.init, regularized: o.biases.regularized ?? false, layer: o.scope })
+    : null;
+  let y = b.gemm(x.value, w, bias, { transB: o.weightLayout === 'OI', name: `${o.scope}/Gemm` });
+  if (o.activation === 'relu') y = b.relu(y, `${o.scope}/Relu`);
+  net.record({
+    name: o.scope,
+    op: 'Gemm',
+    kernel: `${k}→${o.units}`,
+    stride: '',
+    padding: '',
+    outputShape: [1, o.units],
+    params: k * o.units + (bias ? o.units : 0),
+    macs: k * o.units,
+    receptiveField: 'global',
+  });
+  return net.feature(y, 'NHWC', x.rf, x.jump);
+}
+
+/**
+ * Feature map to rows [N, H*W*C] in the given order: 'CHW' is PyTorch's torch.flatten of
+ * NCHW, 'HWC' is TensorFlow's reshape of NHWC (and kratzert's bvlc_alexnet.npy fc6 rows).
+ */
+export function flatten(net: Net, x: Feature, order: 'CHW' | 'HWC', scope: string): Feature {
+  const v = net.as(x, order === 'CHW' ? 'NCHW' : 'NHWC');
+  return net.feature(b.flatten(v, 1, `${scope}/Flatten`), 'NHWC', x.rf, x.jump);
+}
+
+/**
+ * PyTorch's AdaptiveAvgPool2d: output cell i averages input rows
+ * [floor(i*H/out), ceil((i+1)*H/out)). When out divides the input it is an ordinary
+ * AveragePool; otherwise it is linear in each axis, so it runs as two MatMuls with
+ * constant averaging matrices (which also makes its gradient a MatMul).
+ */
+export function adaptiveAvgPool2d(net: Net, x: Feature, out: [number, number], scope: string): Feature {
+  const { h, w } = dims(x);
+  const v = net.as(x, 'NCHW');
+  let y: Value;
+  if (h === out[0] && w === out[1]) {
+    y = v;
+  } else if (h % out[0] === 0 && w % out[1] === 0) {
+    const k = [h / out[0], w / out[1]];
+    y = b.avgPool(v, { kernel: k, strides: k, name: `${scope}/AveragePool` });
+  } else {
+    const ph = poolMatrix(h, out[0]); // [out, H]
+    const pw = poolMatrix(w, out[1]); // [out, W]
+    const pwT = net.g.constant({ dtype: 'float32', shape: [w, out[1]], data: transpose2d(pw, out[1], w) }, `${scope}/pool_w`);
+    const phC = net.g.constant({ dtype: 'float32', shape: [out[0], h], data: ph }, `${scope}/pool_h`);
+    y = b.matmul(phC, b.matmul(v, pwT, `${scope}/MatMul_w`), `${scope}/MatMul_h`);
+  }
+  // rows and columns each widen by the window, at most ceil(size/out) + 1 input pixels
+  const span = [Math.ceil(h / out[0]) + (h % out[0] ? 1 : 0), Math.ceil(w / out[1]) + (w % out[1] ? 1 : 0)];
+  const res = net.feature(y, 'NCHW', [x.rf[0] + (span[0]! - 1) * x.jump[0], x.rf[1] + (span[1]! - 1) * x.jump[1]], x.jump);
+  net.record({
+    name: scope,
+    op: 'AdaptiveAvgPool',
+    kernel: `→${out[0]}x${out[1]}`,
+    stride: '',
+    padding: '',
+    outputShape: batchOne(nhwcShape(res)),
+    params: 0,
+    macs: 0,
+    receptiveField: rfStr(res),
+  });
+  return res;
+}
+
+function poolMatrix(size: number, out: number): Float32Array {
+  const m = new Float32Array(out * size);
+  for (let i = 0; i < out; i++) {
+    const start = Math.floor((i * size) / out);
+    const end = Math.ceil(((i + 1) * size) / out);
+    for (let j = start; j < end; j++) m[i * size + j] = 1 / (end - start);
+  }
+  return m;
+}
+
+/** [rows, cols] row-major to its [cols, rows] transpose. */
+function transpose2d(a: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(a.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c]!;
+  return out;
+}
