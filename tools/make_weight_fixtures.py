@@ -183,6 +183,42 @@ def flip_storage_byte(data):
     return bytes(b)
 
 
+def legacy_view_fixture():
+    """Legacy storage views (view_metadata = (view_key, offset, size)), which torch < 0.4
+    wrote for storage slices and torch 1.13 can no longer produce: written with
+    pickle.Pickler and a persistent_id, following torch/serialization.py _legacy_save."""
+    from collections import OrderedDict
+
+    class Storage:
+        pass
+
+    root = Storage()
+
+    class Rebuild:
+        def __init__(self, offset, size, stride):
+            self.a = (root, offset, size, stride, False, OrderedDict())
+
+        def __reduce__(self):
+            return torch._utils._rebuild_tensor_v2, self.a
+
+    class Pickler(pickle.Pickler):
+        def persistent_id(self, obj):
+            if obj is root:
+                return ("storage", torch.FloatStorage, "94000000", "cpu", 8, ("94000008", 2, 5))
+            return None
+
+    data = np.arange(8, dtype="<f4") * 1.5
+    out = io.BytesIO()
+    for v in (0x1950A86A20F9469CFC6C, 1001, {"protocol_version": 1001, "little_endian": True, "type_sizes": {"short": 2, "int": 4, "long": 4}}):
+        pickle.dump(v, out, protocol=2)
+    # view = root[2:7]; tensor a = view[1:4], b = view viewed as (5,) with offset 0
+    Pickler(out, protocol=2).dump(OrderedDict([("a", Rebuild(1, (3,), (1,))), ("b", Rebuild(0, (5,), (1,)))]))
+    pickle.dump(["94000000"], out, protocol=2)
+    out.write(struct.pack("<q", 8) + data.tobytes())
+    write("legacy_view.pth", out.getvalue())
+    expect("legacy_view.pth", {"a": data[3:6], "b": data[2:7]})
+
+
 def hostile_fixtures():
     class Reduce:
         def __init__(self, fn, args):
@@ -461,6 +497,7 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(0)
     pth_fixtures()
+    legacy_view_fixture()
     hostile_fixtures()
     npy_fixtures()
     onnx_fixtures()

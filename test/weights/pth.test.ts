@@ -7,6 +7,7 @@ import { assertTensors, expectedFile, fixture } from './expected.js';
 const GOOD = [
   'zip_dtypes.pth',
   'legacy.pth',
+  'legacy_view.pth',
   'zip_deflate.pth',
   'zip_wrapped.pth',
   'zip_model.pth',
