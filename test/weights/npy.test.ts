@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { npyObjectTensors, parseNpyHeader, readNpy, readNpyAny, readNpyDict } from '../../src/weights/npy.js';
 import { PyDict } from '../../src/weights/pickle.js';
+import type { ExpectedFile } from './expected.js';
 import { assertTensors, EXPECTED, encodeTensor, expectedFile, fixture } from './expected.js';
 
 const PLAIN = Object.keys(EXPECTED).filter((k) => k.startsWith('npy/') && k.endsWith('.npy') && !k.includes('dict_'));
@@ -79,4 +80,16 @@ test('npy: broken and hostile files', () => {
   const v9 = Buffer.from(fixture('npy/f4.npy'));
   v9[6] = 9;
   assert.throws(() => readNpy(v9, 'v9.npy'), /unsupported \.npy version 9\.0/);
+});
+
+test('npy: object array pickled by a real Python 2 pickler (tools/make_py2_npy_fixture.py)', () => {
+  const name = 'npy/dict_py2_real.npy';
+  const e = JSON.parse(fixture('npy/dict_py2_real.json').toString('utf8')) as ExpectedFile & { keys: string[] };
+  const c = readNpyAny(fixture(name), name);
+  assert.ok(c.kind === 'object');
+  assertTensors(npyObjectTensors(c.value, name), e, name);
+  const d = readNpyDict(fixture(name), name);
+  assert.deepEqual([...d.keys()].sort(), e.keys);
+  // b is one Python object used twice: the memo (BINGET) gives the same tensor both times
+  assert.equal(d.get('conv1')![1], d.get('fc6')![1]);
 });
