@@ -373,7 +373,7 @@ class Unpickler {
         case 0x42: this.push(this.bytes(this.u32())); break; // BINBYTES
         case 0x43: this.push(this.bytes(this.u8())); break; // SHORT_BINBYTES
         case 0x8e: this.push(this.bytes(this.u64())); break; // BINBYTES8
-        case 0x96: this.push(new Uint8Array(this.bytes(this.u64()))); break; // BYTEARRAY8 (a copy: Buffer#slice would alias)
+        case 0x96: { const b = this.bytes(this.u64()); const c = new Uint8Array(b.length); c.set(b); this.push(c); break; } // BYTEARRAY8: a copy
         case 0x97: return this.fail(`out-of-band buffer (NEXT_BUFFER) at byte ${at} is not supported`);
         case 0x98: break; // READONLY_BUFFER: our bytes are never written to
 

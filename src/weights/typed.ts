@@ -82,7 +82,10 @@ export function typedFromBytes<D extends DType>(
   }
   if (!bigEndian && bytes.byteOffset % size === 0) return view(dtype, bytes.buffer, bytes.byteOffset, count);
   budget?.take(bytes.length, what);
-  const copy = new Uint8Array(bytes); // not bytes.slice(): on a Buffer that is a view, not a copy
+  // Not bytes.slice(): on a Buffer that is a view. Not new Uint8Array(bytes): V8 copies
+  // element by element there, several times slower than set() on 250 MB.
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
   if (bigEndian) byteswap(copy, size);
   return view(dtype, copy.buffer, 0, count);
 }
