@@ -7,9 +7,14 @@ import type { Graph, Node, Value } from '../graph/graph.js';
 /** How the weight gradient of a Conv is computed (see ./conv_weight_grad.ts). */
 export type ConvWeightGradMethod = 'reference' | 'im2col' | 'batchconv';
 
+/** How the input gradient of a Conv is computed (see ./rules/conv.ts). */
+export type ConvInputGradMethod = 'convtranspose' | 'conv';
+
 export interface GradOptions {
   /** dW formulation per Conv node; default: ./conv_weight_grad.ts defaultConvWeightGrad. */
   convWeightGrad?: (node: Node) => ConvWeightGradMethod;
+  /** dX formulation per Conv node; default: 'conv' where it applies (stride 1), else 'convtranspose'. */
+  convInputGrad?: (node: Node) => ConvInputGradMethod;
 }
 
 export interface GradContext {

@@ -5,11 +5,12 @@
 //
 // Every case runs the three dW formulations (src/grad/conv_weight_grad.ts): the
 // reference one is checked against finite differences, and im2col and batchconv
-// against the same numbers and against the reference.
+// against the same numbers and against the reference. Stride-1 cases also run both dX
+// formulations (flipped-kernel Conv, the default there, and ConvTranspose).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as b from '../../src/graph/build.js';
-import type { ConvWeightGradMethod } from '../../src/grad/index.js';
+import type { ConvInputGradMethod, ConvWeightGradMethod } from '../../src/grad/index.js';
 import { analyticGrad, assertGrad, type FdCase, relDiff } from './fd.js';
 
 interface ConvCase {
@@ -32,12 +33,13 @@ const CASES: ConvCase[] = [
   { what: 'dilation 2, stride 2, pads 2', x: [1, 2, 12, 11], m: 3, kernel: [3, 3], strides: [2, 2], pads: [2, 2, 2, 2], dilations: [2, 2] },
   { what: 'different strides and kernels per axis, groups 2', x: [2, 4, 9, 8], m: 4, kernel: [3, 2], strides: [2, 3], pads: [0, 1, 1, 0], group: 2 },
   { what: 'stride 1, SAME 5x5 (conv2-like)', x: [2, 3, 6, 6], m: 2, kernel: [5, 5], strides: [1, 1], pads: [2, 2, 2, 2] },
+  { what: 'stride 1, dilation 2, groups 2, uneven pads', x: [2, 4, 8, 7], m: 6, kernel: [3, 2], strides: [1, 1], pads: [1, 2, 3, 0], dilations: [2, 2], group: 2 },
 ];
 
-function convCase(c: ConvCase, method: ConvWeightGradMethod): FdCase {
+function convCase(c: ConvCase, method: ConvWeightGradMethod, dx?: ConvInputGradMethod): FdCase {
   const g = c.group ?? 1;
   return {
-    name: `conv ${c.what} [${method}]`,
+    name: `conv ${c.what} [${method}${dx ? `, dX by ${dx}` : ''}]`,
     inputs: [
       { name: 'x', shape: c.x, dtype: 'float32' },
       { name: 'w', shape: [c.m, c.x[1] / g, ...c.kernel], dtype: 'float32' },
@@ -47,7 +49,7 @@ function convCase(c: ConvCase, method: ConvWeightGradMethod): FdCase {
       b.conv(x!, w!, bias!, { strides: c.strides, pads: c.pads, dilations: c.dilations ?? [1, 1], group: g }),
     eps: 0.5,
     tol: 2e-5,
-    options: { convWeightGrad: () => method },
+    options: { convWeightGrad: () => method, ...(dx ? { convInputGrad: () => dx } : {}) },
   };
 }
 
@@ -62,9 +64,19 @@ describe('Conv gradient (float32)', () => {
         assert.ok(relDiff(w, ref.analytic.get('w')!) <= 1e-6, `${method}: dW differs from the reference formulation by ${relDiff(w, ref.analytic.get('w')!)}`);
         assert.deepEqual(grads.get('x'), ref.analytic.get('x'), 'dX does not depend on the dW formulation');
         // the formulation really is the one asked for
-        const ops = new Set(graph.nodes.filter((n) => n.name.startsWith('grad/')).map((n) => n.op));
+        const dwNodes = graph.nodes.filter((n) => n.name.startsWith('grad/Conv/') && !/^grad\/Conv\/(dX|w_)/.test(n.name));
+        const ops = new Set(dwNodes.map((n) => n.op));
         assert.equal(ops.has('Conv'), method === 'batchconv');
         assert.equal(ops.has('Gemm'), method === 'im2col');
+      }
+      const ops = new Set(ref.graph.nodes.filter((n) => n.name === 'grad/Conv/dX').map((n) => n.op));
+      const stride1 = c.strides.every((v) => v === 1);
+      assert.deepEqual([...ops], [stride1 ? 'Conv' : 'ConvTranspose'], 'dX is a Conv where the stride is 1');
+      if (stride1) {
+        const { grads } = await analyticGrad(convCase(c, 'reference', 'convtranspose'));
+        const dx = grads.get('x')!;
+        assert.ok(relDiff(dx, ref.numeric.get('x')!) <= 2e-5, `ConvTranspose dX differs from finite differences by ${relDiff(dx, ref.numeric.get('x')!)}`);
+        assert.ok(relDiff(dx, ref.analytic.get('x')!) <= 1e-6, `the two dX formulations differ by ${relDiff(dx, ref.analytic.get('x')!)}`);
       }
     });
   }
