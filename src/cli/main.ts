@@ -2,12 +2,14 @@
 // --verbose adds the stack trace.
 import { UsageError } from './args.js';
 import type { Command, Io } from './command.js';
+import { classifyCommand } from './commands/classify.js';
 import { exportCommand } from './commands/export.js';
 import { modelsCommand } from './commands/models.js';
 import { runCommand } from './commands/run.js';
 import { summaryCommand } from './commands/summary.js';
+import { weightsCommand } from './commands/weights.js';
 
-const COMMANDS: Command[] = [runCommand, summaryCommand, exportCommand, modelsCommand];
+const COMMANDS: Command[] = [classifyCommand, weightsCommand, runCommand, summaryCommand, exportCommand, modelsCommand];
 
 function help(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -75,6 +75,7 @@ export const alexnetSpec: ModelSpec = {
   minSize: [63, 63],
   minSizeReason: 'the last max pool needs a 3x3 map',
   defaultNumClasses: 1000,
+  classifier: { layer: 'classifier.6', weight: 'classifier.6.weight', bias: 'classifier.6.bias', outAxis: 0 },
   preprocess: 'torchvision',
   weights: [
     {

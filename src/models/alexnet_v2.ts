@@ -108,6 +108,7 @@ export const alexnetV2Spec: ModelSpec = {
   minSize: [195, 195],
   minSizeReason: 'fc6 needs a 5x5 pool5',
   defaultNumClasses: 1000,
+  classifier: { layer: 'alexnet_v2/fc8', weight: 'alexnet_v2/fc8/weights', bias: 'alexnet_v2/fc8/biases', outAxis: 3 },
   preprocess: 'inception',
   weights: [],
   options: ['numClasses', 'inputSize', 'batch', 'isTraining', 'dropoutKeepProb', 'globalPool', 'spatialSqueeze', 'lowerToGemm', 'dropoutSeed'],

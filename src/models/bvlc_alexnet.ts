@@ -75,6 +75,7 @@ export const bvlcAlexnetSpec: ModelSpec = {
   minSize: [227, 227],
   minSizeReason: 'fc6 takes exactly pool5 6x6x256',
   defaultNumClasses: 1000,
+  classifier: { layer: 'fc8', weight: 'fc8/weights', bias: 'fc8/biases', outAxis: 1 },
   preprocess: 'caffe',
   weights: [
     {

@@ -70,6 +70,8 @@ export interface ModelSpec {
   minSize: [number, number];
   minSizeReason: string;
   defaultNumClasses: number;
+  /** The last layer's parameters: re-initialised when the number of classes changes. */
+  classifier: { layer: string; weight: string; bias: string; /** axis of the weight that counts classes */ outAxis: number };
   preprocess: PreprocessName;
   weights: WeightsEntry[];
   /** Which BuildOptions the model understands (others are refused). */

@@ -1,0 +1,66 @@
+// alexnet classify: ImageNet probabilities for images, files or folders.
+import { createClassifier, type ClassifyResult } from '../../classify/classifier.js';
+import { expandImagePaths } from '../../data/files.js';
+import { ProgressLine } from '../../util/progress.js';
+import { int, model, parse, UsageError } from '../args.js';
+import type { Command } from '../command.js';
+
+export const classifyCommand: Command = {
+  name: 'classify',
+  summary: 'ImageNet classes of images or folders, with pretrained weights',
+  usage: `alexnet classify IMAGE... | DIR [--model alexnet|bvlc_alexnet|alexnet_v2] [--weights FILE] [--top K] [--batch N]
+            [--threads N] [--no-cache] [--json]
+  IMAGE, DIR        image files (JPEG, PNG, WebP, GIF, TIFF, AVIF) or folders, walked recursively
+  --model NAME      default alexnet (torchvision); bvlc_alexnet is Caffe's
+  --weights FILE    .pth, .npy, .onnx or .safetensors; default the weights from
+                    \`alexnet weights download NAME\`, kept in $ALEXNET_HOME (~/.cache/alexnet-ts)
+  --top K           predictions per image (default 5; --top 1000 gives all)
+  --batch N         images per inference batch (default 16)
+  --no-cache        do not keep the ORT-optimised model in $ALEXNET_HOME/cache
+  --json            [{"file":...,"predictions":[{"index","wnid","label","probability"}]}]; a file that
+                    fails gets {"file":...,"error":...}, the others are still classified, exit status 1`,
+  async main(argv, io) {
+    const { values: v, positionals } = parse(
+      'classify',
+      argv,
+      { model: { type: 'string', short: 'm' }, weights: { type: 'string', short: 'w' }, top: { type: 'string' }, batch: { type: 'string' }, threads: { type: 'string' }, 'no-cache': { type: 'boolean' } },
+      true,
+    );
+    if (positionals.length === 0) throw new UsageError('classify: give at least one IMAGE or DIR');
+    const spec = model(v['model'], 'alexnet');
+    const top = int(v['top'], 'top', 1, 5);
+    const batchSize = int(v['batch'], 'batch', 1, 16);
+    const threads = int(v['threads'], 'threads', 1, 0);
+    const files = await expandImagePaths(positionals);
+    const clf = await createClassifier({
+      model: spec.name,
+      ...(typeof v['weights'] === 'string' ? { weights: v['weights'] } : {}),
+      top,
+      batchSize,
+      ...(threads ? { threads } : {}),
+      cache: !v['no-cache'],
+    });
+    let results: ClassifyResult[];
+    const progress = files.length > batchSize ? new ProgressLine() : null;
+    try {
+      results = await clf.classify(files, (done, total) => progress?.update(`classify ${done}/${total} images`));
+    } finally {
+      progress?.done();
+      await clf.dispose();
+    }
+    if (v.json) io.out(JSON.stringify(results) + '\n');
+    else io.out(results.map(formatResult).join('\n') + '\n');
+    const failed = results.filter((r) => 'error' in r);
+    if (failed.length) {
+      io.err(`alexnet: ${failed.length} of ${results.length} images could not be classified\n`);
+      return 1;
+    }
+    return 0;
+  },
+};
+
+function formatResult(r: ClassifyResult): string {
+  if ('error' in r) return `${r.file}\n  error: ${r.error}\n`;
+  const lines = r.predictions.map((p, i) => `  ${String(i + 1).padStart(2)}  ${String(p.index).padStart(4)}  ${(p.wnid ?? '').padEnd(9)}  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${p.label}`);
+  return `${r.file}\n${lines.join('\n')}\n`;
+}

@@ -1,0 +1,139 @@
+// alexnet weights: download pretrained weights by name, import any supported file, list
+// what is cached. Everything ends up in our native format (safetensors + JSON config).
+import { readdir, readFile, unlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { getModel, listModels } from '../../models/registry.js';
+import type { ModelSpec, WeightsEntry } from '../../models/types.js';
+import type { Tensor } from '../../tensor.js';
+import { DownloadProgress } from '../../util/progress.js';
+import { download } from '../../weights/download.js';
+import { classesInFile, matchWeights, requireAllWeights } from '../../weights/mapping.js';
+import { alexnetHome, cachedWeightsPath, NATIVE_FORMAT, type NativeConfig, readSidecar, saveNative } from '../../weights/native.js';
+import { readWeights, type WeightFile } from '../../weights/read.js';
+import { model, parse, UsageError } from '../args.js';
+import type { Command, Io } from '../command.js';
+import { table } from '../format.js';
+
+function findEntry(name: string): { spec: ModelSpec; entry: WeightsEntry } {
+  for (const m of listModels()) {
+    const spec = getModel(m);
+    const entry = spec.weights.find((w) => w.name === name);
+    if (entry) return { spec, entry };
+  }
+  const known = listModels().flatMap((m) => getModel(m).weights.map((w) => w.name));
+  throw new UsageError(`unknown weights ${JSON.stringify(name)}; known: ${known.join(', ')}`);
+}
+
+/** A weight file's tensors under the model's names, all present and the right shapes. */
+function convert(spec: ModelSpec, file: WeightFile, path: string): { weights: Map<string, Tensor>; numClasses: number } {
+  const numClasses = classesInFile(spec, file.tensors) ?? spec.defaultNumClasses;
+  const m = spec.build({ numClasses });
+  return { weights: requireAllWeights(m, matchWeights(m, file.tensors), path), numClasses };
+}
+
+async function downloadCmd(argv: string[], io: Io): Promise<number> {
+  const { values: v, positionals } = parse(
+    'weights download',
+    argv,
+    { url: { type: 'string' }, sha256: { type: 'string' }, force: { type: 'boolean' }, 'keep-original': { type: 'boolean' } },
+    true,
+  );
+  if (positionals.length !== 1) throw new UsageError('weights download: give one NAME, e.g. alexnet');
+  const { spec, entry } = findEntry(positionals[0]!);
+  const dest = cachedWeightsPath(entry.name);
+  if (!v['force'] && (await readSidecar(dest).catch(() => null))) {
+    io.out(v.json ? JSON.stringify({ name: entry.name, file: dest, cached: true }) + '\n' : `${entry.name}: already in ${dest} (--force to fetch again)\n`);
+    return 0;
+  }
+  const url = typeof v['url'] === 'string' ? v['url'] : entry.url;
+  const sha = typeof v['sha256'] === 'string' ? v['sha256'] : typeof v['url'] === 'string' ? '' : entry.sha256;
+  const original = join(alexnetHome(), 'downloads', basename(new URL(url).pathname) || `${entry.name}.${entry.format}`);
+  let progress: DownloadProgress | null = null;
+  try {
+    await download(url, original, {
+      sha256Prefix: sha,
+      onProgress: (done, total) => {
+        progress ??= new DownloadProgress({ label: entry.name, ...(total !== null ? { totalBytes: total } : {}) });
+        progress.update(done);
+      },
+    });
+  } finally {
+    (progress as DownloadProgress | null)?.done();
+  }
+  const file = await readWeights(original);
+  const { weights, numClasses } = convert(spec, file, original);
+  const config: NativeConfig = {
+    format: NATIVE_FORMAT,
+    model: spec.name,
+    numClasses,
+    preprocess: entry.preprocess,
+    labels: 'imagenet1k',
+    source: { url, format: file.format, ...(sha ? { sha256: sha } : {}) },
+  };
+  await saveNative(dest, weights, config);
+  if (!v['keep-original']) await unlink(original);
+  io.out(v.json ? JSON.stringify({ name: entry.name, model: spec.name, file: dest, numClasses }) + '\n' : `${entry.name}: ${spec.name} weights (${numClasses} classes) in ${dest}\n`);
+  return 0;
+}
+
+async function importCmd(argv: string[], io: Io): Promise<number> {
+  const { values: v, positionals } = parse(
+    'weights import',
+    argv,
+    { model: { type: 'string', short: 'm' }, out: { type: 'string', short: 'o' }, labels: { type: 'string' } },
+    true,
+  );
+  if (positionals.length !== 1) throw new UsageError('weights import: give one FILE');
+  if (typeof v['model'] !== 'string') throw new UsageError('weights import: --model NAME is required');
+  const out = v['out'];
+  if (typeof out !== 'string' || !out.endsWith('.safetensors')) throw new UsageError('weights import: --out FILE.safetensors is required');
+  const spec = model(v['model']);
+  const path = positionals[0]!;
+  const file = await readWeights(path);
+  const { weights, numClasses } = convert(spec, file, path);
+  let labels: NativeConfig['labels'] = numClasses === 1000 ? 'imagenet1k' : Array.from({ length: numClasses }, (_, i) => `class_${i}`);
+  if (typeof v['labels'] === 'string') {
+    const list = (await readFile(v['labels'], 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean);
+    if (list.length !== numClasses) throw new UsageError(`--labels ${v['labels']}: ${list.length} labels for ${numClasses} classes`);
+    labels = list;
+  }
+  await saveNative(out, weights, { format: NATIVE_FORMAT, model: spec.name, numClasses, preprocess: spec.preprocess, labels, source: { file: path, format: file.format } });
+  const n = [...weights.values()].reduce((a, t) => a + t.data.length, 0);
+  io.out(v.json ? JSON.stringify({ file: out, model: spec.name, numClasses, params: n }) + '\n' : `wrote ${out}: ${spec.name}, ${numClasses} classes, ${n.toLocaleString('en-US')} parameters (from ${file.format})\n`);
+  return 0;
+}
+
+async function listCmd(argv: string[], io: Io): Promise<number> {
+  const { values: v } = parse('weights list', argv, {});
+  const dir = join(alexnetHome(), 'weights');
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.safetensors')).sort();
+  const rows: { name: string; model: string; classes: number; file: string }[] = [];
+  for (const f of names) {
+    const c = await readSidecar(join(dir, f)).catch(() => null);
+    if (c) rows.push({ name: f.replace(/\.safetensors$/, ''), model: c.model, classes: c.numClasses, file: join(dir, f) });
+  }
+  if (v.json) io.out(JSON.stringify(rows) + '\n');
+  else if (!rows.length) io.out(`no weights in ${dir}; get some with alexnet weights download NAME\n`);
+  else io.out(table(['name', 'model', '>classes', 'file'], rows.map((r) => [r.name, r.model, String(r.classes), r.file])) + '\n');
+  return 0;
+}
+
+export const weightsCommand: Command = {
+  name: 'weights',
+  summary: 'download pretrained weights by name, import any weight file, list the cache',
+  usage: `alexnet weights download NAME [--url URL] [--sha256 PREFIX] [--force] [--keep-original] [--json]
+       alexnet weights import FILE --model NAME --out FILE.safetensors [--labels FILE] [--json]
+       alexnet weights list [--json]
+  download          fetch NAME's published file (progress on stderr), check its SHA-256 prefix,
+                    convert it once to safetensors in $ALEXNET_HOME/weights (default ~/.cache/alexnet-ts)
+  --url URL         fetch from a mirror instead (the hash is then checked only with --sha256)
+  import            convert a .pth, .npy, .onnx or .safetensors file for a model
+  --labels FILE     one class label per line, for weights with other classes than ImageNet's`,
+  async main(argv, io) {
+    const [sub, ...rest] = argv;
+    if (sub === 'download') return downloadCmd(rest, io);
+    if (sub === 'import') return importCmd(rest, io);
+    if (sub === 'list') return listCmd(rest, io);
+    throw new UsageError(`weights: unknown subcommand ${JSON.stringify(sub ?? '')}; use download, import or list`);
+  },
+};

@@ -1,0 +1,74 @@
+// Which weights a command uses, and what they are: a file given by the user (any supported
+// format), or the converted download in $ALEXNET_HOME. A native file with a sidecar config
+// is described without reading its 240 MB; other formats are read once, here.
+import { stat } from 'node:fs/promises';
+import type { ModelSpec, PreprocessName } from '../models/types.js';
+import type { Tensor } from '../tensor.js';
+import { classesInFile } from './mapping.js';
+import { cachedWeightsPath, configFromMetadata, readSidecar } from './native.js';
+import { readWeights, SUPPORTED, type WeightFormat } from './read.js';
+
+export interface ResolvedWeights {
+  file: string;
+  format: WeightFormat;
+  numClasses: number;
+  preprocess: PreprocessName;
+  labels: 'imagenet1k' | string[];
+  /** Identity of the file for caches: size and modification time. */
+  size: number;
+  mtimeMs: number;
+  /** The file's tensors (read on first call when only the sidecar was read). */
+  tensors(): Promise<ReadonlyMap<string, Tensor>>;
+}
+
+/** A message that says exactly how to get weights for a model. */
+export function noWeightsMessage(spec: ModelSpec): string {
+  const entry = spec.weights[0];
+  if (!entry) {
+    return `${spec.name} has no published pretrained weights; pass --weights FILE (${SUPPORTED}) with ${spec.name}'s variable names, e.g. from alexnet weights import`;
+  }
+  return (
+    `no weights for ${spec.name} in ${cachedWeightsPath(entry.name)}: get them with ` +
+    `\`alexnet weights download ${entry.name}\` (${entry.url}), or pass --weights FILE (.pth, .npy, .onnx or .safetensors)`
+  );
+}
+
+export async function resolveWeights(spec: ModelSpec, file?: string): Promise<ResolvedWeights> {
+  const path = file ?? (spec.weights[0] ? cachedWeightsPath(spec.weights[0].name) : undefined);
+  if (!path) throw new Error(noWeightsMessage(spec));
+  let st;
+  try {
+    st = await stat(path);
+  } catch (e) {
+    if (!file && (e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(noWeightsMessage(spec));
+    throw new Error(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  if (!st.isFile()) throw new Error(`${path}: not a file`);
+  const base = { file: path, size: st.size, mtimeMs: st.mtimeMs };
+
+  const sidecar = path.endsWith('.safetensors') ? await readSidecar(path) : null;
+  if (sidecar) {
+    if (sidecar.model !== spec.name) throw new Error(`${path}: holds ${sidecar.model} weights, not ${spec.name}; use --model ${sidecar.model}`);
+    let cached: Promise<ReadonlyMap<string, Tensor>> | null = null;
+    return {
+      ...base,
+      format: 'safetensors',
+      numClasses: sidecar.numClasses,
+      preprocess: sidecar.preprocess,
+      labels: sidecar.labels,
+      tensors: () => (cached ??= readWeights(path).then((w) => w.tensors)),
+    };
+  }
+  const w = await readWeights(path);
+  const config = w.format === 'safetensors' ? configFromMetadata(w.metadata, path) : null;
+  if (config && config.model !== spec.name) throw new Error(`${path}: holds ${config.model} weights, not ${spec.name}; use --model ${config.model}`);
+  const numClasses = config?.numClasses ?? classesInFile(spec, w.tensors) ?? spec.defaultNumClasses;
+  return {
+    ...base,
+    format: w.format,
+    numClasses,
+    preprocess: config?.preprocess ?? spec.preprocess,
+    labels: config?.labels ?? (numClasses === 1000 ? 'imagenet1k' : Array.from({ length: numClasses }, (_, i) => `class_${i}`)),
+    tensors: async () => w.tensors,
+  };
+}
