@@ -3,6 +3,8 @@
 Writes, into DIR:
   alexnet_seeded.pth          torchvision AlexNet with seeded, scaled weights (torch.save, zip format)
   bvlc_alexnet_seeded.npy     a kratzert-style {layer: [W, b]} dict (np.save, Python 3 pickle)
+  bvlcalexnet_seeded.onnx     the same Caffe weights as the ONNX model zoo's bvlcalexnet-12.onnx holds them:
+                              initializers conv1_w_0 (OIHW) ... fc6_w_0 [4096, 9216] over Caffe's (C, H, W)
   classify_oracle.json        per model and image: torch's probabilities (all 1000) with the
                               reference preprocessing (torchvision transforms; Caffe protocol with PIL)
 
@@ -55,6 +57,39 @@ def caffe_input(img):
     return torch.tensor(np.ascontiguousarray(a.transpose(2, 0, 1)))
 
 
+class ZooAlexNet(torch.nn.Module):
+    """bvlc_alexnet with Caffe's blob names and layouts, as the ONNX model zoo exports it."""
+
+    def __init__(self, d):
+        super().__init__()
+        P = torch.nn.Parameter
+        for name in ("conv1", "conv2", "conv3", "conv4", "conv5"):
+            w, b = d[name]
+            setattr(self, name + "_w_0", P(torch.tensor(w).permute(3, 2, 0, 1).contiguous()))
+            setattr(self, name + "_b_0", P(torch.tensor(b)))
+        w6, b6 = d["fc6"]  # rows (H, W, C) -> Caffe's [out, (C, H, W)]
+        self.fc6_w_0 = P(torch.tensor(w6).reshape(6, 6, 256, -1).permute(3, 2, 0, 1).reshape(-1, 9216).contiguous())
+        self.fc6_b_0 = P(torch.tensor(b6))
+        for name in ("fc7", "fc8"):
+            w, b = d[name]
+            setattr(self, name + "_w_0", P(torch.tensor(w).t().contiguous()))
+            setattr(self, name + "_b_0", P(torch.tensor(b)))
+        self.lrn = torch.nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=1.0)
+
+    def forward(self, x):
+        F = torch.nn.functional
+        pool = lambda t: F.max_pool2d(t, 3, 2, ceil_mode=True)  # noqa: E731
+        x = pool(self.lrn(F.relu(F.conv2d(x, self.conv1_w_0, self.conv1_b_0, stride=4))))
+        x = pool(self.lrn(F.relu(F.conv2d(x, self.conv2_w_0, self.conv2_b_0, padding=2, groups=2))))
+        x = F.relu(F.conv2d(x, self.conv3_w_0, self.conv3_b_0, padding=1))
+        x = F.relu(F.conv2d(x, self.conv4_w_0, self.conv4_b_0, padding=1, groups=2))
+        x = pool(F.relu(F.conv2d(x, self.conv5_w_0, self.conv5_b_0, padding=1, groups=2)))
+        x = torch.flatten(x, 1)
+        x = F.relu(F.linear(x, self.fc6_w_0, self.fc6_b_0))
+        x = F.relu(F.linear(x, self.fc7_w_0, self.fc7_b_0))
+        return torch.softmax(F.linear(x, self.fc8_w_0, self.fc8_b_0), 1)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
@@ -92,6 +127,14 @@ def main():
     with torch.no_grad():
         result["models"]["bvlc_alexnet"] = {"weights": "bvlc_alexnet_seeded.npy",
                                             "probabilities": torch.softmax(check(x), 1).tolist()}
+
+    zoo = ZooAlexNet(d).eval()
+    with torch.no_grad():
+        zp = zoo(x)
+        assert torch.allclose(zp, torch.tensor(result["models"]["bvlc_alexnet"]["probabilities"]), atol=1e-5)
+        torch.onnx.export(zoo, x[:1], os.path.join(out, "bvlcalexnet_seeded.onnx"), input_names=["data_0"],
+                          output_names=["prob_1"], opset_version=12)
+    result["models"]["bvlc_alexnet"]["onnx"] = "bvlcalexnet_seeded.onnx"
 
     for k, v in result["models"].items():
         p = np.sort(np.array(v["probabilities"]), 1)

@@ -1,0 +1,125 @@
+// classify against the reference frameworks (tools/gen_classify_oracle.py): torchvision's
+// AlexNet from a .pth with torchvision's preprocessing, and a PyTorch Caffe AlexNet from a
+// kratzert-style .npy (and the same weights as an ONNX-zoo-style .onnx) with the Caffe
+// protocol. Targets: the same top-1, every probability within 1e-3.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createClassifier, type ClassifyResult } from '../../src/classify/classifier.js';
+import { FIXTURES, generated } from '../helpers.js';
+
+interface Oracle {
+  images: string[];
+  models: Record<string, { weights: string; onnx?: string; probabilities: number[][] }>;
+}
+
+const home = mkdtempSync(join(tmpdir(), 'alexnet-home-'));
+before(() => {
+  process.env['ALEXNET_HOME'] = home;
+});
+after(() => rmSync(home, { recursive: true, force: true }));
+
+function compare(results: ClassifyResult[], expected: number[][]): { maxDiff: number } {
+  let maxDiff = 0;
+  results.forEach((r, i) => {
+    assert.ok('predictions' in r, `${r.file}: ${'error' in r ? r.error : ''}`);
+    const p = new Float64Array(1000);
+    for (const q of r.predictions) p[q.index] = q.probability;
+    const o = expected[i]!;
+    const top = o.indexOf(Math.max(...o));
+    assert.equal(r.predictions[0]!.index, top, `${r.file}: top-1 ${r.predictions[0]!.index}, reference ${top}`);
+    for (let k = 0; k < 1000; k++) maxDiff = Math.max(maxDiff, Math.abs(p[k]! - o[k]!));
+  });
+  assert.ok(maxDiff <= 1e-3, `max |Δp| = ${maxDiff}`);
+  return { maxDiff };
+}
+
+const images = (o: Oracle) => o.images.map((n) => join(FIXTURES, 'images', n));
+
+describe('classify matches the reference frameworks', () => {
+  test('alexnet from a torchvision .pth, torchvision preprocessing; then from the ORT cache', async (t) => {
+    const oraclePath = generated(t, 'classify_oracle.json');
+    if (!oraclePath) return;
+    const oracle = JSON.parse(readFileSync(oraclePath, 'utf8')) as Oracle;
+    const weights = join(oraclePath, '..', oracle.models['alexnet']!.weights);
+    const clf = await createClassifier({ model: 'alexnet', weights, top: 1000 });
+    assert.equal(clf.fromCache, false);
+    compare(await clf.classify(images(oracle)), oracle.models['alexnet']!.probabilities);
+    await clf.dispose();
+    const again = await createClassifier({ model: 'alexnet', weights, top: 1000 });
+    assert.equal(again.fromCache, true, 'the second start uses the optimised-model cache');
+    compare(await again.classify(images(oracle)), oracle.models['alexnet']!.probabilities);
+    await again.dispose();
+  });
+
+  test('bvlc_alexnet from a kratzert-style .npy, Caffe protocol (BGR, mean, 227 crop)', async (t) => {
+    const oraclePath = generated(t, 'classify_oracle.json');
+    if (!oraclePath) return;
+    const oracle = JSON.parse(readFileSync(oraclePath, 'utf8')) as Oracle;
+    const clf = await createClassifier({ model: 'bvlc_alexnet', weights: join(oraclePath, '..', oracle.models['bvlc_alexnet']!.weights), top: 1000, cache: false });
+    compare(await clf.classify(images(oracle)), oracle.models['bvlc_alexnet']!.probabilities);
+    await clf.dispose();
+  });
+
+  test('bvlc_alexnet from an ONNX-zoo-style .onnx (conv1_w_0 OIHW, fc6_w_0 over C,H,W)', async (t) => {
+    const oraclePath = generated(t, 'classify_oracle.json');
+    if (!oraclePath) return;
+    const oracle = JSON.parse(readFileSync(oraclePath, 'utf8')) as Oracle;
+    const clf = await createClassifier({ model: 'bvlc_alexnet', weights: join(oraclePath, '..', oracle.models['bvlc_alexnet']!.onnx!), top: 1000, cache: false });
+    compare(await clf.classify(images(oracle)), oracle.models['bvlc_alexnet']!.probabilities);
+    await clf.dispose();
+  });
+});
+
+describe('classifier inputs and results', () => {
+  test('a path, a Buffer and raw RGB give results of the same shape; a bad file is an error entry', async (t) => {
+    const oraclePath = generated(t, 'classify_oracle.json');
+    if (!oraclePath) return;
+    const oracle = JSON.parse(readFileSync(oraclePath, 'utf8')) as Oracle;
+    const clf = await createClassifier({ model: 'alexnet', weights: join(oraclePath, '..', oracle.models['alexnet']!.weights), top: 3 });
+    const chelsea = join(FIXTURES, 'images', 'chelsea.png');
+    const { decodeImage } = await import('../../src/data/decode.js');
+    const rgb = await decodeImage(chelsea);
+    const res = await clf.classify([chelsea, readFileSync(chelsea), { data: rgb.data, width: rgb.width, height: rgb.height }, join(FIXTURES, 'images', 'truncated.jpg')]);
+    assert.equal(res.length, 4);
+    const [a, b, c, bad] = res;
+    for (const r of [a, b, c]) {
+      assert.ok(r && 'predictions' in r);
+      assert.equal(r.predictions.length, 3);
+      assert.deepEqual(Object.keys(r.predictions[0]!).sort(), ['index', 'label', 'probability', 'wnid']);
+    }
+    assert.deepEqual((b as { predictions: unknown }).predictions, (a as { predictions: unknown }).predictions);
+    assert.deepEqual((c as { predictions: unknown }).predictions, (a as { predictions: unknown }).predictions);
+    assert.equal((b as { file: string }).file, '<buffer 1>');
+    assert.ok(bad && 'error' in bad && /truncated\.jpg/.test(bad.error), JSON.stringify(bad));
+    // a single input still gives an array of one (a batch of 1 may round differently in the last bits)
+    const one = await clf.classify(chelsea);
+    assert.equal(one.length, 1);
+    const single = (one[0] as { predictions: { index: number; probability: number }[] }).predictions;
+    const batched = (a as { predictions: { index: number; probability: number }[] }).predictions;
+    assert.deepEqual(single.map((p) => p.index), batched.map((p) => p.index));
+    single.forEach((p, i) => assert.ok(Math.abs(p.probability - batched[i]!.probability) < 1e-5));
+    await clf.dispose();
+  });
+
+  test('no weights and no network: the message says how to get them', async () => {
+    await assert.rejects(createClassifier({ model: 'alexnet' }), (e: Error) => {
+      assert.match(e.message, /no weights for alexnet in .*alexnet\.safetensors/);
+      assert.match(e.message, /alexnet weights download alexnet/);
+      assert.match(e.message, /https:\/\/download\.pytorch\.org\/models\/alexnet-owt-7be5be79\.pth/);
+      assert.match(e.message, /--weights FILE/);
+      return true;
+    });
+  });
+
+  test('weights of another model are refused, naming layer and shapes', async (t) => {
+    const oraclePath = generated(t, 'classify_oracle.json');
+    if (!oraclePath) return;
+    await assert.rejects(
+      createClassifier({ model: 'alexnet', weights: join(oraclePath, '..', 'bvlc_alexnet_seeded.npy') }),
+      /not alexnet weights: missing 16 of 16 parameters \(features\.0\.weight, features\.0\.bias, features\.3\.weight, \.\.\.\); the file has conv1\/weights/,
+    );
+  });
+});

@@ -1,0 +1,128 @@
+// classify and weights as a user runs them: download by name from a local mirror, then
+// classify with the cached weights; folders with a broken image; import; errors.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { FIXTURES, generated } from '../helpers.js';
+import { alexnet } from './cli_helpers.js';
+
+const home = mkdtempSync(join(tmpdir(), 'alexnet-cli-home-'));
+const env = { ALEXNET_HOME: home };
+let server: Server;
+let base = '';
+let served = '';
+
+before(async () => {
+  server = createServer((req, res) => {
+    if (req.url === '/models/alexnet-owt-7be5be79.pth' && served) {
+      res.writeHead(200, { 'content-length': statSync(served).size });
+      createReadStream(served).pipe(res);
+    } else {
+      res.writeHead(404, 'Not Found');
+      res.end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(async () => {
+  await new Promise((r) => server.close(r));
+  rmSync(home, { recursive: true, force: true });
+});
+
+interface Oracle {
+  images: string[];
+  models: Record<string, { weights: string; probabilities: number[][] }>;
+}
+const top1 = (p: number[]) => p.indexOf(Math.max(...p));
+
+describe('alexnet weights + classify', () => {
+  test('without weights: one line saying how to get them, exit 1', async () => {
+    const r = await alexnet(['classify', join(FIXTURES, 'images', 'chelsea.png')], env);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^alexnet: no weights for alexnet in .*: get them with `alexnet weights download alexnet` \(https:\/\/download\.pytorch\.org\/models\/alexnet-owt-7be5be79\.pth\), or pass --weights FILE/);
+    const v2 = await alexnet(['classify', '--model', 'alexnet_v2', join(FIXTURES, 'images', 'chelsea.png')], env);
+    assert.equal(v2.status, 1);
+    assert.match(v2.stderr, /^alexnet: alexnet_v2 has no published pretrained weights; pass --weights FILE/);
+  });
+
+  test('download from a mirror, converted once; classify a folder with the cached weights', async (t) => {
+    const oraclePath = generated(t, 'classify_oracle.json');
+    if (!oraclePath) return;
+    const oracle = JSON.parse(readFileSync(oraclePath, 'utf8')) as Oracle;
+    served = join(oraclePath, '..', oracle.models['alexnet']!.weights);
+    const sha = createHash('sha256').update(readFileSync(served)).digest('hex').slice(0, 8);
+    const url = `${base}/models/alexnet-owt-7be5be79.pth`;
+
+    const wrong = await alexnet(['weights', 'download', 'alexnet', '--url', url, '--sha256', 'deadbeef'], env);
+    assert.equal(wrong.status, 1);
+    assert.match(wrong.stderr, /does not start with deadbeef/);
+    assert.equal(existsSync(join(home, 'weights', 'alexnet.safetensors')), false);
+
+    const dl = await alexnet(['weights', 'download', 'alexnet', '--url', url, '--sha256', sha, '--json'], env);
+    assert.equal(dl.status, 0, dl.stderr);
+    const j = JSON.parse(dl.stdout) as { file: string; numClasses: number };
+    assert.equal(j.file, join(home, 'weights', 'alexnet.safetensors'));
+    assert.equal(j.numClasses, 1000);
+    assert.equal(existsSync(join(home, 'downloads', 'alexnet-owt-7be5be79.pth')), false, 'the original is removed after conversion');
+    const again = await alexnet(['weights', 'download', 'alexnet', '--url', url], env);
+    assert.match(again.stdout, /already in/);
+
+    const list = await alexnet(['weights', 'list', '--json'], env);
+    assert.deepEqual(JSON.parse(list.stdout), [{ name: 'alexnet', model: 'alexnet', classes: 1000, file: j.file }]);
+
+    // the fixture folder holds four photos and truncated.jpg
+    const r = await alexnet(['classify', join(FIXTURES, 'images'), '--json', '--top', '3'], env);
+    assert.equal(r.status, 1, 'a broken image makes the exit status non-zero');
+    assert.equal(r.stderr, 'alexnet: 1 of 5 images could not be classified\n');
+    const res = JSON.parse(r.stdout) as ({ file: string; predictions: { index: number; wnid: string; label: string; probability: number }[] } | { file: string; error: string })[];
+    assert.deepEqual(res.map((x) => x.file.split('/').pop()), ['astronaut.png', 'chelsea.png', 'coffee.png', 'rocket.jpg', 'truncated.jpg']);
+    for (const x of res.slice(0, 4)) {
+      assert.ok('predictions' in x);
+      assert.equal(x.predictions.length, 3);
+      const name = x.file.split('/').pop()!;
+      assert.equal(x.predictions[0]!.index, top1(oracle.models['alexnet']!.probabilities[oracle.images.indexOf(name)]!), name);
+      assert.match(x.predictions[0]!.wnid, /^n\d{8}$/);
+    }
+    assert.ok('error' in res[4]! && /truncated\.jpg/.test(res[4].error));
+
+    const table = await alexnet(['classify', join(FIXTURES, 'images', 'chelsea.png'), '--top', '2'], env);
+    assert.equal(table.status, 0, table.stderr);
+    assert.match(table.stdout, /chelsea\.png\n {3}1 {3}240 {2}n02107908 +\d+\.\d\d% {2}Appenzeller\n {3}2 /);
+  });
+
+  test('weights import: .npy to safetensors, then classify with it', async (t) => {
+    const oraclePath = generated(t, 'classify_oracle.json');
+    if (!oraclePath) return;
+    const oracle = JSON.parse(readFileSync(oraclePath, 'utf8')) as Oracle;
+    const out = join(home, 'bvlc.safetensors');
+    const imp = await alexnet(['weights', 'import', join(oraclePath, '..', 'bvlc_alexnet_seeded.npy'), '--model', 'bvlc_alexnet', '--out', out], env);
+    assert.equal(imp.status, 0, imp.stderr);
+    assert.match(imp.stdout, /wrote .*bvlc\.safetensors: bvlc_alexnet, 1000 classes, 60,965,224 parameters \(from npy\)/);
+    assert.ok(existsSync(join(home, 'bvlc.json')), 'the JSON config sits beside the weights');
+    const r = await alexnet(['classify', '--model', 'bvlc_alexnet', '--weights', out, join(FIXTURES, 'images', 'coffee.png'), '--json', '--top', '1'], env);
+    assert.equal(r.status, 0, r.stderr);
+    const [res] = JSON.parse(r.stdout) as { predictions: { index: number }[] }[];
+    assert.equal(res!.predictions[0]!.index, top1(oracle.models['bvlc_alexnet']!.probabilities[oracle.images.indexOf('coffee.png')]!));
+    const wrongModel = await alexnet(['classify', '--model', 'alexnet', '--weights', out, join(FIXTURES, 'images', 'coffee.png')], env);
+    assert.equal(wrongModel.status, 1);
+    assert.match(wrongModel.stderr, /holds bvlc_alexnet weights, not alexnet; use --model bvlc_alexnet/);
+  });
+
+  test('usage errors', async () => {
+    const none = await alexnet(['classify'], env);
+    assert.equal(none.status, 2);
+    assert.equal(none.stderr, 'alexnet: classify: give at least one IMAGE or DIR\n');
+    const missing = await alexnet(['classify', '/nonexistent/cat.jpg'], env);
+    assert.equal(missing.status, 1);
+    assert.equal(missing.stderr, 'alexnet: /nonexistent/cat.jpg: no such file or directory\n');
+    const unknown = await alexnet(['weights', 'download', 'vgg16'], env);
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /unknown weights "vgg16"; known: alexnet, bvlc_alexnet/);
+  });
+});
