@@ -1,0 +1,259 @@
+// One standard-ONNX training step: forward, softmax cross-entropy, backward (src/grad),
+// L2 weight decay and SGD with momentum, in a single graph that an ordinary ORT
+// InferenceSession runs (onnxruntime-node has no training build).
+//
+// Inputs:  the trainable weights (graph inputs named like the parameters, in their own
+//          shapes), their momentum buffers `momentum/<name>` (flat), the image batch,
+//          `labels` (int64 [N]) and `lr` (float32 scalar).
+// Outputs: `loss` (cross-entropy + L2, float64), `xent` (float32), `correct` (int64,
+//          top-1), `grad_norm` (float64), `param_grad_sq` and `param_weight_sq` (float64
+//          [P], one entry per trainable parameter in TrainGraph.params order: squared
+//          norms of its gradient and of its new value), `new/<name>` and
+//          `new_momentum/<name>` (float32, flat).
+// Frozen parameters are initializers: no gradient is computed for them or for anything
+// that only leads to them.
+//
+// The update is PyTorch's torch.optim.SGD (dampening 0), per trainable parameter w with
+// cross-entropy gradient g:
+//   g  <- g * min(1, clipNorm / (|g|_global + 1e-6))     only with clipNorm, as
+//                                                         torch.nn.utils.clip_grad_norm_
+//   d   = g + weightDecay * w                            for regularised weights (slim
+//                                                         regularises weights, not biases)
+//   buf = momentum * buf + d                             buf starts at zero, which equals
+//                                                         PyTorch's first-step clone of d
+//   w  <- w - lr * buf                                   or, nesterov: w - lr * (d + momentum * buf)
+// The reported loss is slim's total loss: mean cross-entropy over the batch plus
+// weightDecay * sum(w^2) / 2 over every regularised weight, trainable or frozen (slim adds
+// all regularisation losses; the frozen terms are constants). Its gradient with respect
+// to a trainable weight is exactly d above, so decay is applied once, never twice.
+// grad_norm and param_grad_sq are of the cross-entropy gradient before clipping (what
+// clip_grad_norm_ returns).
+//
+// Everything after the backward pass runs on flat 1-D views of the weights: element-wise
+// ops on tensors whose trailing dims are 1 (e.g. [4096, 4096, 1, 1]) ran ~20x slower in
+// ORT than on the same data as one vector.
+import type { Graph, Node, Value } from '../graph/graph.js';
+import * as b from '../graph/build.js';
+import { int, isStatic, str } from '../graph/types.js';
+import { toOnnx } from '../graph/onnx_writer.js';
+import { gradients, type ConvWeightGradMethod } from '../grad/index.js';
+import { defaultConvWeightGrad } from '../grad/conv_weight_grad.js';
+import type { BuiltModel } from '../models/types.js';
+import type { Tensor } from '../tensor.js';
+import { shapeStr, tensor } from '../tensor.js';
+
+export interface SgdConfig {
+  /** L2 weight decay on regularised weights; default the model's arg scope (slim: 0.0005). */
+  weightDecay?: number;
+  /** Momentum factor (0.9 in slim's and PyTorch's AlexNet recipes); 0 disables the buffers. */
+  momentum: number;
+  nesterov?: boolean;
+  /** Clip the cross-entropy gradient to this global L2 norm before decay and momentum. */
+  clipNorm?: number;
+}
+
+export interface TrainGraphOptions extends SgdConfig {
+  /** Parameters to train, by name; default all. The others are frozen. */
+  trainable?: readonly string[];
+  /** dW formulation per conv, by conv node name or layer scope; overrides CONV_WEIGHT_GRAD. */
+  convWeightGrad?: Readonly<Record<string, ConvWeightGradMethod>>;
+}
+
+export interface TrainableParam {
+  name: string;
+  shape: number[];
+  size: number;
+  regularized: boolean;
+  layer: string;
+}
+
+export interface TrainGraph {
+  /** ONNX bytes; frozen weights are embedded as initializers. */
+  model: Uint8Array;
+  graph: Graph;
+  /** Trainable parameters, in the order of param_grad_sq and param_weight_sq. */
+  params: TrainableParam[];
+  frozen: string[];
+  batch: number;
+  imagesInput: string;
+  imageShape: number[];
+  momentum: number;
+  /** The dW formulation used for each Conv node that got a weight gradient. */
+  convWeightGrad: Record<string, ConvWeightGradMethod>;
+}
+
+export const momentumName = (param: string) => `momentum/${param}`;
+export const newWeightName = (param: string) => `new/${param}`;
+export const newMomentumName = (param: string) => `new_momentum/${param}`;
+
+/**
+ * dW formulation per alexnet_v2 conv, from tmp/profile_conv_dw.ts (batch 16, 224x224, 2
+ * threads, ORT 1.30; ms per backward of that layer, best first):
+ *   conv1 11x11/4:  batchconv, im2col and reference are slower (121 strided slices)
+ *   conv2 5x5/1, conv3-5 3x3/1: im2col (one Gemm over the slices)
+ * Other models' convs fall back to defaultConvWeightGrad (batchconv when strided).
+ */
+export const CONV_WEIGHT_GRAD: Readonly<Record<string, ConvWeightGradMethod>> = {
+  'alexnet_v2/conv1': 'batchconv',
+  'alexnet_v2/conv2': 'im2col',
+  'alexnet_v2/conv3': 'im2col',
+  'alexnet_v2/conv4': 'im2col',
+  'alexnet_v2/conv5': 'im2col',
+};
+
+function convPolicy(overrides: Readonly<Record<string, ConvWeightGradMethod>>, chosen: Record<string, ConvWeightGradMethod>) {
+  return (node: Node): ConvWeightGradMethod => {
+    const hit = (table: Readonly<Record<string, ConvWeightGradMethod>>) =>
+      Object.entries(table).find(([k]) => node.name === k || node.name.startsWith(`${k}/`))?.[1];
+    const m = hit(overrides) ?? hit(CONV_WEIGHT_GRAD) ?? defaultConvWeightGrad(node);
+    chosen[node.name] = m;
+    return m;
+  };
+}
+
+const flat = (v: Value, size: number, name: string) => b.reshape(v, [size], name);
+const f32 = (g: Graph, x: number, name: string) => g.constant(tensor('float32', [], Float32Array.of(x)), name);
+const f64 = (g: Graph, x: number, name: string) => g.constant(tensor('float64', [], Float64Array.of(x)), name);
+
+/** The largest divisor of n that is at most `cap`. */
+function rowLength(n: number, cap = 256): number {
+  for (let r = Math.min(n, cap); r > 1; r--) if (n % r === 0) return r;
+  return 1;
+}
+
+/**
+ * sum(v^2) of a flat float32 vector of n elements, as float64 [1]. One float32 sum over
+ * all of fc6's 26M weights (2.5e-5 each, summing to ~650) lost 1e-3 of the total, and
+ * even 4096-element rows lost 2e-6 (fc6's biases); rows of at most 256 elements summed
+ * in float32, then the row sums in float64, stay within ~1e-7 at the same single pass
+ * over the data.
+ */
+function sumSquares(v: Value, n: number, name: string): Value {
+  const r = rowLength(n);
+  const rows = b.reduce('ReduceSumSquare', b.reshape(v, [n / r, r], `${name}/rows`), [1], false, `${name}/row_sums`);
+  return b.reduce('ReduceSum', b.cast(rows, 11, `${name}/f64`), [0], true, name);
+}
+
+/**
+ * Append the training step to a model's graph (built with isTraining: true and a numeric
+ * batch) and serialise it. The model's graph is extended in place: build one per call.
+ */
+export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<string, Tensor>, opts: TrainGraphOptions): TrainGraph {
+  const g = model.graph;
+  const where = `train graph for ${model.name}`;
+  const imageShape = model.input.shape;
+  if (!isStatic(imageShape)) throw new Error(`${where}: the input must have a static shape, got ${shapeStr(imageShape)}; build the model with batch: <n>`);
+  const batch = imageShape[0]!;
+  if (g.inputs.some((v) => v.name === 'labels')) throw new Error(`${where}: the graph already has a training step; build the model again`);
+  const wd = opts.weightDecay ?? model.weightDecay;
+  const mu = opts.momentum;
+  if (!(wd >= 0) || !(mu >= 0) || (opts.clipNorm !== undefined && !(opts.clipNorm > 0))) {
+    throw new Error(`${where}: bad SGD settings weightDecay=${wd} momentum=${mu} clipNorm=${opts.clipNorm}`);
+  }
+  if (opts.nesterov && mu === 0) throw new Error(`${where}: nesterov needs momentum > 0`);
+
+  // logits [N, classes]
+  let logits = model.output;
+  if (logits.shape.length === 4 && logits.shape[1] === 1 && logits.shape[2] === 1) logits = b.reshape(logits, [batch, Number(logits.shape[3])], 'train/logits');
+  if (logits.shape.length !== 2) throw new Error(`${where}: logits must be [N, classes], got ${shapeStr(logits.shape)}`);
+
+  // parameters the logits depend on, trainable or frozen
+  const live = g.reachable([logits]);
+  const params = g.params.filter((p) => live.has(p));
+  const names = new Set(params.map((p) => p.name));
+  const wanted = new Set(opts.trainable ?? params.map((p) => p.name));
+  for (const n of wanted) {
+    if (!names.has(n)) throw new Error(`${where}: no parameter ${n}; parameters are ${[...names].join(', ')}`);
+  }
+  const trainable = params.filter((p) => wanted.has(p.name));
+  const frozen = params.filter((p) => !wanted.has(p.name));
+  if (trainable.length === 0) throw new Error(`${where}: nothing to train`);
+  const info: TrainableParam[] = trainable.map((p) => {
+    if (!isStatic(p.shape)) throw new Error(`${where}: parameter ${p.name} has a symbolic shape ${shapeStr(p.shape)}`);
+    return { name: p.name, shape: [...p.shape], size: p.shape.reduce((a, d) => a * d, 1), regularized: p.param!.regularized, layer: p.param!.layer };
+  });
+
+  const labels = g.input('labels', { dtype: 'int64', shape: [batch] });
+  const lr = g.input('lr', { dtype: 'float32', shape: [] });
+
+  // loss and accuracy
+  const [xent] = g.add('SoftmaxCrossEntropyLoss', [logits, labels], { reduction: str('mean') }, { outputs: 2, name: 'train/xent' });
+  const predicted = g.add1('ArgMax', [logits], { axis: int(1), keepdims: int(0) }, 'train/predicted');
+  const hits = b.cast(g.add1('Equal', [predicted, labels], {}, 'train/hits'), 7, 'train/hits_i64');
+  const correct = b.reduce('ReduceSum', hits, [0], false, 'train/correct');
+
+  // backward
+  const chosen: Record<string, ConvWeightGradMethod> = {};
+  const grads = gradients(g, xent!, trainable, { convWeightGrad: convPolicy(opts.convWeightGrad ?? {}, chosen) });
+
+  const wFlat = trainable.map((p, i) => flat(p, info[i]!.size, `train/${p.name}/flat`));
+  let gFlat = trainable.map((p, i) => flat(grads.get(p)!, info[i]!.size, `train/${p.name}/grad_flat`));
+  const gradSq = b.concat(gFlat.map((v, i) => sumSquares(v, info[i]!.size, `train/${trainable[i]!.name}/grad_sq`)), 0, 'train/param_grad_sq');
+  const gradNorm = b.unary('Sqrt', b.reduce('ReduceSum', gradSq, [0], false, 'train/grad_sq_total'), 'train/grad_norm');
+
+  // slim's total loss: + weightDecay/2 * sum(w^2) over all regularised weights (in float64)
+  let loss = b.cast(xent!, 11, 'train/xent_f64');
+  const reg = params.filter((p) => p.param!.regularized);
+  if (wd > 0 && reg.length) {
+    const terms = reg.map((p) => {
+      const i = trainable.indexOf(p);
+      const size = p.shape.reduce((a: number, d) => a * Number(d), 1);
+      return sumSquares(i >= 0 ? wFlat[i]! : flat(p, size, `train/${p.name}/flat`), size, `train/${p.name}/l2`);
+    });
+    const total = b.reduce('ReduceSum', terms.length === 1 ? terms[0]! : b.concat(terms, 0, 'train/l2_terms'), [0], false, 'train/l2_sum');
+    loss = b.add(loss, b.mul(total, f64(g, wd / 2, 'half_weight_decay'), 'train/l2'), 'train/loss');
+  }
+
+  if (opts.clipNorm !== undefined) {
+    const denom = b.add(gradNorm, f64(g, 1e-6, 'clip_eps'), 'train/clip_denom');
+    const ratio = g.add1('Min', [b.div(f64(g, opts.clipNorm, 'clip_norm'), denom, 'train/clip_ratio'), f64(g, 1, 'one')], {}, 'train/clip_coef64');
+    const coef = b.cast(ratio, 1, 'train/clip_coef');
+    gFlat = gFlat.map((v, i) => b.mul(v, coef, `train/${trainable[i]!.name}/grad_clipped`));
+  }
+
+  const newW: Value[] = [];
+  const newM: Value[] = [];
+  const wdC = f32(g, wd, 'weight_decay');
+  const muC = f32(g, mu, 'momentum');
+  trainable.forEach((p, i) => {
+    const pi = info[i]!;
+    const d = pi.regularized && wd > 0 ? b.add(gFlat[i]!, b.mul(wFlat[i]!, wdC, `train/${p.name}/decay`), `train/${p.name}/d`) : gFlat[i]!;
+    let step = d;
+    if (mu > 0) {
+      const buf = g.input(momentumName(p.name), { dtype: 'float32', shape: [pi.size] });
+      const nb = b.add(b.mul(buf, muC, `train/${p.name}/momentum_decay`), d, newMomentumName(p.name));
+      newM.push(nb);
+      step = opts.nesterov ? b.add(d, b.mul(nb, muC, `train/${p.name}/nesterov`), `train/${p.name}/nesterov_step`) : nb;
+    }
+    newW.push(b.sub(wFlat[i]!, b.mul(step, lr, `train/${p.name}/lr_step`), newWeightName(p.name)));
+  });
+  const weightSq = b.concat(newW.map((v, i) => sumSquares(v, info[i]!.size, `train/${trainable[i]!.name}/weight_sq`)), 0, 'train/param_weight_sq');
+
+  g.output(loss, 'loss');
+  g.output(xent!, 'xent');
+  g.output(correct, 'correct');
+  g.output(gradNorm, 'grad_norm');
+  g.output(gradSq, 'param_grad_sq');
+  g.output(weightSq, 'param_weight_sq');
+  // output names equal the producing nodes' names, so the writer adds no Identity copies
+  for (const v of [...newW, ...newM]) g.output(v);
+
+  const weights = new Map<string, Tensor>();
+  for (const p of frozen) {
+    const t = frozenWeights.get(p.name);
+    if (!t) throw new Error(`${where}: frozen parameter ${p.name} ${shapeStr(p.shape)} needs its weights`);
+    weights.set(p.name, t);
+  }
+  const modelBytes = toOnnx(g, { weights, docString: `${where}: SGD momentum ${mu}${opts.nesterov ? ' (nesterov)' : ''}, weight decay ${wd}`, metadata: { model: model.name, kind: 'sgd-train-step' } });
+  return {
+    model: modelBytes,
+    graph: g,
+    params: info,
+    frozen: frozen.map((p) => p.name),
+    batch,
+    imagesInput: model.input.name,
+    imageShape: [...imageShape],
+    momentum: mu,
+    convWeightGrad: chosen,
+  };
+}

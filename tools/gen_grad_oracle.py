@@ -1,0 +1,162 @@
+"""PyTorch oracle for the training graph (src/train/train_graph.ts): two SGD steps.
+
+Run by `npm test` (tools/run-tests.mjs) as: /usr/bin/python3 tools/gen_grad_oracle.py --out DIR
+
+For each case, a model with seeded weights (tools/seeded.py, bit-identical to
+src/nn/init.ts) takes two steps of torch.optim.SGD (momentum 0.9, weight decay
+0.0005 on regularised weights only, dampening 0) on two seeded batches, with
+dropout off. The second step is where momentum matters. Written to DIR:
+
+  grad_oracle.json          per case: settings, labels, per-step loss / xent /
+                            correct / grad norm / per-parameter squared norms,
+                            and where each new tensor lies in the .bin file
+  grad_oracle_<case>.bin    float32 little-endian: every trainable tensor after
+                            the two steps, in the model's own layout
+
+The reported loss is slim's total loss: mean cross-entropy + wd/2 * sum(w^2) over
+all regularised weights (trainable or not), before the step. The gradient is of
+the cross-entropy only; SGD's weight_decay adds wd*w, which is the L2 term's
+gradient.
+
+Models are looked up in MODELS: a model entry gives its parameter specs (name,
+shape, init, in the TypeScript model's order), a forward function on a dict of
+torch tensors, and which parameters are regularised. alexnet_v2 comes from
+tools/torch_models.py; torchvision's alexnet and BVLC AlexNet are to be added
+the same way once their TypeScript models exist.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(__file__))
+from seeded import generate, init_params  # noqa: E402
+from torch_models import alexnet_v2_forward, alexnet_v2_specs  # noqa: E402
+
+WEIGHT_SEED = 0
+# lr is large enough that every tensor moves well beyond the test's 1e-4 tolerance
+# (at 0.02, conv1's biases moved by only 4e-4 of their largest value).
+SGD = {"lr": 0.1, "momentum": 0.9, "weightDecay": 0.0005, "steps": 2}
+
+
+def alexnet_v2_model(num_classes):
+    def forward(params, x):
+        y, _ = alexnet_v2_forward(params, x, num_classes=num_classes, is_training=False)
+        return y
+
+    return {
+        "specs": alexnet_v2_specs(num_classes),
+        "forward": forward,
+        "input": lambda batch, h, w: [batch, h, w, 3],  # NHWC
+        "size": [224, 224],
+        # slim regularises conv weights, not biases
+        "regularized": lambda name: name.endswith("/weights"),
+    }
+
+
+MODELS = {"alexnet_v2": alexnet_v2_model}
+
+CASES = [
+    {"name": "alexnet_v2_all", "model": "alexnet_v2", "classes": 1000, "batch": 4, "trainable": None},
+    {
+        "name": "alexnet_v2_fc8_fc7",
+        "model": "alexnet_v2",
+        "classes": 1000,
+        "batch": 4,
+        "trainable": ["alexnet_v2/fc8/weights", "alexnet_v2/fc8/biases", "alexnet_v2/fc7/weights", "alexnet_v2/fc7/biases"],
+    },
+]
+
+
+def batch_of(model, case, step):
+    """Images uniform in [-1, 1] (inception preprocessing's range) and labels, both seeded."""
+    h, w = model["size"]
+    shape = model["input"](case["batch"], h, w)
+    n = int(np.prod(shape))
+    images = generate({"kind": "uniform", "low": -1.0, "high": 1.0}, n, 100 + step, "images").reshape(shape)
+    u = generate({"kind": "uniform", "low": 0.0, "high": 1.0}, case["batch"], 200 + step, "labels").astype(np.float64)
+    labels = np.floor(u * case["classes"]).astype(np.int64)
+    return images, labels
+
+
+_INIT_CACHE = {}
+
+
+def run_case(case, out_dir):
+    model = MODELS[case["model"]](case["classes"])
+    specs = model["specs"]
+    names = [s["name"] for s in specs]
+    key = (case["model"], case["classes"])
+    if key not in _INIT_CACHE:  # seeded init of 50M parameters takes ~20 s in numpy
+        _INIT_CACHE[key] = init_params(specs, WEIGHT_SEED)
+    arrays = _INIT_CACHE[key]
+    trainable = case["trainable"] or names
+    unknown = set(trainable) - set(names)
+    if unknown:
+        raise SystemExit("%s: unknown parameters %s" % (case["name"], sorted(unknown)))
+    params = {n: torch.tensor(arrays[n].copy(), requires_grad=n in trainable) for n in names}
+    train = [n for n in names if n in trainable]  # the TypeScript order: graph parameter order
+    reg = [params[n] for n in train if model["regularized"](n)]
+    noreg = [params[n] for n in train if not model["regularized"](n)]
+    groups = [{"params": reg, "weight_decay": SGD["weightDecay"]}]
+    if noreg:
+        groups.append({"params": noreg, "weight_decay": 0.0})
+    opt = torch.optim.SGD(groups, lr=SGD["lr"], momentum=SGD["momentum"], dampening=0, nesterov=False)
+
+    steps = []
+    for k in range(SGD["steps"]):
+        images, labels = batch_of(model, case, k)
+        opt.zero_grad(set_to_none=True)
+        logits = model["forward"](params, torch.tensor(images))
+        lab = torch.tensor(labels)
+        xent = F.cross_entropy(logits, lab)
+        with torch.no_grad():
+            l2 = sum(float((params[n].double() ** 2).sum()) for n in names if model["regularized"](n))
+            correct = int((logits.argmax(dim=1) == lab).sum())
+        xent.backward()
+        grad_sq = {n: float((params[n].grad.double() ** 2).sum()) for n in train}
+        opt.step()
+        weight_sq = {n: float((params[n].detach().double() ** 2).sum()) for n in train}
+        steps.append({
+            "labels": [int(v) for v in labels],
+            "imageSum": float(images.astype(np.float64).sum()),
+            "xent": float(xent),
+            "loss": float(xent) + SGD["weightDecay"] / 2 * l2,
+            "correct": correct,
+            "gradNorm": math.sqrt(sum(grad_sq.values())),
+            "paramGradSq": grad_sq,
+            "paramWeightSq": weight_sq,
+        })
+
+    bin_name = "grad_oracle_%s.bin" % case["name"]
+    tensors = []
+    offset = 0
+    with open(os.path.join(out_dir, bin_name), "wb") as f:
+        for n in train:
+            a = params[n].detach().numpy().astype("<f4")
+            f.write(a.tobytes())
+            tensors.append({"name": n, "shape": list(a.shape), "offset": offset})
+            offset += a.size
+    return {**case, "trainable": train, "weightSeed": WEIGHT_SEED, "sgd": SGD, "steps": steps, "bin": bin_name, "tensors": tensors}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    os.makedirs(args.out, exist_ok=True)
+    cases = [run_case(c, args.out) for c in CASES]
+    with open(os.path.join(args.out, "grad_oracle.json"), "w") as f:
+        json.dump({"cases": cases}, f)
+    for c in cases:
+        print("grad oracle %s: xent %s" % (c["name"], ", ".join("%.5f" % s["xent"] for s in c["steps"])))
+
+
+if __name__ == "__main__":
+    main()
