@@ -10,9 +10,10 @@ import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { PYTHON, torchAvailable } from './bench/common.js';
+import { classifySection } from './bench/classify.js';
 import { inferSection } from './bench/infer.js';
 
-const SECTIONS: Record<string, () => Promise<void>> = { infer: inferSection };
+const SECTIONS: Record<string, () => Promise<void>> = { infer: inferSection, classify: classifySection };
 
 const want = process.argv.slice(2);
 for (const w of want) {

@@ -12,6 +12,8 @@ import * as ort from 'onnxruntime-node';
 import * as b from '../graph/build.js';
 import { imagenetClasses } from '../data/labels.js';
 import { type ImageInput, preprocess, stackBatch } from '../data/preprocess.js';
+import { ImagePool } from '../data/pool.js';
+import type { Tensor } from '../tensor.js';
 import { decodeImage, type DecodeOptions } from '../data/decode.js';
 import type { RgbImage } from '../data/image.js';
 import { getModel } from '../models/registry.js';
@@ -35,7 +37,12 @@ export interface ClassifierOptions {
   /** Cache the ORT-optimised model under $ALEXNET_HOME/cache (default true). */
   cache?: boolean;
   decode?: DecodeOptions;
+  /** Worker threads that decode and preprocess (default cores - 1; 0 decodes in this thread). */
+  workers?: number;
 }
+
+/** Fewer images than this are prepared in-thread: starting workers costs more. */
+const POOL_THRESHOLD = 4;
 
 export interface Prediction {
   index: number;
@@ -121,12 +128,24 @@ export async function createClassifier(opts: ClassifierOptions = {}): Promise<Cl
   const layout = spec.inputLayout;
   const size = spec.defaultImageSize;
 
-  async function decode(input: ImageInput, name: string): Promise<RgbImage> {
-    if (typeof input === 'string' || Buffer.isBuffer(input)) return decodeImage(input, { ...opts.decode, name });
-    if (!(input.data instanceof Uint8Array) || input.data.length !== input.width * input.height * 3) {
-      throw new Error(`${name}: raw input must be RGB bytes, width*height*3 = ${input.width * input.height * 3}, got ${input.data?.length}`);
+  // Images are decoded and preprocessed in worker threads while ORT runs the previous
+  // batch on this thread (its run() does not yield). A handful of images is faster in-thread
+  // than starting the workers (each loads sharp).
+  let pool: ImagePool | null = null;
+  const prepare = (input: ImageInput, name: string): Promise<Tensor<'float32'>> => {
+    if (pool) return pool.run({ input, name, preset: w.preprocess, opts: { size, layout }, ...(opts.decode ? { decode: opts.decode } : {}) });
+    return prepareHere(input, name);
+  };
+  async function prepareHere(input: ImageInput, name: string): Promise<Tensor<'float32'>> {
+    let img: RgbImage;
+    if (typeof input === 'string' || Buffer.isBuffer(input)) img = await decodeImage(input, { ...opts.decode, name });
+    else {
+      if (!(input.data instanceof Uint8Array) || input.data.length !== input.width * input.height * 3) {
+        throw new Error(`${name}: raw input must be RGB bytes, width*height*3 = ${input.width * input.height * 3}, got ${input.data?.length}`);
+      }
+      img = input;
     }
-    return input;
+    return preprocess(img, w.preprocess, { size, layout });
   }
 
   return {
@@ -136,39 +155,44 @@ export async function createClassifier(opts: ClassifierOptions = {}): Promise<Cl
     fromCache,
     async classify(input, onBatch) {
       const inputs: readonly ImageInput[] = Array.isArray(input) ? input : [input as ImageInput];
+      if (!pool && inputs.length > POOL_THRESHOLD && opts.workers !== 0) pool = new ImagePool(opts.workers);
       const results: ClassifyResult[] = new Array(inputs.length);
-      for (let start = 0; start < inputs.length; start += batchSize) {
-        const chunk = inputs.slice(start, start + batchSize);
-        // decode in parallel (sharp's thread pool); failures become error entries
-        const settled = await Promise.allSettled(chunk.map((x, j) => decode(x, inputName(x, start + j))));
-        const ok: number[] = [];
-        const tensors = [];
-        for (let j = 0; j < chunk.length; j++) {
-          const s = settled[j]!;
-          const name = inputName(chunk[j]!, start + j);
-          if (s.status === 'rejected') {
-            results[start + j] = { file: name, error: (s.reason as Error).message };
-            continue;
-          }
-          try {
-            tensors.push(preprocess(s.value, w.preprocess, { size, layout }));
-            ok.push(j);
-          } catch (e) {
-            results[start + j] = { file: name, error: (e as Error).message };
-          }
+      const jobs: Promise<Tensor<'float32'>>[] = [];
+      const startBatch = (b0: number) => {
+        for (let i = b0; i < Math.min(b0 + batchSize, inputs.length); i++) {
+          const job = prepare(inputs[i]!, inputName(inputs[i]!, i));
+          job.catch(() => undefined); // settled below; no unhandled rejection meanwhile
+          jobs[i] = job;
         }
+      };
+      startBatch(0);
+      for (let start = 0; start < inputs.length; start += batchSize) {
+        const end = Math.min(start + batchSize, inputs.length);
+        const settled = await Promise.allSettled(jobs.slice(start, end));
+        startBatch(start + batchSize); // the workers prepare the next batch while ORT runs this one
+        const ok: number[] = [];
+        const tensors: Tensor<'float32'>[] = [];
+        settled.forEach((st, j) => {
+          if (st.status === 'fulfilled') {
+            ok.push(start + j);
+            tensors.push(st.value);
+          } else results[start + j] = { file: inputName(inputs[start + j]!, start + j), error: (st.reason as Error).message };
+        });
         if (ok.length) {
           const out = await session.run({ input: stackBatch(tensors) }, ['probabilities']);
           const probs = out['probabilities']!.data as Float32Array;
           const c = w.numClasses;
-          ok.forEach((j, r) => {
-            results[start + j] = { file: inputName(chunk[j]!, start + j), predictions: topK(probs.subarray(r * c, (r + 1) * c), top, label) };
+          ok.forEach((i, r) => {
+            results[i] = { file: inputName(inputs[i]!, i), predictions: topK(probs.subarray(r * c, (r + 1) * c), top, label) };
           });
         }
-        onBatch?.(Math.min(start + batchSize, inputs.length), inputs.length);
+        onBatch?.(end, inputs.length);
       }
       return results;
     },
-    dispose: () => session.dispose(),
+    async dispose() {
+      await pool?.close();
+      await session.dispose();
+    },
   };
 }

@@ -1,0 +1,103 @@
+// A pool of worker threads that decode and preprocess images, so the main thread can keep
+// ONNX Runtime busy (its run() holds the calling thread) while the next batch is prepared.
+// Used by classify and by training's data loader.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Tensor } from '../tensor.js';
+import type { DecodeOptions } from './decode.js';
+import type { RgbImage } from './image.js';
+import type { PreprocessOptions, PresetName } from './preprocess.js';
+import type { PoolJob, PoolReply } from './preprocess_worker.js';
+
+// Compiled, the worker is the .js beside this file. Under tsx (tests, tools) the sources are
+// .ts, and tsx's hooks are not active in a new thread until registered there, so the
+// worker starts from a one-line bootstrap that registers them and imports the .ts.
+const DEV = import.meta.url.endsWith('.ts');
+const WORKER_URL = new URL(`./preprocess_worker${DEV ? '.ts' : '.js'}`, import.meta.url);
+
+function startWorker(): Worker {
+  if (!DEV) return new Worker(WORKER_URL);
+  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
+  return new Worker(boot, { eval: true });
+}
+
+export interface PoolTask {
+  input: string | Uint8Array | RgbImage;
+  name: string;
+  preset: PresetName;
+  opts: PreprocessOptions;
+  decode?: DecodeOptions;
+}
+
+interface Pending {
+  resolve: (t: Tensor<'float32'>) => void;
+  reject: (e: Error) => void;
+  worker: Worker;
+}
+
+export class ImagePool {
+  private readonly workers: Worker[] = [];
+  private readonly load = new Map<Worker, number>();
+  private readonly pending = new Map<number, Pending>();
+  private readonly dead = new Map<Worker, Error>();
+  private nextId = 0;
+  private closed = false;
+
+  /** size: worker threads (default: cores - 1, at least 1). */
+  constructor(readonly size = Math.max(1, availableParallelism() - 1)) {
+    for (let i = 0; i < size; i++) {
+      const w = startWorker();
+      w.on('message', (r: PoolReply) => this.settle(w, r));
+      w.on('error', (e) => this.fail(w, e));
+      w.on('exit', (code) => {
+        if (!this.closed) this.fail(w, new Error(`image worker exited with code ${code}`));
+      });
+      w.unref();
+      this.workers.push(w);
+      this.load.set(w, 0);
+    }
+  }
+
+  /** Decode + preprocess one image; rejects with the decoder's message on a bad file. */
+  run(task: PoolTask): Promise<Tensor<'float32'>> {
+    if (this.closed) return Promise.reject(new Error('image pool is closed'));
+    const live = this.workers.filter((x) => !this.dead.has(x));
+    if (live.length === 0) return Promise.reject(new Error(`image workers failed: ${[...this.dead.values()][0]!.message}`));
+    // the least busy worker
+    let w = live[0]!;
+    for (const x of live) if (this.load.get(x)! < this.load.get(w)!) w = x;
+    const id = this.nextId++;
+    const job: PoolJob = { id, input: task.input, name: task.name, preset: task.preset, opts: task.opts, decode: task.decode ?? {} };
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, worker: w });
+      this.load.set(w, this.load.get(w)! + 1);
+      w.ref();
+      w.postMessage(job);
+    });
+  }
+
+  private settle(w: Worker, r: PoolReply): void {
+    const p = this.pending.get(r.id);
+    if (!p) return;
+    this.pending.delete(r.id);
+    const n = this.load.get(w)! - 1;
+    this.load.set(w, n);
+    if (n === 0) w.unref();
+    if ('error' in r) p.reject(new Error(r.error));
+    else p.resolve({ dtype: 'float32', shape: r.shape, data: r.data });
+  }
+
+  private fail(w: Worker, e: Error): void {
+    if (!this.dead.has(w)) this.dead.set(w, e);
+    for (const [id, p] of this.pending) {
+      if (p.worker !== w) continue;
+      this.pending.delete(id);
+      p.reject(e);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,93 @@
+// classify, end to end: a folder of 64 photos at batch 16 (decode included), next to
+// torchvision + PIL doing the same job; and the cold start of `alexnet classify one.jpg`
+// as a whole process, weights cached, next to a PyTorch script doing the same.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { createClassifier } from '../../src/classify/classifier.js';
+import { table } from '../../src/cli/format.js';
+import { expandImagePaths } from '../../src/data/files.js';
+import { getModel } from '../../src/models/registry.js';
+import { randomWeights } from '../../src/models/params.js';
+import { cachedWeightsPath, NATIVE_FORMAT, saveNative } from '../../src/weights/native.js';
+import { f1, PYTHON, ROOT, timeIt, torch, torchAvailable } from './common.js';
+
+const PHOTOS = ['chelsea.png', 'coffee.png', 'rocket.jpg', 'astronaut.png'];
+
+/** 64 JPEGs of camera-like sizes cut from the fixture photos (quality 90). */
+async function makeFolder(dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const sizes = [[500, 375], [640, 427], [375, 500], [800, 600]] as const;
+  for (let i = 0; i < 64; i++) {
+    const [w, h] = sizes[i % sizes.length]!;
+    const src = join(ROOT, 'test', 'fixtures', 'images', PHOTOS[Math.floor(i / 4) % PHOTOS.length]!);
+    await sharp(src).resize(w, h, { fit: 'cover', position: i % 3 === 0 ? 'left' : i % 3 === 1 ? 'centre' : 'right' }).jpeg({ quality: 90 }).toFile(join(dir, `img${String(i).padStart(2, '0')}.jpg`));
+  }
+}
+
+/** Median wall time of a whole command, after one warm-up run. */
+function wall(cmd: string, args: string[], env: NodeJS.ProcessEnv, runs = 5): number {
+  const times: number[] = [];
+  for (let i = 0; i <= runs; i++) {
+    const t = performance.now();
+    const r = spawnSync(cmd, args, { env, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+    if (i > 0) times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return times[times.length >> 1]!;
+}
+
+export async function classifySection(): Promise<void> {
+  console.log('## classify: torchvision alexnet, end to end (decode, preprocess, batch 16, softmax, top-5)\n');
+  const tmp = mkdtempSync(join(tmpdir(), 'alexnet-bench-'));
+  const home = join(tmp, 'home');
+  const folder = join(tmp, 'photos');
+  const prevHome = process.env['ALEXNET_HOME'];
+  process.env['ALEXNET_HOME'] = home;
+  try {
+    await makeFolder(folder);
+    const spec = getModel('alexnet');
+    const m = spec.build();
+    await saveNative(cachedWeightsPath('alexnet'), randomWeights(m, 0), { format: NATIVE_FORMAT, model: 'alexnet', numClasses: 1000, preprocess: 'torchvision', labels: 'imagenet1k' });
+    const files = await expandImagePaths([folder]);
+
+    const clf = await createClassifier({ model: 'alexnet', batchSize: 16 });
+    const ours = await timeIt(() => clf.classify(files), files.length, 10, 2, 1);
+    await clf.dispose();
+    const pt = torch(['classify', '--folder', folder, '--batch', '16'])[0];
+    const rows = [[
+      `${files.length} JPEGs`,
+      f1(ours.imagesPerSec),
+      pt ? f1(Number(pt['imagesPerSec'])) : 'n/a',
+      pt ? `${(ours.imagesPerSec / Number(pt['imagesPerSec'])).toFixed(2)}x` : 'n/a',
+    ]];
+    console.log(table(['job', '>ours img/s', '>PyTorch img/s', '>ours/PyTorch'], rows));
+    if (pt) console.log(`\nPyTorch: PIL + torchvision transforms, DataLoader with ${pt['workers']} workers (the faster of 0 and 2), 2 threads.\n`);
+
+    // Cold start: the whole process, weights converted and the optimised model cached.
+    const one = join(folder, 'img05.jpg');
+    const env = { ...process.env, ALEXNET_HOME: home };
+    delete env['GLIBC_TUNABLES']; // the launcher sets it itself, as for a user
+    const oursMs = wall(process.execPath, [join(ROOT, 'bin', 'alexnet.js'), 'classify', one], env);
+    let ptMs = NaN;
+    if (torchAvailable()) {
+      const pth = join(tmp, 'alexnet.pth');
+      torch(['save-alexnet', '--out', pth]);
+      ptMs = wall(PYTHON, [join(ROOT, 'tools', 'bench_torch.py'), 'classify-one', '--weights', pth, '--image', one], env);
+    }
+    console.log(
+      table(
+        ['cold start: classify one.jpg', '>ours s', '>PyTorch s', '>PyTorch/ours'],
+        [['whole process, weights cached', (oursMs / 1000).toFixed(2), Number.isNaN(ptMs) ? 'n/a' : (ptMs / 1000).toFixed(2), Number.isNaN(ptMs) ? 'n/a' : `${(ptMs / oursMs).toFixed(1)}x`]],
+      ),
+    );
+    console.log('\nMedian of 5 runs after a warm-up run. Ours: bin/alexnet.js with the ORT-optimised model cached in $ALEXNET_HOME.\n');
+  } finally {
+    if (prevHome === undefined) delete process.env['ALEXNET_HOME'];
+    else process.env['ALEXNET_HOME'] = prevHome;
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
