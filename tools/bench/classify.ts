@@ -69,7 +69,7 @@ export async function classifySection(): Promise<void> {
 
     // Cold start: the whole process, weights converted and the optimised model cached.
     const one = join(folder, 'img05.jpg');
-    const env = { ...process.env, ALEXNET_HOME: home };
+    const env: NodeJS.ProcessEnv = { ...process.env, ALEXNET_HOME: home };
     delete env['GLIBC_TUNABLES']; // the launcher sets it itself, as for a user
     const oursMs = wall(process.execPath, [join(ROOT, 'bin', 'alexnet.js'), 'classify', one], env);
     let ptMs = NaN;
