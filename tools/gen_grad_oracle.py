@@ -19,10 +19,12 @@ the cross-entropy only; SGD's weight_decay adds wd*w, which is the L2 term's
 gradient.
 
 Models are looked up in MODELS: a model entry gives its parameter specs (name,
-shape, init, in the TypeScript model's order), a forward function on a dict of
-torch tensors, and which parameters are regularised. alexnet_v2 comes from
-tools/torch_models.py; torchvision's alexnet and BVLC AlexNet are to be added
-the same way once their TypeScript models exist.
+shape, init, in the order src/models/<model>.ts declares them), a forward function
+on a dict of torch tensors, the input shape and which parameters are regularised.
+alexnet_v2's forward is tools/torch_models.py's; torchvision's alexnet and BVLC
+AlexNet are written functionally below (the alexnet one is checked against
+torchvision.models.alexnet at start-up). alexnet runs at 256x256, where its
+features are 7x7 and the adaptive 6x6 average pool is the MatMul form.
 """
 import argparse
 import json
@@ -59,7 +61,96 @@ def alexnet_v2_model(num_classes):
     }
 
 
-MODELS = {"alexnet_v2": alexnet_v2_model}
+def _conv_spec(name, shape, init):
+    return {"name": name, "shape": shape, "init": init}
+
+
+def alexnet_model(num_classes):
+    """torchvision's AlexNet; parameters and inits as src/models/alexnet.ts declares them."""
+    specs = []
+
+    def layer(prefix, wshape, fan_in):
+        lim = 1 / math.sqrt(fan_in)  # PyTorch's default init: U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+        init = {"kind": "uniform", "low": -lim, "high": lim}
+        specs.append(_conv_spec(prefix + ".weight", wshape, init))
+        specs.append(_conv_spec(prefix + ".bias", [wshape[0]], init))
+
+    for i, cin, cout, k in [(0, 3, 64, 11), (3, 64, 192, 5), (6, 192, 384, 3), (8, 384, 256, 3), (10, 256, 256, 3)]:
+        layer("features.%d" % i, [cout, cin, k, k], cin * k * k)
+    for i, fin, fout in [(1, 9216, 4096), (4, 4096, 4096), (6, 4096, num_classes)]:
+        layer("classifier.%d" % i, [fout, fin], fin)
+
+    def forward(p, x):
+        c = lambda t, i, s, pad: F.relu(F.conv2d(t, p["features.%d.weight" % i], p["features.%d.bias" % i], stride=s, padding=pad))  # noqa: E731
+        x = F.max_pool2d(c(x, 0, 4, 2), 3, 2)
+        x = F.max_pool2d(c(x, 3, 1, 2), 3, 2)
+        x = F.max_pool2d(c(c(c(x, 6, 1, 1), 8, 1, 1), 10, 1, 1), 3, 2)
+        x = torch.flatten(F.adaptive_avg_pool2d(x, (6, 6)), 1)
+        x = F.relu(F.linear(x, p["classifier.1.weight"], p["classifier.1.bias"]))
+        x = F.relu(F.linear(x, p["classifier.4.weight"], p["classifier.4.bias"]))
+        return F.linear(x, p["classifier.6.weight"], p["classifier.6.bias"])
+
+    return {
+        "specs": specs,
+        "forward": forward,
+        "input": lambda batch, h, w: [batch, 3, h, w],  # NCHW
+        "size": [256, 256],
+        "regularized": lambda name: name.endswith(".weight"),
+        "check": _check_against_torchvision,
+    }
+
+
+def _check_against_torchvision(model, params, x):
+    """The functional forward above is torchvision's AlexNet (eval mode: dropout off)."""
+    import torchvision
+
+    tv = torchvision.models.alexnet(num_classes=params["classifier.6.bias"].shape[0]).eval()
+    tv.load_state_dict({k: v.detach() for k, v in params.items()})
+    with torch.no_grad():
+        a, b = tv(x), model["forward"](params, x)
+    if not torch.allclose(a, b, rtol=1e-5, atol=1e-5 * float(a.abs().max())):
+        raise SystemExit("alexnet: the functional forward differs from torchvision's by %g" % float((a - b).abs().max()))
+
+
+def bvlc_alexnet_model(num_classes):
+    """Caffe's bvlc_alexnet as src/models/bvlc_alexnet.ts builds it: HWIO convs with groups,
+    LRN, ceil-mode pools, fc weights [in, out] with fc6's rows in (H, W, C) order."""
+    specs = []
+    normal = lambda std: {"kind": "normal", "mean": 0.0, "stddev": std}  # noqa: E731
+    const = lambda v: {"kind": "constant", "value": v}  # noqa: E731
+    for name, k, cin, cout, b in [("conv1", 11, 3, 96, 0.0), ("conv2", 5, 48, 256, 0.1), ("conv3", 3, 256, 384, 0.0),
+                                  ("conv4", 3, 192, 384, 0.1), ("conv5", 3, 192, 256, 0.1)]:
+        specs.append(_conv_spec(name + "/weights", [k, k, cin, cout], normal(0.01)))
+        specs.append(_conv_spec(name + "/biases", [cout], const(b)))
+    for name, fin, fout, std, b in [("fc6", 9216, 4096, 0.005, 0.1), ("fc7", 4096, 4096, 0.005, 0.1), ("fc8", 4096, num_classes, 0.01, 0.0)]:
+        specs.append(_conv_spec(name + "/weights", [fin, fout], normal(std)))
+        specs.append(_conv_spec(name + "/biases", [fout], const(b)))
+
+    def forward(p, x):
+        def conv(t, name, stride=1, pad=0, groups=1):
+            w = p[name + "/weights"].permute(3, 2, 0, 1)  # HWIO -> OIHW
+            return F.relu(F.conv2d(t, w, p[name + "/biases"], stride=stride, padding=pad, groups=groups))
+
+        lrn = lambda t: F.local_response_norm(t, 5, alpha=1e-4, beta=0.75, k=1.0)  # noqa: E731
+        pool = lambda t: F.max_pool2d(t, 3, 2, ceil_mode=True)  # noqa: E731
+        x = pool(lrn(conv(x, "conv1", 4)))
+        x = pool(lrn(conv(x, "conv2", 1, 2, 2)))
+        x = pool(conv(conv(conv(x, "conv3", 1, 1), "conv4", 1, 1, 2), "conv5", 1, 1, 2))
+        x = x.permute(0, 2, 3, 1).reshape(x.shape[0], -1)
+        x = F.relu(x @ p["fc6/weights"] + p["fc6/biases"])
+        x = F.relu(x @ p["fc7/weights"] + p["fc7/biases"])
+        return x @ p["fc8/weights"] + p["fc8/biases"]
+
+    return {
+        "specs": specs,
+        "forward": forward,
+        "input": lambda batch, h, w: [batch, 3, h, w],  # NCHW
+        "size": [227, 227],
+        "regularized": lambda name: name.endswith("/weights"),
+    }
+
+
+MODELS = {"alexnet_v2": alexnet_v2_model, "alexnet": alexnet_model, "bvlc_alexnet": bvlc_alexnet_model}
 
 CASES = [
     {"name": "alexnet_v2_all", "model": "alexnet_v2", "classes": 1000, "batch": 4, "trainable": None},
@@ -70,6 +161,8 @@ CASES = [
         "batch": 4,
         "trainable": ["alexnet_v2/fc8/weights", "alexnet_v2/fc8/biases", "alexnet_v2/fc7/weights", "alexnet_v2/fc7/biases"],
     },
+    {"name": "alexnet_all", "model": "alexnet", "classes": 1000, "batch": 4, "trainable": None},
+    {"name": "bvlc_alexnet_all", "model": "bvlc_alexnet", "classes": 1000, "batch": 4, "trainable": None},
 ]
 
 
@@ -100,6 +193,8 @@ def run_case(case, out_dir):
     if unknown:
         raise SystemExit("%s: unknown parameters %s" % (case["name"], sorted(unknown)))
     params = {n: torch.tensor(arrays[n].copy(), requires_grad=n in trainable) for n in names}
+    if "check" in model:
+        model["check"](model, params, torch.tensor(batch_of(model, case, 0)[0]))
     train = [n for n in names if n in trainable]  # the TypeScript order: graph parameter order
     reg = [params[n] for n in train if model["regularized"](n)]
     noreg = [params[n] for n in train if not model["regularized"](n)]
@@ -142,7 +237,7 @@ def run_case(case, out_dir):
             f.write(a.tobytes())
             tensors.append({"name": n, "shape": list(a.shape), "offset": offset})
             offset += a.size
-    return {**case, "trainable": train, "weightSeed": WEIGHT_SEED, "sgd": SGD, "steps": steps, "bin": bin_name, "tensors": tensors}
+    return {**case, "size": model["size"], "trainable": train, "weightSeed": WEIGHT_SEED, "sgd": SGD, "steps": steps, "bin": bin_name, "tensors": tensors}
 
 
 def main():

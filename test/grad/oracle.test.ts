@@ -42,6 +42,7 @@ interface OracleCase {
   weightSeed: number;
   sgd: { lr: number; momentum: number; weightDecay: number; steps: number };
   steps: OracleStep[];
+  size: [number, number];
   bin: string;
   tensors: { name: string; shape: number[]; offset: number }[];
 }
@@ -73,7 +74,7 @@ function tensorErrors(a: Float32Array, b: Float32Array, w0: Float32Array): { wei
 
 async function runCase(path: string, c: OracleCase) {
   const spec = getModel(c.model);
-  const m = spec.build({ batch: c.batch, isTraining: true, dropoutKeepProb: 1, numClasses: c.classes });
+  const m = spec.build({ batch: c.batch, isTraining: true, dropoutKeepProb: 1, numClasses: c.classes, inputSize: c.size });
   const w0 = initParams(m.graph.params.map((p) => ({ name: p.name, shape: p.shape, init: p.param!.init })), c.weightSeed);
   const t = await SgdTrainer.create(m, w0, { momentum: c.sgd.momentum, weightDecay: c.sgd.weightDecay, trainable: c.trainable, session: { threads: 2 } });
   trainers.push(t);
@@ -116,19 +117,30 @@ async function runCase(path: string, c: OracleCase) {
   return { t, m, w0, now };
 }
 
+function oracleCase(path: string, name: string): OracleCase {
+  const c = (JSON.parse(readFileSync(path, 'utf8')) as { cases: OracleCase[] }).cases.find((x) => x.name === name);
+  if (!c) throw new Error(`${path} has no case ${name}; run npm test to regenerate it`);
+  return c;
+}
+
 describe('training step vs PyTorch autograd + torch.optim.SGD (tools/gen_grad_oracle.py)', () => {
-  test('alexnet_v2, all layers trainable: loss and every new weight tensor', async (t) => {
-    const path = generated(t, 'grad_oracle.json');
-    if (!path) return;
-    const c = (JSON.parse(readFileSync(path, 'utf8')) as { cases: OracleCase[] }).cases.find((x) => x.name === 'alexnet_v2_all')!;
-    await runCase(path, c);
-  });
+  const all = [
+    ['alexnet_v2_all', 'alexnet_v2 (slim, NHWC, HWIO), all layers trainable'],
+    ['alexnet_all', 'alexnet (torchvision, OIHW, linear layers) at 256x256: the adaptive pool is two MatMuls'],
+    ['bvlc_alexnet_all', 'bvlc_alexnet (Caffe: groups 2, LRN, ceil-mode pools), all layers trainable'],
+  ];
+  for (const [name, what] of all) {
+    test(`${what}: loss and every new weight tensor`, async (t) => {
+      const path = generated(t, 'grad_oracle.json');
+      if (!path) return;
+      await runCase(path, oracleCase(path, name!));
+    });
+  }
 
   test('alexnet_v2 with only fc8 and fc7 trainable: frozen layers unchanged and without gradient nodes', async (t) => {
     const path = generated(t, 'grad_oracle.json');
     if (!path) return;
-    const c = (JSON.parse(readFileSync(path, 'utf8')) as { cases: OracleCase[] }).cases.find((x) => x.name === 'alexnet_v2_fc8_fc7')!;
-    const { t: tr, w0, now } = await runCase(path, c);
+    const { t: tr, w0, now } = await runCase(path, oracleCase(path, 'alexnet_v2_fc8_fc7'));
     const frozen = tr.graph.frozen;
     assert.equal(frozen.length, 12);
     for (const name of frozen) {
