@@ -9,7 +9,7 @@
 import { Graph } from '../graph/graph.js';
 import { adaptiveAvgPool2d, conv2d, dropout, flatten, linear, maxPool2d, type ParamSpec } from '../nn/layers.js';
 import { type Feature, Net } from '../nn/net.js';
-import type { BuildOptions, BuiltModel, ModelSpec } from './types.js';
+import { netOptions, type BuildOptions, type BuiltModel, type ModelSpec } from './types.js';
 
 // PyTorch's default init for Conv2d and Linear (kaiming_uniform_ with a=sqrt(5)):
 // weights and biases both U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
@@ -93,11 +93,11 @@ export const alexnetSpec: ModelSpec = {
       },
     },
   ],
-  options: ['numClasses', 'inputSize', 'batch', 'isTraining', 'dropoutKeepProb', 'dropoutSeed'],
+  options: ['numClasses', 'inputSize', 'batch', 'isTraining', 'dropoutKeepProb', 'dropoutSeed', 'dropoutMasks'],
   build(o: BuildOptions = {}): BuiltModel {
     const [h, w] = o.inputSize ?? [224, 224];
     const g = new Graph('alexnet');
-    const net = new Net(g, { lowerToGemm: o.lowerToGemm ?? true, ...(o.dropoutSeed !== undefined ? { dropoutSeed: o.dropoutSeed } : {}) });
+    const net = new Net(g, netOptions(o));
     const input = g.input('input', { dtype: 'float32', shape: [o.batch ?? 'N', 3, h, w] });
     const numClasses = o.numClasses === undefined ? 1000 : o.numClasses;
     const { net: out, endPoints } = alexnet(net, net.feature(input, 'NCHW'), numClasses, o.isTraining ?? false, o.dropoutKeepProb ?? 0.5);

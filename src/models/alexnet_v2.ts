@@ -11,7 +11,7 @@ import type { InitSpec } from '../graph/graph.js';
 import * as b from '../graph/build.js';
 import { conv2d, dropout, globalMean, maxPool2d, type ParamSpec } from '../nn/layers.js';
 import { dims, type Feature, Net } from '../nn/net.js';
-import type { BuildOptions, BuiltModel, ModelSpec } from './types.js';
+import { netOptions, type BuildOptions, type BuiltModel, type ModelSpec } from './types.js';
 
 /** slim's alexnet_v2_arg_scope, as an explicit object. */
 export interface AlexnetV2ArgScope {
@@ -111,11 +111,11 @@ export const alexnetV2Spec: ModelSpec = {
   classifier: { layer: 'alexnet_v2/fc8', weight: 'alexnet_v2/fc8/weights', bias: 'alexnet_v2/fc8/biases', outAxis: 3 },
   preprocess: 'inception',
   weights: [],
-  options: ['numClasses', 'inputSize', 'batch', 'isTraining', 'dropoutKeepProb', 'globalPool', 'spatialSqueeze', 'lowerToGemm', 'dropoutSeed'],
+  options: ['numClasses', 'inputSize', 'batch', 'isTraining', 'dropoutKeepProb', 'globalPool', 'spatialSqueeze', 'lowerToGemm', 'dropoutSeed', 'dropoutMasks'],
   build(o: BuildOptions = {}): BuiltModel {
     const [h, w] = o.inputSize ?? [defaultImageSize, defaultImageSize];
     const g = new Graph('alexnet_v2');
-    const net = new Net(g, { lowerToGemm: o.lowerToGemm ?? true, ...(o.dropoutSeed !== undefined ? { dropoutSeed: o.dropoutSeed } : {}) });
+    const net = new Net(g, netOptions(o));
     const input = g.input('input', { dtype: 'float32', shape: [o.batch ?? 'N', h, w, 3] });
     const scope = alexnetV2ArgScope();
     const numClasses = o.numClasses === undefined ? 1000 : o.numClasses;

@@ -9,7 +9,7 @@
 import { Graph } from '../graph/graph.js';
 import { conv2d, dropout, flatten, linear, lrn, maxPool2d, type ParamSpec } from '../nn/layers.js';
 import { type Feature, Net } from '../nn/net.js';
-import type { BuildOptions, BuiltModel, ModelSpec } from './types.js';
+import { netOptions, type BuildOptions, type BuiltModel, type ModelSpec } from './types.js';
 
 // Caffe's deploy files carry no fillers; its train_val.prototxt uses gaussian std 0.01
 // (0.005 for fc6/fc7), bias 0 for conv1/conv3 and 0.1 elsewhere (1 in the paper; 0.1 in Caffe).
@@ -93,11 +93,11 @@ export const bvlcAlexnetSpec: ModelSpec = {
       },
     },
   ],
-  options: ['numClasses', 'inputSize', 'batch', 'isTraining', 'dropoutKeepProb', 'dropoutSeed'],
+  options: ['numClasses', 'inputSize', 'batch', 'isTraining', 'dropoutKeepProb', 'dropoutSeed', 'dropoutMasks'],
   build(o: BuildOptions = {}): BuiltModel {
     const [h, w] = o.inputSize ?? [227, 227];
     const g = new Graph('bvlc_alexnet');
-    const net = new Net(g, { lowerToGemm: o.lowerToGemm ?? true, ...(o.dropoutSeed !== undefined ? { dropoutSeed: o.dropoutSeed } : {}) });
+    const net = new Net(g, netOptions(o));
     const input = g.input('input', { dtype: 'float32', shape: [o.batch ?? 'N', 3, h, w] });
     const numClasses = o.numClasses === undefined ? 1000 : o.numClasses;
     const { net: out, endPoints } = bvlcAlexnet(net, net.feature(input, 'NCHW'), numClasses, o.isTraining ?? false, o.dropoutKeepProb ?? 0.5);

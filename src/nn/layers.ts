@@ -161,6 +161,11 @@ export function lrn(net: Net, x: Feature, o: { scope: string; size: number; alph
  */
 export function dropout(net: Net, x: Feature, keepProb: number, isTraining: boolean, scope: string): Feature {
   if (!isTraining || keepProb >= 1) return x;
+  if (net.opts.dropoutMasks === 'input') {
+    const mask = net.g.input(`dropout_mask/${scope}`, { dtype: 'float32', shape: [...x.value.shape] });
+    net.dropoutMasks.push({ input: mask, keepProb, scope });
+    return net.feature(b.mul(x.value, mask, `${scope}/dropout`), x.layout, x.rf, x.jump);
+  }
   const [y] = b.dropout(x.value, 1 - keepProb, true, {
     ...(net.opts.dropoutSeed !== undefined ? { seed: net.opts.dropoutSeed } : {}),
     name: `${scope}/dropout`,

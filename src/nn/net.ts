@@ -44,10 +44,26 @@ export interface NetOptions {
   lowerToGemm: boolean;
   /** Seed for dropout masks in training graphs. */
   dropoutSeed?: number;
+  /**
+   * 'onnx' (default): training-mode dropout is ONNX Dropout, whose masks come from ORT's
+   * generator. 'input': each dropout layer multiplies by a graph input
+   * `dropout_mask/<scope>` (0 or 1/keep), so the caller draws the masks from a seeded,
+   * checkpointable generator and a resumed run repeats the masks exactly.
+   */
+  dropoutMasks?: 'onnx' | 'input';
+}
+
+export interface DropoutMask {
+  /** The graph input that carries the mask. */
+  input: Value;
+  keepProb: number;
+  scope: string;
 }
 
 export class Net {
   readonly layers: LayerInfo[] = [];
+  /** Mask inputs of training-mode dropout layers (with dropoutMasks: 'input'). */
+  readonly dropoutMasks: DropoutMask[] = [];
   constructor(
     readonly g: Graph,
     readonly opts: NetOptions,

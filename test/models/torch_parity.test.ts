@@ -70,3 +70,19 @@ describe('model contracts', () => {
     assert.deepEqual(getModel('alexnet').build({ inputSize: [63, 63] }).output.shape, ['N', 1000]);
   });
 });
+
+describe('dropout masks as inputs', () => {
+  test('training-mode dropout multiplies by a mask input per layer, with its keep probability', () => {
+    const m = getModel('alexnet').build({ isTraining: true, dropoutMasks: 'input', batch: 4, dropoutKeepProb: 0.6 });
+    const masks = m.net.dropoutMasks.map((d) => ({ name: d.input.name, shape: d.input.shape, keep: d.keepProb }));
+    assert.deepEqual(masks, [
+      { name: 'dropout_mask/classifier.0', shape: [4, 9216], keep: 0.6 },
+      { name: 'dropout_mask/classifier.3', shape: [4, 4096], keep: 0.6 },
+    ]);
+    assert.deepEqual(
+      getModel('alexnet_v2').build({ isTraining: true, dropoutMasks: 'input' }).net.dropoutMasks.map((d) => d.input.shape),
+      [['N', 1, 1, 4096], ['N', 1, 1, 4096]],
+    );
+    assert.equal(getModel('bvlc_alexnet').build({ isTraining: false, dropoutMasks: 'input' }).net.dropoutMasks.length, 0);
+  });
+});
