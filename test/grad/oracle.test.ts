@@ -1,16 +1,25 @@
-// Whole-network oracle: two SGD steps of our training graph against PyTorch autograd
-// and torch.optim.SGD (tools/gen_grad_oracle.py), same seeded weights and batches,
-// dropout off. Every trainable tensor after the two steps must match to 1e-4 of its
-// largest value; the update itself (w2 - w0) to 3e-3 of its largest value, the sharper
-// test (an update is small next to the weights). Per step, the loss and the squared
-// norm of every parameter's gradient must match to 1e-6 and 5e-5.
+// Whole-network oracle: two SGD steps (momentum 0.9, weight decay 0.0005) of our
+// training graph against PyTorch autograd + torch.optim.SGD (tools/gen_grad_oracle.py),
+// same seeded weights and batches, dropout off, for alexnet_v2 (all layers, and fc7+fc8
+// only), torchvision's alexnet and Caffe's bvlc_alexnet. Step 1 starts from the seeded
+// weights; step 2 restores PyTorch's step-1 weights and momentum buffers (through
+// SgdTrainer.restore), so both sides take it from the same point and momentum matters.
 //
-// Why the update bound is looser than the gradients': step 0's gradients agree with a
-// float64 PyTorch run to <1e-6 of their largest value (ours; float32 PyTorch: <2e-6),
-// but step 1 runs at weights that differ in the last bits, and a near-tie in a ReLU or
-// a max-pool window can flip, which moves a few entries of conv1/conv2's second
-// gradient (measured: conv2's update differs by 1.2e-3 of its largest value while its
-// gradient's squared norm differs by 2e-6).
+// Asserted, per step: loss, cross-entropy, gradient norm, each parameter's squared
+// gradient and weight norms; per tensor: the new weights to 1e-4 of their largest value
+// (the acceptance criterion), and, sharper, the update (new - old) to a fraction of its
+// largest value and in L2 ratio. Run with GRAD_VERBOSE=1 to print every number.
+//
+// Bounds are ~3x the worst measured, with one documented exception. A gradient is only
+// as well conditioned as the ReLU and max-pool decisions it rests on: in alexnet's step
+// 1, one of 172,800 max-pool windows at features.5 holds two values 9e-8 apart, and
+// ORT's forward (rounded differently from PyTorch's) picks the other winner (float64
+// PyTorch picks PyTorch's). The gradient below that layer then moves by up to 2.6e-2 of
+// its largest value (features.3), 3e-4 in squared norm (features.0), while every layer
+// above it agrees to 5e-7. Near-ties within 1e-6 occur in every batch of every model
+// (counted by a float64 forward recording every window's top-2 margin); most carry little
+// gradient. The exception loosens only alexnet's step-1 update, momentum and
+// squared-gradient bounds.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -44,7 +53,7 @@ interface OracleCase {
   steps: OracleStep[];
   size: [number, number];
   bin: string;
-  tensors: { name: string; shape: number[]; offset: number }[];
+  tensors: { name: string; shape: number[]; w1: number; buf1: number; w2: number }[];
 }
 
 const verbose = !!process.env['GRAD_VERBOSE'];
@@ -53,23 +62,53 @@ after(async () => {
   for (const t of trainers) await t.dispose();
 });
 
+/** Bounds per metric (relative); measured worsts over the four cases in the comments. */
+const BOUNDS: Record<string, number> = {
+  xent: 1e-6, // 6.9e-8
+  loss: 1e-6, // 6.5e-8
+  gradNorm: 1e-6, // 8.7e-8
+  gradSq: 5e-5, // 1.3e-5 (alexnet_v2 conv1, step 2)
+  weightSq: 2e-6, // 5.3e-7
+  'weight step 1': 1e-4, // 1.4e-6; alexnet 4.7e-5
+  'weight step 2': 1e-4, // 5.1e-6
+  'update step 1': 5e-3, // 1.5e-3 (bvlc conv2)
+  'update step 2': 5e-3, // 1.9e-3 (alexnet_v2 conv2)
+  'updateL2 step 1': 2e-4, // 4.8e-5
+  'updateL2 step 2': 2e-3, // 5.8e-4 (alexnet_v2 conv1)
+  'momentum step 1': 1e-5, // 1.8e-6
+};
+
+/** alexnet's step 1 crosses a max-pool near-tie (see the header): measured 2.6e-2, 1.05e-2, 2.6e-2, 3e-4. */
+const CASE_BOUNDS: Record<string, Record<string, number>> = {
+  alexnet_all: { 'update step 1': 6e-2, 'updateL2 step 1': 3e-2, 'momentum step 1': 6e-2, gradSq: 1e-3 },
+};
+
 function rel(a: number, b: number): number {
   return Math.abs(a - b) / Math.max(Math.abs(b), 1e-30);
 }
 
-/** max |a - b| / max |b|, and the same for the updates (a - w0) against (b - w0). */
-function tensorErrors(a: Float32Array, b: Float32Array, w0: Float32Array): { weight: number; update: number } {
+/**
+ * max |a - b| / max |b| (the brief's criterion), and for the updates u = a - w0 against
+ * v = b - w0: max |u - v| / max |v| and the L2 ratio |u - v| / |v|.
+ */
+function tensorErrors(a: Float32Array, b: Float32Array, w0: Float32Array): { weight: number; update: number; updateL2: number } {
   let dw = 0;
   let mw = 0;
   let du = 0;
   let mu = 0;
+  let e2 = 0;
+  let v2 = 0;
   for (let i = 0; i < b.length; i++) {
     dw = Math.max(dw, Math.abs(a[i]! - b[i]!));
     mw = Math.max(mw, Math.abs(b[i]!));
-    du = Math.max(du, Math.abs(a[i]! - w0[i]! - (b[i]! - w0[i]!)));
-    mu = Math.max(mu, Math.abs(b[i]! - w0[i]!));
+    const u = a[i]! - w0[i]!;
+    const v = b[i]! - w0[i]!;
+    du = Math.max(du, Math.abs(u - v));
+    mu = Math.max(mu, Math.abs(v));
+    e2 += (u - v) * (u - v);
+    v2 += v * v;
   }
-  return { weight: dw / mw, update: du / mu };
+  return { weight: dw / mw, update: du / mu, updateL2: Math.sqrt(e2 / v2) };
 }
 
 async function runCase(path: string, c: OracleCase) {
@@ -79,42 +118,70 @@ async function runCase(path: string, c: OracleCase) {
   const t = await SgdTrainer.create(m, w0, { momentum: c.sgd.momentum, weightDecay: c.sgd.weightDecay, trainable: c.trainable, session: { threads: 2 } });
   trainers.push(t);
   assert.deepEqual(t.params.map((p) => p.name), c.trainable, 'trainable parameters, in the oracle order');
-
   const shape = m.input.shape as number[];
-  for (const s of c.steps) assert.equal(s.labels.length, shape[0]);
+
+  // PyTorch's w1, buf1 and w2, viewed in place in the .bin file
+  const buf = readFileSync(join(dirname(path), c.bin));
+  assert.equal(buf.byteOffset % 4, 0);
+  const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+  const section = (key: 'w1' | 'buf1' | 'w2') =>
+    new Map(c.tensors.map((e) => [e.name, { dtype: 'float32' as const, shape: e.shape, data: all.subarray(e[key], e[key] + numel(e.shape)) }]));
+  const ref = { w1: section('w1'), buf1: section('buf1'), w2: section('w2') };
+
+  // every comparison is recorded, printed with GRAD_VERBOSE=1, and asserted at the end
+  const worst = new Map<string, { value: number; where: string }>();
+  const note = (metric: string, value: number, where: string) => {
+    const w = worst.get(metric);
+    if (!w || !(value <= w.value)) worst.set(metric, { value, where });
+  };
+  const table: Record<string, Record<string, string>> = {};
+  const compare = (label: string, ours: Map<string, Tensor>, theirs: Map<string, Tensor>, before: Map<string, Tensor>) => {
+    for (const [name, r] of theirs) {
+      const o = ours.get(name)!;
+      assert.deepEqual(o.shape, r.shape, name);
+      const err = tensorErrors(o.data as Float32Array, r.data as Float32Array, before.get(name)!.data as Float32Array);
+      (table[name] ??= {})[label] = `${err.weight.toExponential(1)} / ${err.update.toExponential(1)} / ${err.updateL2.toExponential(1)}`;
+      note(`weight ${label}`, err.weight, name);
+      note(`update ${label}`, err.update, name);
+      note(`updateL2 ${label}`, err.updateL2, name);
+    }
+  };
+
   for (const [k, s] of c.steps.entries()) {
+    assert.equal(s.labels.length, shape[0]);
     const images: Tensor<'float32'> = { dtype: 'float32', shape, data: generate({ kind: 'uniform', low: -1, high: 1 }, numel(shape), 100 + k, 'images') };
-    assert.ok(rel(images.data.reduce((a, v) => a + v, 0), s.imageSum) < 1e-9, 'the seeded images are the oracle\'s');
+    assert.ok(rel(images.data.reduce((a, v) => a + v, 0), s.imageSum) < 1e-9, "the seeded images are the oracle's");
+    if (k === 1) t.restore(ref.w1, ref.buf1); // step 2 from PyTorch's step-1 state
+    const before = t.weights();
     const r = await t.step(images, s.labels, c.sgd.lr);
     assert.ok(r.finite);
-    if (verbose) console.log(`${c.name} step ${k}: loss ${r.loss} vs ${s.loss}, xent ${r.xent} vs ${s.xent}, |g| ${r.gradNorm} vs ${s.gradNorm}`);
-    assert.ok(rel(r.xent, s.xent) < 1e-6, `step ${k}: xent ${r.xent} vs PyTorch ${s.xent}`);
-    assert.ok(rel(r.loss, s.loss) < 1e-6, `step ${k}: loss ${r.loss} vs PyTorch ${s.loss}`);
-    assert.equal(r.correct, s.correct);
-    assert.ok(rel(r.gradNorm, s.gradNorm) < 1e-5, `step ${k}: gradient norm ${r.gradNorm} vs PyTorch ${s.gradNorm}`);
-    if (verbose) console.log(`  |grad|^2 relative errors: ${t.params.map((p, i) => `${p.name.split('/').slice(1).join('/')} ${rel(r.paramGradSq[i]!, s.paramGradSq[p.name]!).toExponential(1)}`).join(', ')}`);
-    t.params.forEach((p, i) => {
-      assert.ok(rel(r.paramGradSq[i]!, s.paramGradSq[p.name]!) < 5e-5, `step ${k}: |grad ${p.name}|^2 ${r.paramGradSq[i]} vs PyTorch ${s.paramGradSq[p.name]}`);
-      assert.ok(rel(r.paramWeightSq[i]!, s.paramWeightSq[p.name]!) < 1e-6, `step ${k}: |${p.name}|^2 ${r.paramWeightSq[i]} vs PyTorch ${s.paramWeightSq[p.name]}`);
-    });
     t.commit();
+    assert.equal(r.correct, s.correct, `step ${k + 1}: top-1 hits`);
+    note('xent', rel(r.xent, s.xent), `step ${k + 1}`);
+    note('loss', rel(r.loss, s.loss), `step ${k + 1}`);
+    note('gradNorm', rel(r.gradNorm, s.gradNorm), `step ${k + 1}`);
+    t.params.forEach((p, i) => {
+      note('gradSq', rel(r.paramGradSq[i]!, s.paramGradSq[p.name]!), `step ${k + 1} ${p.name}`);
+      note('weightSq', rel(r.paramWeightSq[i]!, s.paramWeightSq[p.name]!), `step ${k + 1} ${p.name}`);
+    });
+    compare(`step ${k + 1}`, t.weights(), k === 0 ? ref.w1 : ref.w2, before);
+    if (k === 0) {
+      const zero = new Map([...ref.buf1].map(([n, v]) => [n, { ...v, data: new Float32Array(v.data.length) }]));
+      for (const [name, r] of ref.buf1) {
+        const e = tensorErrors(t.momenta().get(name)!.data, r.data, zero.get(name)!.data);
+        note('momentum step 1', e.update, name);
+      }
+    }
   }
-
-  const buf = readFileSync(join(dirname(path), c.bin));
-  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-  const now = t.weights();
-  const errors: Record<string, { weight: string; update: string }> = {};
-  for (const e of c.tensors) {
-    const ref = all.subarray(e.offset, e.offset + numel(e.shape));
-    const ours = now.get(e.name)!;
-    assert.deepEqual(ours.shape, e.shape, e.name);
-    const err = tensorErrors(ours.data, ref, w0.get(e.name)!.data as Float32Array);
-    errors[e.name] = { weight: err.weight.toExponential(2), update: err.update.toExponential(2) };
-    assert.ok(err.weight <= 1e-4, `${e.name}: new weights differ from PyTorch's by ${err.weight} of their largest value`);
-    assert.ok(err.update <= 3e-3, `${e.name}: the update differs from PyTorch's by ${err.update} of its largest value`);
+  if (verbose) {
+    console.log(`${c.name}: weight / update / update-L2 errors (see the header)`);
+    console.table(table);
+    console.table(Object.fromEntries([...worst].map(([k, v]) => [k, { worst: v.value.toExponential(2), where: v.where, bound: CASE_BOUNDS[c.name]?.[k] ?? BOUNDS[k] }])));
   }
-  if (verbose) console.table(errors);
-  return { t, m, w0, now };
+  const bound = (k: string) => CASE_BOUNDS[c.name]?.[k] ?? BOUNDS[k]!;
+  const bad = [...worst].filter(([k, v]) => !(v.value <= bound(k))).map(([k, v]) => `${k} ${v.value.toExponential(2)} at ${v.where} (bound ${bound(k)})`);
+  assert.deepEqual(bad, [], `${c.name} differs from PyTorch`);
+  return { t, m, w0, now: t.weights() };
 }
 
 function oracleCase(path: string, name: string): OracleCase {
