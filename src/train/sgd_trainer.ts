@@ -106,8 +106,12 @@ export class SgdTrainer {
     return this.pendingState !== null;
   }
 
-  /** Run one step on a batch; the result is pending until commit() or reject(). */
-  async step(images: Tensor, labels: Tensor<'int64'> | ArrayLike<number>, lr: number): Promise<StepResult> {
+  /**
+   * Run one step on a batch; the result is pending until commit() or reject(). `inputs`
+   * carries the model's other inputs, if it has any (TrainGraph.extraInputs: the dropout
+   * masks of a model built with dropoutMasks: 'input').
+   */
+  async step(images: Tensor, labels: Tensor<'int64'> | ArrayLike<number>, lr: number, inputs: Readonly<Record<string, Tensor>> = {}): Promise<StepResult> {
     if (this.disposed) throw new Error('SgdTrainer: step after dispose');
     if (this.pendingState) throw new Error('SgdTrainer: the previous step is neither committed nor rejected');
     const tg = this.graph;
@@ -122,6 +126,15 @@ export class SgdTrainer {
       labels: new ort.Tensor('int64', lab, [tg.batch]),
       lr: new ort.Tensor('float32', Float32Array.of(lr), []),
     };
+    for (const e of tg.extraInputs) {
+      const t = inputs[e.name];
+      if (!t) throw new Error(`SgdTrainer: missing input ${e.name} ${e.dtype}${shapeStr(e.shape)}; the model's other inputs are ${tg.extraInputs.map((x) => x.name).join(', ')}`);
+      if (t.dtype !== e.dtype || shapeStr(t.shape) !== shapeStr(e.shape)) throw new Error(`SgdTrainer: ${e.name} must be ${e.dtype}${shapeStr(e.shape)}, got ${t.dtype}${shapeStr(t.shape)}`);
+      feeds[e.name] = new ort.Tensor(t.dtype as ort.Tensor.Type, t.data as ort.Tensor.DataType, [...t.shape]);
+    }
+    for (const name of Object.keys(inputs)) {
+      if (!tg.extraInputs.some((e) => e.name === name)) throw new Error(`SgdTrainer: unknown input ${name}; the model's other inputs are ${tg.extraInputs.map((x) => x.name).join(', ') || 'none'}`);
+    }
     for (const p of tg.params) {
       feeds[p.name] = new ort.Tensor('float32', this.state.weights.get(p.name)!, p.shape);
       if (tg.momentum > 0) feeds[momentumName(p.name)] = new ort.Tensor('float32', this.state.momenta.get(p.name)!, [p.size]);

@@ -77,6 +77,8 @@ export interface TrainGraph {
   batch: number;
   imagesInput: string;
   imageShape: number[];
+  /** Other inputs of the model that each step must be given (e.g. dropout_mask/<scope> with dropoutMasks: 'input'). */
+  extraInputs: { name: string; dtype: string; shape: (number | string)[] }[];
   momentum: number;
   /** The dW formulation used for each Conv node that got a weight gradient. */
   convWeightGrad: Record<string, ConvWeightGradMethod>;
@@ -245,6 +247,11 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
     weights.set(p.name, t);
   }
   const modelBytes = toOnnx(g, { weights, docString: `${where}: SGD momentum ${mu}${opts.nesterov ? ' (nesterov)' : ''}, weight decay ${wd}`, metadata: { model: model.name, kind: 'sgd-train-step' } });
+  const reserved = new Set([model.input, labels, lr]);
+  const live2 = g.reachable(g.outputs.map((o) => o.value));
+  const extraInputs = g.inputs
+    .filter((v) => !reserved.has(v) && !v.name.startsWith('momentum/') && live2.has(v))
+    .map((v) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] }));
   return {
     model: modelBytes,
     graph: g,
@@ -253,6 +260,7 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
     batch,
     imagesInput: model.input.name,
     imageShape: [...imageShape],
+    extraInputs,
     momentum: mu,
     convWeightGrad: chosen,
   };

@@ -11,9 +11,9 @@ import { generate } from '../../src/nn/init.js';
 
 export const TINY_CLASSES = 5;
 
-export function tinyModel(batch: number, keepProb = 1): BuiltModel {
+export function tinyModel(batch: number, keepProb = 1, dropoutMasks: 'onnx' | 'input' = 'onnx'): BuiltModel {
   const g = new Graph('tiny');
-  const net = new Net(g, { lowerToGemm: true });
+  const net = new Net(g, { lowerToGemm: true, dropoutMasks });
   const input = g.input('input', { dtype: 'float32', shape: [batch, 19, 19, 3] });
   const xavier = (name: string) => (fanIn: number, fanOut: number): ParamSpec => ({ name, init: { kind: 'glorot_uniform', fanIn, fanOut } });
   const bias = (name: string, value = 0.1): ParamSpec => ({ name, init: { kind: 'constant', value } });

@@ -241,6 +241,31 @@ describe('SgdTrainer: refusing a step, checkpoints', () => {
     assert.notDeepEqual(t.weights().get('tiny/fc3/weights')!.data, before.get('tiny/fc3/weights')!.data);
   });
 
+  test('dropout masks as inputs: all-ones masks give exactly the step without dropout; missing ones are named', async () => {
+    const plain = tinyModel(N);
+    const masked = tinyModel(N, 0.5, 'input');
+    const a = await SgdTrainer.create(plain, tinyWeights(plain), { momentum: 0.9 });
+    const bt = await SgdTrainer.create(masked, tinyWeights(masked), { momentum: 0.9 });
+    open.push(a, bt);
+    assert.deepEqual(bt.graph.extraInputs, [{ name: 'dropout_mask/tiny/dropout3', dtype: 'float32', shape: [N, 1, 1, 8] }]);
+    assert.deepEqual(a.graph.extraInputs, []);
+    const { images, labels } = tinyBatch(N, 0);
+    await assert.rejects(bt.step(images, labels, 0.1), /missing input dropout_mask\/tiny\/dropout3 float32\[6,1,1,8\]/);
+    const ones = { dtype: 'float32' as const, shape: [N, 1, 1, 8], data: new Float32Array(N * 8).fill(1) };
+    const ra = await a.step(images, labels, 0.1);
+    const rb = await bt.step(images, labels, 0.1, { 'dropout_mask/tiny/dropout3': ones });
+    a.commit();
+    bt.commit();
+    assert.equal(rb.loss, ra.loss);
+    assert.deepEqual(bt.weights(), a.weights());
+    // a mask that drops all of fc3's outputs leaves every parameter without gradient but
+    // fc4's biases (fc4's weights multiply the zeroed activations)
+    const zeros = { ...ones, data: new Float32Array(N * 8) };
+    const r = await bt.step(images, labels, 0.1, { 'dropout_mask/tiny/dropout3': zeros });
+    bt.reject();
+    bt.params.forEach((p, i) => assert.equal(r.paramGradSq[i] === 0, p.name !== 'tiny/fc4/biases', p.name));
+  });
+
   test('errors name what is wrong', async () => {
     const m = tinyModel(N);
     await assert.rejects(SgdTrainer.create(m, tinyWeights(m), { momentum: 0.9, trainable: ['tiny/fc9/weights'] }), /no parameter tiny\/fc9\/weights; parameters are tiny\/conv1\/weights/);
