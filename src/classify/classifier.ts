@@ -6,21 +6,17 @@
 // neither reads the weights nor re-serialises 240 MB of ONNX.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import * as b from '../graph/build.js';
 import { imagenetClasses } from '../data/labels.js';
-import { type ImageInput, preprocess, stackBatch } from '../data/preprocess.js';
+import { type ImageInput, loadImageTensor, stackBatch } from '../data/preprocess.js';
 import { ImagePool } from '../data/pool.js';
 import type { Tensor } from '../tensor.js';
-import { decodeImage, type DecodeOptions } from '../data/decode.js';
-import type { RgbImage } from '../data/image.js';
+import type { DecodeOptions } from '../data/decode.js';
 import { getModel } from '../models/registry.js';
-import type { BuiltModel, ModelSpec } from '../models/types.js';
-import { modelBytes } from '../runtime/compile.js';
+import type { ModelSpec } from '../models/types.js';
 import { Session } from '../runtime/session.js';
-import { matchWeights, requireAllWeights } from '../weights/mapping.js';
 import { alexnetHome } from '../weights/native.js';
 import { resolveWeights, type ResolvedWeights } from '../weights/resolve.js';
 
@@ -40,9 +36,6 @@ export interface ClassifierOptions {
   /** Worker threads that decode and preprocess (default cores - 1; 0 decodes in this thread). */
   workers?: number;
 }
-
-/** Fewer images than this are prepared in-thread: starting workers costs more. */
-const POOL_THRESHOLD = 4;
 
 export interface Prediction {
   index: number;
@@ -69,31 +62,38 @@ export function cacheKey(spec: ModelSpec, w: ResolvedWeights): string {
   return createHash('sha256').update(JSON.stringify(id)).digest('hex').slice(0, 16);
 }
 
-function withProbabilities(m: BuiltModel) {
-  return { logits: m.output, probabilities: b.softmax(m.output, -1, 'probabilities') };
-}
 
 async function openSession(spec: ModelSpec, w: ResolvedWeights, opts: ClassifierOptions): Promise<{ session: Session; fromCache: boolean }> {
   const sessionOpts = opts.threads ? { threads: opts.threads } : {};
+  // A cache entry is a directory holding model.onnx and its weights as external data
+  // (weights.bin, memory-mapped by ORT on load); it appears by an atomic rename when whole.
   const cacheDir = join(alexnetHome(), 'cache');
-  const cached = join(cacheDir, `${spec.name}-${cacheKey(spec, w)}.onnx`);
+  const entry = join(cacheDir, `${spec.name}-${cacheKey(spec, w)}`);
+  const cached = join(entry, 'model.onnx');
   if (opts.cache !== false && existsSync(cached)) {
     try {
       // Already optimised for this machine: skip ORT's graph passes, and weight pre-packing,
       // which was 0.8 s of a 1.0 s start for no measurable gain per batch.
       return { session: await Session.create(cached, { ...sessionOpts, optimization: 'disabled', prepack: false }), fromCache: true };
     } catch {
-      await unlink(cached).catch(() => undefined); // a damaged cache entry is rebuilt
+      await rm(entry, { recursive: true, force: true }); // a damaged cache entry is rebuilt
     }
   }
+  // Cache miss: build, load and serialise. These modules load only here (cold start).
+  const [{ softmax }, { modelBytes }, { matchWeights, requireAllWeights }] = await Promise.all([
+    import('../graph/build.js'),
+    import('../runtime/compile.js'),
+    import('../weights/mapping.js'),
+  ]);
   const m = spec.build({ numClasses: w.numClasses, inputSize: spec.defaultImageSize });
   const weights = requireAllWeights(m, matchWeights(m, await w.tensors()), w.file);
-  const bytes = modelBytes(m, weights, withProbabilities(m));
+  const bytes = modelBytes(m, weights, { logits: m.output, probabilities: softmax(m.output, -1, 'probabilities') });
   if (opts.cache === false) return { session: await Session.create(bytes, sessionOpts), fromCache: false };
-  await mkdir(cacheDir, { recursive: true });
-  const tmp = `${cached}.${process.pid}.tmp`;
-  const session = await Session.create(bytes, { ...sessionOpts, optimizedModelPath: tmp });
-  await rename(tmp, cached).catch(() => unlink(tmp).catch(() => undefined));
+  const tmp = `${entry}.${process.pid}.tmp`;
+  await mkdir(tmp, { recursive: true });
+  const session = await Session.create(bytes, { ...sessionOpts, optimizedModelPath: join(tmp, 'model.onnx'), optimizedExternalData: 'weights.bin' });
+  // A concurrent process may have made the same entry first; then ours is dropped.
+  await rename(tmp, entry).catch(() => rm(tmp, { recursive: true, force: true }));
   return { session, fromCache: false };
 }
 
@@ -121,32 +121,32 @@ function inputName(input: ImageInput, i: number): string {
 export async function createClassifier(opts: ClassifierOptions = {}): Promise<Classifier> {
   const spec = getModel(opts.model ?? 'alexnet');
   const w = await resolveWeights(spec, opts.weights);
-  const { session, fromCache } = await openSession(spec, w, opts);
+  // Images are decoded and preprocessed in worker threads, which start here and load sharp
+  // while this thread loads the model; later each batch is prepared while ORT runs the
+  // previous one on this thread (its run() does not yield).
+  const pool = opts.workers === 0 ? null : new ImagePool(opts.workers);
+  let opened: Awaited<ReturnType<typeof openSession>>;
+  try {
+    opened = await openSession(spec, w, opts);
+  } catch (e) {
+    await pool?.close();
+    throw e;
+  }
+  const { session, fromCache } = opened;
   const label = labeler(w);
   const top = Math.min(opts.top ?? 5, w.numClasses);
   const batchSize = opts.batchSize ?? 16;
   const layout = spec.inputLayout;
   const size = spec.defaultImageSize;
 
-  // Images are decoded and preprocessed in worker threads while ORT runs the previous
-  // batch on this thread (its run() does not yield). A handful of images is faster in-thread
-  // than starting the workers (each loads sharp).
-  let pool: ImagePool | null = null;
-  const prepare = (input: ImageInput, name: string): Promise<Tensor<'float32'>> => {
-    if (pool) return pool.run({ input, name, preset: w.preprocess, opts: { size, layout }, ...(opts.decode ? { decode: opts.decode } : {}) });
-    return prepareHere(input, name);
-  };
-  async function prepareHere(input: ImageInput, name: string): Promise<Tensor<'float32'>> {
-    let img: RgbImage;
-    if (typeof input === 'string' || Buffer.isBuffer(input)) img = await decodeImage(input, { ...opts.decode, name });
-    else {
-      if (!(input.data instanceof Uint8Array) || input.data.length !== input.width * input.height * 3) {
-        throw new Error(`${name}: raw input must be RGB bytes, width*height*3 = ${input.width * input.height * 3}, got ${input.data?.length}`);
-      }
-      img = input;
+  const prepare = async (input: ImageInput, name: string): Promise<Tensor<'float32'>> => {
+    if (typeof input !== 'string' && !Buffer.isBuffer(input) && (!(input.data instanceof Uint8Array) || input.data.length !== input.width * input.height * 3)) {
+      throw new Error(`${name}: raw input must be RGB bytes, width*height*3 = ${input.width * input.height * 3}, got ${input.data?.length}`);
     }
-    return preprocess(img, w.preprocess, { size, layout });
-  }
+    const decode = { ...opts.decode, name };
+    if (pool) return pool.run({ input, name, preset: w.preprocess, opts: { size, layout }, decode });
+    return loadImageTensor(input, w.preprocess, { size, layout }, decode);
+  };
 
   return {
     model: spec.name,
@@ -155,7 +155,6 @@ export async function createClassifier(opts: ClassifierOptions = {}): Promise<Cl
     fromCache,
     async classify(input, onBatch) {
       const inputs: readonly ImageInput[] = Array.isArray(input) ? input : [input as ImageInput];
-      if (!pool && inputs.length > POOL_THRESHOLD && opts.workers !== 0) pool = new ImagePool(opts.workers);
       const results: ClassifyResult[] = new Array(inputs.length);
       const jobs: Promise<Tensor<'float32'>>[] = [];
       const startBatch = (b0: number) => {

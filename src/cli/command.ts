@@ -5,9 +5,9 @@ export interface Io {
   isTTY: boolean;
 }
 
+/** A command module; its one-line summary lives in main.ts's table, so help loads nothing. */
 export interface Command {
   name: string;
-  summary: string;
   usage: string;
   /** Returns the exit status. */
   main(argv: string[], io: Io): Promise<number>;

@@ -1,15 +1,25 @@
 // The `alexnet` command line. Errors are one line on stderr and a non-zero status;
 // --verbose adds the stack trace.
+//
+// Commands load on demand: `alexnet classify` should not pay for the weight readers,
+// the training code or protobufjs when it starts (cold start is a measured target).
 import { UsageError } from './args.js';
 import type { Command, Io } from './command.js';
-import { classifyCommand } from './commands/classify.js';
-import { exportCommand } from './commands/export.js';
-import { modelsCommand } from './commands/models.js';
-import { runCommand } from './commands/run.js';
-import { summaryCommand } from './commands/summary.js';
-import { weightsCommand } from './commands/weights.js';
 
-const COMMANDS: Command[] = [classifyCommand, weightsCommand, runCommand, summaryCommand, exportCommand, modelsCommand];
+interface Entry {
+  name: string;
+  summary: string;
+  load: () => Promise<Command>;
+}
+
+const COMMANDS: Entry[] = [
+  { name: 'classify', summary: 'ImageNet classes of images or folders, with pretrained weights', load: async () => (await import('./commands/classify.js')).classifyCommand },
+  { name: 'weights', summary: 'download pretrained weights by name, import any weight file, list the cache', load: async () => (await import('./commands/weights.js')).weightsCommand },
+  { name: 'run', summary: 'random input through a model with seeded weights; print the predicted classes', load: async () => (await import('./commands/run.js')).runCommand },
+  { name: 'summary', summary: 'layer table: output shapes, parameters, multiply-accumulates, receptive fields', load: async () => (await import('./commands/summary.js')).summaryCommand },
+  { name: 'export', summary: 'write the model as ONNX (opset 18), for ORT, onnxruntime-web, TensorRT, Triton', load: async () => (await import('./commands/export.js')).exportCommand },
+  { name: 'models', summary: 'list the models and their pretrained weights', load: async () => (await import('./commands/models.js')).modelsCommand },
+];
 
 function help(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -32,8 +42,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.out(help() + '\n');
       return name ? 0 : 2;
     }
-    const cmd = COMMANDS.find((c) => c.name === name);
-    if (!cmd) throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
+    const entry = COMMANDS.find((c) => c.name === name);
+    if (!entry) throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
+    const cmd = await entry.load();
     if (rest.includes('--help') || rest.includes('-h')) {
       io.out(`usage: ${cmd.usage}\n`);
       return 0;

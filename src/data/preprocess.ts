@@ -18,7 +18,7 @@
 //   We follow slim's op order and TF's resize (resize_tf.ts) rather than Pillow's, because
 //   that is what slim evaluated with; the only difference from slim is its JPEG decoder.
 import { float32, shapeStr, type Tensor } from '../tensor.js';
-import { decodeImage, type DecodeOptions } from './decode.js';
+import type { DecodeOptions } from './decode.js';
 import { type RgbImage, sizeHW } from './image.js';
 import { resizeBilinear } from './resize.js';
 import { resizeBilinearTf } from './resize_tf.js';
@@ -147,7 +147,11 @@ export function stackBatch(items: readonly Tensor<'float32'>[]): Tensor<'float32
 export type ImageInput = string | Buffer | RgbImage;
 
 async function toImage(input: ImageInput, decode: DecodeOptions): Promise<RgbImage> {
-  return typeof input === 'string' || Buffer.isBuffer(input) ? decodeImage(input, decode) : input;
+  if (typeof input !== 'string' && !Buffer.isBuffer(input)) return input;
+  // sharp loads on first use only: importing the presets must stay cheap for a process
+  // that decodes in worker threads (classify's cold start).
+  const { decodeImage } = await import('./decode.js');
+  return decodeImage(input, decode);
 }
 
 /** Decode (when given a path or bytes) and preprocess one image: a [1, ...] tensor. */

@@ -15,6 +15,12 @@ export interface SessionOptions {
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Write the optimised model here (ORT's optimizedModelFilePath), for a faster next start. */
   optimizedModelPath?: string;
+  /**
+   * With optimizedModelPath: put initializers of 1 KB or more in this file beside the model
+   * (a name relative to it). ORT memory-maps such external data when it loads the model,
+   * instead of parsing and copying 240 MB out of the protobuf.
+   */
+  optimizedExternalData?: string;
   /** ORT's profiler: a JSON trace named <prefix>_<date>.json. */
   profilePrefix?: string;
   logLevel?: 'verbose' | 'info' | 'warning' | 'error' | 'fatal';
@@ -56,7 +62,13 @@ export class Session {
     if (opts.threads) o.intraOpNumThreads = opts.threads;
     if (opts.interOpThreads) o.interOpNumThreads = opts.interOpThreads;
     if (opts.optimizedModelPath) o.optimizedModelFilePath = opts.optimizedModelPath;
-    if (opts.prepack === false) o.extra = { session: { disable_prepacking: '1' } };
+    const config: Record<string, string> = {};
+    if (opts.prepack === false) config['disable_prepacking'] = '1';
+    if (opts.optimizedExternalData) {
+      config['optimized_model_external_initializers_file_name'] = opts.optimizedExternalData;
+      config['optimized_model_external_initializers_min_size_in_bytes'] = '1024';
+    }
+    if (Object.keys(config).length) o.extra = { session: config };
     if (opts.profilePrefix) {
       o.enableProfiling = true;
       o.profileFilePrefix = opts.profilePrefix;

@@ -15,7 +15,9 @@ import { readPth } from './pth.js';
 import { looksLikeSafetensors, readSafetensors } from './safetensors.js';
 import { isZip, openZip } from './zip.js';
 
-export type WeightFormat = 'pth' | 'npy' | 'onnx' | 'safetensors';
+import { SUPPORTED, type WeightFormat } from './formats.js';
+
+export { SUPPORTED, type WeightFormat };
 
 export interface WeightFile {
   format: WeightFormat;
@@ -23,8 +25,6 @@ export interface WeightFile {
   metadata: Record<string, string>;
 }
 
-export const SUPPORTED =
-  'PyTorch .pth/.pt (zip or legacy torch.save), NumPy .npy/.npz (arrays, or a pickled dict like bvlc_alexnet.npy), ONNX .onnx (initializers), safetensors';
 
 function stem(file: string): string {
   const b = basename(file);

@@ -6,7 +6,11 @@ import type { ModelSpec, PreprocessName } from '../models/types.js';
 import type { Tensor } from '../tensor.js';
 import { classesInFile } from './mapping.js';
 import { cachedWeightsPath, configFromMetadata, readSidecar } from './native.js';
-import { readWeights, SUPPORTED, type WeightFormat } from './read.js';
+import { SUPPORTED, type WeightFormat } from './formats.js';
+
+// The readers (and protobufjs behind the ONNX one) load only when a file must be read:
+// a warm `classify` describes its weights from the sidecar and never opens them.
+const readWeights = async (path: string) => (await import('./read.js')).readWeights(path);
 
 export interface ResolvedWeights {
   file: string;

@@ -7,7 +7,6 @@ import type { Command } from '../command.js';
 
 export const classifyCommand: Command = {
   name: 'classify',
-  summary: 'ImageNet classes of images or folders, with pretrained weights',
   usage: `alexnet classify IMAGE... | DIR [--model alexnet|bvlc_alexnet|alexnet_v2] [--weights FILE] [--top K] [--batch N]
             [--threads N] [--no-cache] [--json]
   IMAGE, DIR        image files (JPEG, PNG, WebP, GIF, TIFF, AVIF) or folders, walked recursively

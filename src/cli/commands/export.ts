@@ -9,7 +9,6 @@ import { MODEL_FLAGS, MODEL_USAGE, modelFromFlags } from '../model_flags.js';
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'write the model as ONNX (opset 18), for ORT, onnxruntime-web, TensorRT, Triton',
   usage: `alexnet export --out model.onnx [--model alexnet_v2] [--input HxW] [--classes N] [--global-pool] [--no-squeeze]
             [--seed N] [--json]
 ${MODEL_USAGE}

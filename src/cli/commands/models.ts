@@ -6,7 +6,6 @@ import { table } from '../format.js';
 
 export const modelsCommand: Command = {
   name: 'models',
-  summary: 'list the models and their pretrained weights',
   usage: 'alexnet models [--json]',
   async main(argv, io) {
     const { values: v } = parse('models', argv, {});

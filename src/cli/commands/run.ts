@@ -11,7 +11,6 @@ import { MODEL_FLAGS, MODEL_USAGE, modelFromFlags } from '../model_flags.js';
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'random input through a model with seeded weights; print the predicted classes',
   usage: `alexnet run [--model alexnet_v2] [--batch N] [--input HxW] [--classes N] [--global-pool] [--no-squeeze]
             [--seed N] [--threads N] [--json]
 ${MODEL_USAGE}

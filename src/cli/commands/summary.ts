@@ -7,7 +7,6 @@ import { MODEL_FLAGS, MODEL_USAGE, modelFromFlags } from '../model_flags.js';
 
 export const summaryCommand: Command = {
   name: 'summary',
-  summary: 'layer table: output shapes, parameters, multiply-accumulates, receptive fields',
   usage: `alexnet summary [--model alexnet_v2] [--input HxW] [--classes N] [--global-pool] [--no-squeeze] [--json]
 ${MODEL_USAGE}
   --json            print {"layers":[...],"totalParams":N,"totalMacs":N}`,

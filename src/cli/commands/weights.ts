@@ -72,6 +72,9 @@ async function downloadCmd(argv: string[], io: Io): Promise<number> {
   };
   await saveNative(dest, weights, config);
   if (!v['keep-original']) await unlink(original);
+  // Build the ORT-optimised model now, so the first `alexnet classify` starts warm.
+  const { createClassifier } = await import('../../classify/classifier.js');
+  await (await createClassifier({ model: spec.name, weights: dest, workers: 0 })).dispose();
   io.out(v.json ? JSON.stringify({ name: entry.name, model: spec.name, file: dest, numClasses }) + '\n' : `${entry.name}: ${spec.name} weights (${numClasses} classes) in ${dest}\n`);
   return 0;
 }
@@ -120,7 +123,6 @@ async function listCmd(argv: string[], io: Io): Promise<number> {
 
 export const weightsCommand: Command = {
   name: 'weights',
-  summary: 'download pretrained weights by name, import any weight file, list the cache',
   usage: `alexnet weights download NAME [--url URL] [--sha256 PREFIX] [--force] [--keep-original] [--json]
        alexnet weights import FILE --model NAME --out FILE.safetensors [--labels FILE] [--json]
        alexnet weights list [--json]
