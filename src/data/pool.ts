@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Tensor } from '../tensor.js';
+import type { SampleTransform } from './augment.js';
 import type { DecodeOptions } from './decode.js';
 import type { RgbImage } from './image.js';
 import type { PreprocessOptions, PresetName } from './preprocess.js';
@@ -27,6 +28,8 @@ export interface PoolTask {
   preset: PresetName;
   opts: PreprocessOptions;
   decode?: DecodeOptions;
+  /** Training and evaluation samples: replaces preset and opts (see ./augment.ts). */
+  transform?: SampleTransform;
 }
 
 interface Pending {
@@ -67,7 +70,7 @@ export class ImagePool {
     let w = live[0]!;
     for (const x of live) if (this.load.get(x)! < this.load.get(w)!) w = x;
     const id = this.nextId++;
-    const job: PoolJob = { id, input: task.input, name: task.name, preset: task.preset, opts: task.opts, decode: task.decode ?? {} };
+    const job: PoolJob = { id, input: task.input, name: task.name, preset: task.preset, opts: task.opts, decode: task.decode ?? {}, ...(task.transform ? { transform: task.transform } : {}) };
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker: w });
       this.load.set(w, this.load.get(w)! + 1);

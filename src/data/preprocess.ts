@@ -99,7 +99,7 @@ function normalization(p: PresetInfo, opts: PreprocessOptions): Normalization {
 }
 
 // slim's convert_image_dtype(uint8 -> float32) multiplies by float32(1 / 255).
-const TF_UNIT = (() => {
+export const TF_UNIT = (() => {
   const s = Math.fround(1 / 255);
   return Float32Array.from({ length: 256 }, (_, v) => Math.fround(v * s));
 })();

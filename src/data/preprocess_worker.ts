@@ -1,6 +1,7 @@
 // Worker thread of the image pool: decode and preprocess one image per message, reply
 // with the tensor's buffer transferred (no copy). See ./pool.ts.
 import { parentPort } from 'node:worker_threads';
+import { type SampleTransform, transformSample } from './augment.js';
 import { decodeImage, type DecodeOptions } from './decode.js';
 import type { RgbImage } from './image.js';
 import { type PreprocessOptions, preprocess, type PresetName } from './preprocess.js';
@@ -12,6 +13,7 @@ export interface PoolJob {
   preset: PresetName;
   opts: PreprocessOptions;
   decode: DecodeOptions;
+  transform?: SampleTransform;
 }
 
 export type PoolReply = { id: number; shape: number[]; data: Float32Array } | { id: number; error: string };
@@ -22,7 +24,7 @@ parentPort!.on('message', async (job: PoolJob) => {
       typeof job.input === 'string' || job.input instanceof Uint8Array
         ? await decodeImage(typeof job.input === 'string' ? job.input : Buffer.from(job.input.buffer, job.input.byteOffset, job.input.byteLength), { ...job.decode, name: job.name })
         : job.input;
-    const t = preprocess(img, job.preset, job.opts);
+    const t = job.transform ? transformSample(img, job.transform) : preprocess(img, job.preset, job.opts);
     const reply: PoolReply = { id: job.id, shape: [...t.shape], data: t.data };
     parentPort!.postMessage(reply, [t.data.buffer as ArrayBuffer]);
   } catch (e) {
