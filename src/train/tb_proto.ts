@@ -2,7 +2,9 @@
 // upstream field numbers:
 //   tensorflow/core/util/event.proto        Event
 //   tensorflow/core/framework/summary.proto Summary, Summary.Value, Summary.Image, HistogramProto
-// Fields we never write (graph_def, log_message, session_log, audio, tensor, ...) are
+// session_log is written once when a run resumes from a checkpoint: TensorBoard then
+// drops the events of the abandoned run past that step (its purge_orphaned_data).
+// Fields we never write (graph_def, log_message, audio, tensor, ...) are
 // left out; protobufjs skips unknown fields when decoding, so files from other writers
 // still decode. As in src/graph/onnx_proto.ts, protobufjs does all the wire encoding.
 import protobuf from 'protobufjs';
@@ -42,12 +44,25 @@ message Summary {
   repeated Value value = 1;
 }
 
+message SessionLog {
+  enum SessionStatus {
+    STATUS_UNSPECIFIED = 0;
+    START = 1;
+    STOP = 2;
+    CHECKPOINT = 3;
+  }
+  SessionStatus status = 1;
+  string checkpoint_path = 2;
+  string msg = 3;
+}
+
 message Event {
   double wall_time = 1;
   int64 step = 2;
   oneof what {
     string file_version = 3;
     Summary summary = 5;
+    SessionLog session_log = 7;
   }
 }
 `;
@@ -77,11 +92,19 @@ export interface SummaryValue {
   histo?: HistogramProto;
 }
 
+export interface SessionLog {
+  /** 1 START, 2 STOP, 3 CHECKPOINT (SessionLog.SessionStatus). */
+  status: number;
+  checkpoint_path?: string;
+  msg?: string;
+}
+
 export interface TbEvent {
   wall_time: number;
   step: number;
   file_version?: string;
   summary?: { value: SummaryValue[] };
+  session_log?: SessionLog;
 }
 
 let root: protobuf.Root | null = null;
@@ -112,6 +135,10 @@ export function decodeEvent(data: Uint8Array): TbEvent {
   if (o.file_version !== undefined) ev.file_version = o.file_version;
   if (o.summary !== undefined) {
     ev.summary = { value: (o.summary.value ?? []).map(normaliseValue) };
+  }
+  if (o.session_log !== undefined) {
+    const l = o.session_log as Partial<SessionLog>;
+    ev.session_log = { status: l.status ?? 0, ...(l.checkpoint_path ? { checkpoint_path: l.checkpoint_path } : {}), ...(l.msg ? { msg: l.msg } : {}) };
   }
   return ev;
 }

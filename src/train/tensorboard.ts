@@ -141,6 +141,16 @@ export class SummaryWriter {
     this.summary({ tag, image: { height, width, colorspace: channels, encoded_image_string: png } }, step);
   }
 
+  /**
+   * SessionLog START at `step`: a run resumed from a checkpoint at that step. TensorBoard
+   * discards events of earlier files with larger steps (the abandoned run's tail).
+   */
+  sessionStart(step: number, checkpointPath = ''): void {
+    this.ensureOpen('sessionStart');
+    checkStep(step, 'sessionStart');
+    this.write({ wall_time: this.now() / 1000, step, session_log: { status: 1, ...(checkpointPath ? { checkpoint_path: checkpointPath } : {}) } });
+  }
+
   /** Write queued events to the OS. */
   flush(): void {
     if (this.fd < 0) return;

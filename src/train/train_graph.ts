@@ -57,6 +57,12 @@ export interface TrainGraphOptions extends SgdConfig {
   trainable?: readonly string[];
   /** dW formulation per conv, by conv node name or layer scope; overrides CONV_WEIGHT_GRAD. */
   convWeightGrad?: Readonly<Record<string, ConvWeightGradMethod>>;
+  /**
+   * Also output each trainable parameter's cross-entropy gradient (before clipping), flat,
+   * as `grad/<name>`: for gradient histograms. Every step then copies all gradients out of
+   * ORT, so the training loop builds a second graph with this for its logging steps only.
+   */
+  gradientOutputs?: boolean;
 }
 
 export interface TrainableParam {
@@ -87,6 +93,7 @@ export interface TrainGraph {
 export const momentumName = (param: string) => `momentum/${param}`;
 export const newWeightName = (param: string) => `new/${param}`;
 export const newMomentumName = (param: string) => `new_momentum/${param}`;
+export const gradName = (param: string) => `grad/${param}`;
 
 /**
  * dW formulation per alexnet_v2 conv, from tmp/profile_conv_dw.ts (batch 16, 224x224, 2
@@ -190,6 +197,7 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
 
   const wFlat = trainable.map((p, i) => flat(p, info[i]!.size, `train/${p.name}/flat`));
   let gFlat = trainable.map((p, i) => flat(grads.get(p)!, info[i]!.size, `train/${p.name}/grad_flat`));
+  const rawGrads = gFlat;
   const gradSq = b.concat(gFlat.map((v, i) => sumSquares(v, info[i]!.size, `train/${trainable[i]!.name}/grad_sq`)), 0, 'train/param_grad_sq');
   const gradNorm = b.unary('Sqrt', b.reduce('ReduceSum', gradSq, [0], false, 'train/grad_sq_total'), 'train/grad_norm');
 
@@ -239,6 +247,7 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
   g.output(weightSq, 'param_weight_sq');
   // output names equal the producing nodes' names, so the writer adds no Identity copies
   for (const v of [...newW, ...newM]) g.output(v);
+  if (opts.gradientOutputs) rawGrads.forEach((v, i) => g.output(v, gradName(trainable[i]!.name)));
 
   const weights = new Map<string, Tensor>();
   for (const p of frozen) {

@@ -40,10 +40,14 @@ export function sidecarPath(safetensorsPath: string): string {
   return safetensorsPath.replace(/\.safetensors$/, '') + '.json';
 }
 
+/** The safetensors __metadata__ that makes a file native (for writers that stream it themselves). */
+export function nativeMetadata(config: NativeConfig): Record<string, string> {
+  return { [META_KEY]: JSON.stringify(config) };
+}
+
 export async function saveNative(path: string, weights: ReadonlyMap<string, Tensor>, config: NativeConfig): Promise<void> {
-  const json = JSON.stringify(config);
   await mkdir(join(path, '..'), { recursive: true });
-  await writeSafetensors(path, weights, { [META_KEY]: json });
+  await writeSafetensors(path, weights, nativeMetadata(config));
   await atomicWriteFile(sidecarPath(path), new TextEncoder().encode(JSON.stringify(config, null, 2) + '\n'));
 }
 
