@@ -9,12 +9,17 @@
 // Output buffers: onnxruntime-node 1.30 accepts pre-allocated output tensors (fetches
 // given as {name: Tensor}) and ORT writes into them, but its binding then still copies
 // every output into a fresh ArrayBuffer for the result (js/node/src/tensor_helper.cc,
-// OrtValueToNapiValue), so pre-allocation cannot remove that copy; measured on the
-// alexnet_v2 step it saved nothing (see the report in tmp/). The trainer therefore
-// adopts ORT's returned buffers as its new state, without copying them again. The
-// copy's cost is mostly page faults on fresh memory: launching node with
-// GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (transparent huge pages for malloc) cut it
-// several-fold here.
+// OrtValueToNapiValue, before the zero-copy change). Double-buffering through them was
+// measured on the alexnet_v2 step (batch 16): 619-634 ms against 621-645 ms without, and
+// 120 MB more peak RSS, so the trainer adopts ORT's returned buffers as its new state
+// without copying them again.
+//
+// That copy (400 MB of weights and momenta per alexnet_v2 step) costs mostly page faults
+// on fresh memory: glibc mmaps every block over 32 MB anew. Measured per step (batch 16,
+// 2 threads, medians of one sitting): default 1.5-2.4 s; GLIBC_TUNABLES=
+// glibc.malloc.hugetlb=1 0.6-0.9 s; adding glibc.malloc.mmap_max=0:
+// glibc.malloc.trim_threshold=4294967295 (freed blocks are reused, not unmapped) ~0.55-0.63 s.
+// The tunables must be set before the process starts (bin/alexnet.js re-execs for them).
 import * as ort from 'onnxruntime-node';
 import type { BuiltModel } from '../models/types.js';
 import { Session, type SessionOptions } from '../runtime/session.js';

@@ -96,10 +96,14 @@ export const newMomentumName = (param: string) => `new_momentum/${param}`;
 export const gradName = (param: string) => `grad/${param}`;
 
 /**
- * dW formulation per alexnet_v2 conv, from tmp/profile_conv_dw.ts (batch 16, 224x224, 2
- * threads, ORT 1.30; ms per backward of that layer, best first):
- *   conv1 11x11/4:  batchconv, im2col and reference are slower (121 strided slices)
- *   conv2 5x5/1, conv3-5 3x3/1: im2col (one Gemm over the slices)
+ * dW formulation per alexnet_v2 conv, from profiling each formulation's dW subgraph alone
+ * (batch 16, 224x224, 2 threads, ORT 1.30; ms, one sitting):
+ *             batchconv   im2col   reference
+ *   conv1        85         219        -        11x11 stride 4: 121 strided slices for im2col
+ *   conv2       155         118       188
+ *   conv3        70          29        59
+ *   conv4        85          49        58
+ *   conv5       100          53       100
  * Other models' convs fall back to defaultConvWeightGrad (batchconv when strided).
  */
 export const CONV_WEIGHT_GRAD: Readonly<Record<string, ConvWeightGradMethod>> = {
