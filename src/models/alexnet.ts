@@ -6,10 +6,10 @@
 // conv weights OIHW and linear weights [out, in], named as the state dict names them
 // (features.0.weight ... classifier.6.bias). The adaptive average pool to 6x6 lets any
 // input of at least 63x63 through, as torchvision's does.
-import { Graph } from '../graph/graph.js';
 import { adaptiveAvgPool2d, conv2d, dropout, flatten, linear, maxPool2d, type ParamSpec } from '../nn/layers.js';
-import { type Feature, Net } from '../nn/net.js';
-import { netOptions, type BuildOptions, type BuiltModel, type ModelSpec } from './types.js';
+import type { Feature, Net } from '../nn/net.js';
+import { assemble } from './assemble.js';
+import type { BuildOptions, BuiltModel, ModelSpec } from './types.js';
 
 // PyTorch's default init for Conv2d and Linear (kaiming_uniform_ with a=sqrt(5)):
 // weights and biases both U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
@@ -95,24 +95,7 @@ export const alexnetSpec: ModelSpec = {
   ],
   options: ['numClasses', 'inputSize', 'batch', 'isTraining', 'dropoutKeepProb', 'dropoutSeed', 'dropoutMasks'],
   build(o: BuildOptions = {}): BuiltModel {
-    const [h, w] = o.inputSize ?? [224, 224];
-    const g = new Graph('alexnet');
-    const net = new Net(g, netOptions(o));
-    const input = g.input('input', { dtype: 'float32', shape: [o.batch ?? 'N', 3, h, w] });
-    const numClasses = o.numClasses === undefined ? 1000 : o.numClasses;
-    const { net: out, endPoints } = alexnet(net, net.feature(input, 'NCHW'), numClasses, o.isTraining ?? false, o.dropoutKeepProb ?? 0.5);
-    return {
-      name: 'alexnet',
-      graph: g,
-      net,
-      input,
-      inputLayout: 'NCHW',
-      output: out.value,
-      outputName: numClasses ? 'logits' : 'features',
-      endPoints,
-      layers: net.layers,
-      // torchvision trained it with SGD weight decay 1e-4 (references/classification)
-      weightDecay: 0.0001,
-    };
+    // torchvision trained it with SGD weight decay 1e-4 (references/classification)
+    return assemble(alexnetSpec, o, 0.0001, (net, x, classes) => alexnet(net, x, classes, o.isTraining ?? false, o.dropoutKeepProb ?? 0.5));
   },
 };

@@ -6,12 +6,12 @@
 //
 // Layout contract, as in slim: input NHWC, weights HWIO named alexnet_v2/<layer>/weights
 // and alexnet_v2/<layer>/biases, end points keyed alexnet_v2/<layer>.
-import { Graph } from '../graph/graph.js';
 import type { InitSpec } from '../graph/graph.js';
 import * as b from '../graph/build.js';
 import { conv2d, dropout, globalMean, maxPool2d, type ParamSpec } from '../nn/layers.js';
-import { dims, type Feature, Net } from '../nn/net.js';
-import { netOptions, type BuildOptions, type BuiltModel, type ModelSpec } from './types.js';
+import { dims, type Feature, type Net } from '../nn/net.js';
+import { assemble } from './assemble.js';
+import type { BuildOptions, BuiltModel, ModelSpec } from './types.js';
 
 /** slim's alexnet_v2_arg_scope, as an explicit object. */
 export interface AlexnetV2ArgScope {
@@ -113,30 +113,14 @@ export const alexnetV2Spec: ModelSpec = {
   weights: [],
   options: ['numClasses', 'inputSize', 'batch', 'isTraining', 'dropoutKeepProb', 'globalPool', 'spatialSqueeze', 'lowerToGemm', 'dropoutSeed', 'dropoutMasks'],
   build(o: BuildOptions = {}): BuiltModel {
-    const [h, w] = o.inputSize ?? [defaultImageSize, defaultImageSize];
-    const g = new Graph('alexnet_v2');
-    const net = new Net(g, netOptions(o));
-    const input = g.input('input', { dtype: 'float32', shape: [o.batch ?? 'N', h, w, 3] });
-    const scope = alexnetV2ArgScope();
-    const numClasses = o.numClasses === undefined ? 1000 : o.numClasses;
-    const { net: out, endPoints } = alexnetV2(net, net.feature(input, 'NHWC'), {
-      numClasses,
-      isTraining: o.isTraining ?? false,
-      dropoutKeepProb: o.dropoutKeepProb ?? 0.5,
-      spatialSqueeze: o.spatialSqueeze ?? true,
-      globalPool: o.globalPool ?? false,
-    });
-    return {
-      name: 'alexnet_v2',
-      graph: g,
-      net,
-      input,
-      inputLayout: 'NHWC',
-      output: out.value.shape.length === 4 ? net.as(out, 'NHWC') : out.value,
-      outputName: numClasses ? 'logits' : 'features',
-      endPoints,
-      layers: net.layers,
-      weightDecay: scope.weightDecay,
-    };
+    return assemble(alexnetV2Spec, o, alexnetV2ArgScope().weightDecay, (net, x, numClasses) =>
+      alexnetV2(net, x, {
+        numClasses,
+        isTraining: o.isTraining ?? false,
+        dropoutKeepProb: o.dropoutKeepProb ?? 0.5,
+        spatialSqueeze: o.spatialSqueeze ?? true,
+        globalPool: o.globalPool ?? false,
+      }),
+    );
   },
 };

@@ -6,10 +6,10 @@
 // Caffe by caffe-tensorflow: conv weights HWIO, fc weights [in, out] with fc6's rows in
 // (H, W, C) order, named conv1/weights, conv1/biases ... fc8/biases. Pooling uses Caffe's
 // ceil rounding (the same as floor at 227).
-import { Graph } from '../graph/graph.js';
 import { conv2d, dropout, flatten, linear, lrn, maxPool2d, type ParamSpec } from '../nn/layers.js';
-import { type Feature, Net } from '../nn/net.js';
-import { netOptions, type BuildOptions, type BuiltModel, type ModelSpec } from './types.js';
+import type { Feature, Net } from '../nn/net.js';
+import { assemble } from './assemble.js';
+import type { BuildOptions, BuiltModel, ModelSpec } from './types.js';
 
 // Caffe's deploy files carry no fillers; its train_val.prototxt uses gaussian std 0.01
 // (0.005 for fc6/fc7), bias 0 for conv1/conv3 and 0.1 elsewhere (1 in the paper; 0.1 in Caffe).
@@ -95,24 +95,7 @@ export const bvlcAlexnetSpec: ModelSpec = {
   ],
   options: ['numClasses', 'inputSize', 'batch', 'isTraining', 'dropoutKeepProb', 'dropoutSeed', 'dropoutMasks'],
   build(o: BuildOptions = {}): BuiltModel {
-    const [h, w] = o.inputSize ?? [227, 227];
-    const g = new Graph('bvlc_alexnet');
-    const net = new Net(g, netOptions(o));
-    const input = g.input('input', { dtype: 'float32', shape: [o.batch ?? 'N', 3, h, w] });
-    const numClasses = o.numClasses === undefined ? 1000 : o.numClasses;
-    const { net: out, endPoints } = bvlcAlexnet(net, net.feature(input, 'NCHW'), numClasses, o.isTraining ?? false, o.dropoutKeepProb ?? 0.5);
-    return {
-      name: 'bvlc_alexnet',
-      graph: g,
-      net,
-      input,
-      inputLayout: 'NCHW',
-      output: out.value,
-      outputName: numClasses ? 'logits' : 'features',
-      endPoints,
-      layers: net.layers,
-      // Caffe's solver.prototxt: weight_decay 0.0005
-      weightDecay: 0.0005,
-    };
+    // Caffe's solver.prototxt: weight_decay 0.0005
+    return assemble(bvlcAlexnetSpec, o, 0.0005, (net, x, classes) => bvlcAlexnet(net, x, classes, o.isTraining ?? false, o.dropoutKeepProb ?? 0.5));
   },
 };

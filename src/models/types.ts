@@ -1,7 +1,7 @@
 // What a model file exports: a spec the registry holds, which builds graphs on demand.
 import type { Graph, Value } from '../graph/graph.js';
 import type { Dim } from '../graph/types.js';
-import type { Feature, LayerInfo, Layout, Net, NetOptions } from '../nn/net.js';
+import type { Feature, LayerInfo, Layout, Net } from '../nn/net.js';
 
 export interface BuildOptions {
   /** Classes of the last layer; null or 0 ends at the features (slim's num_classes=None). */
@@ -81,11 +81,3 @@ export interface ModelSpec {
   build(opts?: BuildOptions): BuiltModel;
 }
 
-/** The per-build options every model passes to its Net. */
-export function netOptions(o: BuildOptions): NetOptions {
-  return {
-    lowerToGemm: o.lowerToGemm ?? true,
-    ...(o.dropoutSeed !== undefined ? { dropoutSeed: o.dropoutSeed } : {}),
-    ...(o.dropoutMasks !== undefined ? { dropoutMasks: o.dropoutMasks } : {}),
-  };
-}

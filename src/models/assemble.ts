@@ -1,0 +1,39 @@
+// The part of every model's build() that is not the network: the graph, the Net, the
+// input in the model's layout, the class count, and the BuiltModel record.
+import { Graph } from '../graph/graph.js';
+import { type Feature, Net, type NetOptions } from '../nn/net.js';
+import type { BuildOptions, BuiltModel, ModelSpec } from './types.js';
+
+/** The per-build options every model passes to its Net. */
+export function netOptions(o: BuildOptions): NetOptions {
+  return {
+    lowerToGemm: o.lowerToGemm ?? true,
+    ...(o.dropoutSeed !== undefined ? { dropoutSeed: o.dropoutSeed } : {}),
+    ...(o.dropoutMasks !== undefined ? { dropoutMasks: o.dropoutMasks } : {}),
+  };
+}
+
+export type Body = (net: Net, input: Feature, numClasses: number | null) => { net: Feature; endPoints: Record<string, Feature> };
+
+export function assemble(spec: ModelSpec, o: BuildOptions, weightDecay: number, body: Body): BuiltModel {
+  const [h, w] = o.inputSize ?? spec.defaultImageSize;
+  const g = new Graph(spec.name);
+  const net = new Net(g, netOptions(o));
+  const batch = o.batch ?? 'N';
+  const input = g.input('input', { dtype: 'float32', shape: spec.inputLayout === 'NHWC' ? [batch, h, w, 3] : [batch, 3, h, w] });
+  const numClasses = o.numClasses === undefined ? spec.defaultNumClasses : o.numClasses;
+  const { net: out, endPoints } = body(net, net.feature(input, spec.inputLayout), numClasses);
+  return {
+    name: spec.name,
+    graph: g,
+    net,
+    input,
+    inputLayout: spec.inputLayout,
+    // spatial outputs (slim's spatialSqueeze=false, or its features) are NHWC, as slim's are
+    output: out.value.shape.length === 4 ? net.as(out, 'NHWC') : out.value,
+    outputName: numClasses ? 'logits' : 'features',
+    endPoints,
+    layers: net.layers,
+    weightDecay,
+  };
+}
