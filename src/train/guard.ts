@@ -2,8 +2,14 @@
 // weight must be finite (SgdTrainer's StepResult.finite); otherwise the update is never
 // applied (SgdTrainer.reject) and a policy decides what happens next:
 //
-//   reduce-lr (default)  halve the learning rate and run the same batch again; after 5
-//                        halvings the next failure ends the run
+//   reduce-lr (default)  halve the learning rate and go on; after 5 halvings the next
+//                        failure ends the run. When only the new weights overflowed, the
+//                        same batch runs again from the same weights. When the loss or a
+//                        gradient is not finite, the weights the step started from have
+//                        already diverged (finite, but far too large; a rate of 10 gets
+//                        there in two steps), so halving alone cannot help: the loop goes
+//                        back to the last checkpoint (a run writes one at step 0) and
+//                        continues from there at the lower rate.
 //   skip                 drop this batch and go on with the next, same learning rate
 //   stop                 end the run; the weights stay at the last good step
 //
@@ -58,13 +64,16 @@ export class NanGuard {
 
   /**
    * A step was not finite. `step` is the 1-based number of the update that failed, `lr`
-   * the learning rate it ran with (schedule times lrScale).
+   * the learning rate it ran with (schedule times lrScale), `revertTo` the step whose
+   * weights a retry starts from (a checkpoint's when the loop goes back to one); otherwise
+   * the weights stay at step - 1.
    */
-  onNonFinite(step: number, lr: number, loss: number, culprit: Culprit | null): GuardDecision {
+  onNonFinite(step: number, lr: number, loss: number, culprit: Culprit | null, revertTo = step - 1): GuardDecision {
     this.state.events++;
     const cause = culprit ? `${culprit.param} ${culprit.what} is ${describe(culprit.value)}` : `loss is ${describe(loss)}`;
     const head = `step ${step}: ${cause} (lr ${fmtLr(lr)})`;
-    const kept = step - 1 === 0 ? 'the initial weights' : `step ${step - 1}`;
+    const at = (k: number) => (k === 0 ? 'the initial weights' : `step ${k}`);
+    const kept = at(step - 1);
     switch (this.policy) {
       case 'skip':
         return { action: 'skip', message: `${head}; update skipped, weights stay at ${kept}` };
@@ -76,7 +85,7 @@ export class NanGuard {
         }
         this.state.halvings++;
         this.state.lrScale /= 2;
-        return { action: 'retry', message: `${head}; reverted to ${kept}, lr -> ${fmtLr(lr / 2)}` };
+        return { action: 'retry', message: `${head}; reverted to ${at(revertTo)}, lr -> ${fmtLr(lr / 2)}` };
       }
     }
   }

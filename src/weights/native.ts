@@ -21,6 +21,8 @@ export interface NativeConfig {
   preprocess: PreprocessName;
   /** 'imagenet1k' for the bundled ImageNet class list, or one label per class. */
   labels: 'imagenet1k' | string[];
+  /** The input [height, width] the weights were trained at, when not the model's default. */
+  inputSize?: [number, number];
   source?: { url?: string; file?: string; format: WeightFormat; sha256?: string };
 }
 

@@ -1,0 +1,79 @@
+// Evaluating weights on a labelled dataset (`alexnet eval`): any weight file, a checkpoint
+// directory, or a training run's directory (its best checkpoint by validation top-1, else
+// its newest). Classes, labels and input size come from a native file's config when it
+// has them; an ImageFolder's classes are matched to those labels by name, so a folder with
+// fewer classes than the model still scores each image against the right index.
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { openDataset, subset } from '../data/datasets.js';
+import { Loader } from '../data/loader.js';
+import { ImagePool } from '../data/pool.js';
+import { getModel } from '../models/registry.js';
+import { Rng } from '../nn/init.js';
+import { classesInFile, matchWeights, requireAllWeights } from '../weights/mapping.js';
+import { configFromMetadata, readSidecar } from '../weights/native.js';
+import { readWeights } from '../weights/read.js';
+import { bestCheckpoint, listCheckpoints, WEIGHTS_FILE } from './checkpoint.js';
+import { Evaluator, type EvalMetrics } from './evaluate.js';
+
+export interface EvalOptions {
+  model: string;
+  /** A weight file, a checkpoint directory, or a run directory. */
+  weights: string;
+  data: string;
+  inputSize?: [number, number];
+  /** Default: the file's. */
+  classes?: number;
+  batch?: number;
+  /** Evaluate a seeded random subset of this many samples. */
+  limit?: number;
+  threads?: number;
+  workers?: number;
+}
+
+export interface EvalReport extends EvalMetrics {
+  weights: string;
+  classes: string[];
+}
+
+/** The weights file a path stands for (see the header). */
+export function weightsFileOf(path: string): string {
+  if (!existsSync(path)) throw new Error(`${path}: no such file or directory`);
+  if (!statSync(path).isDirectory()) return path;
+  const direct = join(path, WEIGHTS_FILE);
+  if (existsSync(direct)) return direct;
+  const list = listCheckpoints(path);
+  const pick = bestCheckpoint(list) ?? list.at(-1);
+  if (!pick) throw new Error(`${path}: neither a checkpoint (${WEIGHTS_FILE}) nor a run directory with checkpoints`);
+  return join(pick.dir, WEIGHTS_FILE);
+}
+
+export async function evaluateWeights(o: EvalOptions): Promise<EvalReport> {
+  const spec = getModel(o.model);
+  const file = weightsFileOf(o.weights);
+  const w = await readWeights(file);
+  const native = (w.format === 'safetensors' ? configFromMetadata(w.metadata, file) : null) ?? (file.endsWith('.safetensors') ? await readSidecar(file) : null);
+  if (native && native.model !== spec.name) throw new Error(`${file}: holds ${native.model} weights, not ${spec.name}; use --model ${native.model}`);
+  const numClasses = o.classes ?? native?.numClasses ?? classesInFile(spec, w.tensors) ?? spec.defaultNumClasses;
+  const inputSize = o.inputSize ?? native?.inputSize ?? spec.defaultImageSize;
+  const labels = native && Array.isArray(native.labels) ? native.labels : null;
+  const build = { numClasses, inputSize };
+  const m = spec.build(build);
+  const weights = requireAllWeights(m, matchWeights(m, w.tensors), file);
+  let ds = await openDataset(o.data, { split: 't10k', numClasses, ...(labels ? { classes: labels } : {}) });
+  if (o.limit !== undefined && o.limit < ds.size) {
+    ds = subset(ds, new Rng(0, 0, 'eval-limit').shuffle(Array.from({ length: ds.size }, (_, i) => i)).slice(0, o.limit).sort((a, b) => a - b));
+  }
+  const workers = o.workers ?? 1;
+  const pool = workers > 0 ? new ImagePool(workers) : null;
+  const evaluator = await Evaluator.create(spec, build, weights, o.threads ? { threads: o.threads } : {});
+  try {
+    const loader = new Loader(ds, { batch: o.batch ?? 32, preset: spec.preprocess, size: inputSize, shuffle: false, seed: 0, dropLast: false, pool });
+    const metrics = await evaluator.evaluate(loader);
+    const classes = Array.from({ length: numClasses }, (_, i) => labels?.[i] ?? ds.classes[i] ?? `class_${i}`);
+    return { ...metrics, weights: file, classes };
+  } finally {
+    await evaluator.dispose();
+    await pool?.close();
+  }
+}

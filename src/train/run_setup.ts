@@ -1,0 +1,140 @@
+// Setting up a training run: the configuration (fresh, or from the checkpoint being
+// resumed), the datasets and loaders, the model, its starting weights.
+import { availableParallelism } from 'node:os';
+import { checkLabels, openDataset, splitValidation, subset, type Dataset } from '../data/datasets.js';
+import { Loader } from '../data/loader.js';
+import { ImagePool } from '../data/pool.js';
+import { getModel } from '../models/registry.js';
+import type { BuildOptions, BuiltModel, ModelSpec } from '../models/types.js';
+import { Rng } from '../nn/init.js';
+import type { Tensor } from '../tensor.js';
+import { latestCheckpoint, readCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
+import { layerParams, resolveConfig, resolveLayers, RESUMABLE_OVERRIDES, type TrainConfig, type TrainOptions } from './config.js';
+import { initialWeights } from './init_weights.js';
+
+/** Resume the run in `resume` (its newest checkpoint); other fields override the saved configuration where allowed. */
+export type ResumeOptions = { resume: string } & Partial<TrainOptions>;
+
+export interface RunSetup {
+  cfg: TrainConfig;
+  spec: ModelSpec;
+  out: string;
+  logdir: string | null;
+  maxSteps: number | null;
+  threads: number | undefined;
+  train: Dataset;
+  val: Dataset | null;
+  pool: ImagePool | null;
+  /** The model's build options for training (batch, dropout masks as inputs) and evaluation. */
+  build: BuildOptions;
+  buildTrain: () => BuiltModel;
+  model: BuiltModel;
+  weights: Map<string, Tensor>;
+  /** Trainable parameter names (undefined: all). */
+  trainable: string[] | undefined;
+  resumed: LoadedCheckpoint | null;
+  messages: string[];
+}
+
+function limit(ds: Dataset, n: number | null, seed: number, stream: string): Dataset {
+  if (n === null || n >= ds.size) return ds;
+  const idx = new Rng(seed, 0, stream).shuffle(Array.from({ length: ds.size }, (_, i) => i)).slice(0, n);
+  return subset(ds, idx.sort((a, b) => a - b));
+}
+
+export async function setupRun(opts: TrainOptions | ResumeOptions): Promise<RunSetup> {
+  let resumed: LoadedCheckpoint | null = null;
+  let cfg: TrainConfig;
+  let spec: ModelSpec;
+  let train: Dataset;
+  const messages: string[] = [];
+  if ('resume' in opts && opts.resume) {
+    resumed = await readCheckpoint(latestCheckpoint(opts.resume).dir);
+    cfg = { ...(resumed.state.config as unknown as TrainConfig) };
+    for (const [k, v] of Object.entries(opts)) {
+      if (v === undefined || k === 'resume') continue;
+      if ((RESUMABLE_OVERRIDES as readonly string[]).includes(k)) {
+        if (k in cfg) (cfg as unknown as Record<string, unknown>)[k] = v;
+        continue;
+      }
+      const saved = (cfg as unknown as Record<string, unknown>)[k];
+      if (JSON.stringify(saved) !== JSON.stringify(v)) {
+        throw new Error(`--resume: ${k} ${JSON.stringify(v)} differs from the run's ${JSON.stringify(saved)} (${resumed.dir}); only ${RESUMABLE_OVERRIDES.join(', ')} may change`);
+      }
+    }
+    spec = getModel(cfg.model);
+    train = await openDataset(cfg.data, { split: 'train', numClasses: cfg.classes });
+    messages.push(`resuming ${resumed.dir}: step ${resumed.state.step}, epoch ${resumed.state.epoch + 1}`);
+  } else {
+    const o = opts as TrainOptions;
+    spec = getModel(o.model);
+    train = await openDataset(o.data, { split: 'train', ...(o.classes !== undefined ? { numClasses: o.classes } : {}) });
+    cfg = resolveConfig(o, spec, train.classes, NaN); // the model's decay is filled in once it is built
+  }
+  const out = opts.out ?? (opts as ResumeOptions).resume;
+  if (!out) throw new Error('train: an output directory (out) is required');
+
+  train = limit(train, cfg.trainLimit, cfg.seed, 'train-limit');
+  let val: Dataset | null = null;
+  if (cfg.val) val = await openDataset(cfg.val, { split: 't10k', classes: train.kind === 'folder' ? train.classes : undefined, numClasses: cfg.classes });
+  else if (cfg.valSplit) ({ train, val } = splitValidation(train, cfg.valSplit, cfg.seed));
+  if (val) val = limit(val, cfg.valLimit, cfg.seed, 'val-limit');
+  checkLabels(train, cfg.classes);
+  if (val) checkLabels(val, cfg.classes);
+
+  const build: BuildOptions = {
+    numClasses: cfg.classes,
+    inputSize: cfg.inputSize,
+    ...(cfg.globalPool ? { globalPool: true } : {}),
+  };
+  const buildTrain = () => spec.build({ ...build, batch: cfg.batch, isTraining: true, dropoutKeepProb: cfg.dropoutKeepProb, dropoutMasks: 'input' });
+  const model = buildTrain();
+  if (Number.isNaN(cfg.weightDecay)) cfg.weightDecay = model.weightDecay;
+
+  // layer names as given on the command line become the model's scopes, stored resolved
+  if (!resumed) {
+    if (cfg.trainLayers) cfg.trainLayers = resolveLayers(model, cfg.trainLayers, '--train-layers');
+    cfg.reinit = resolveLayers(model, cfg.reinit, '--reinit');
+  }
+  const trainable = cfg.trainLayers ? layerParams(model, cfg.trainLayers) : undefined;
+
+  let weights: Map<string, Tensor>;
+  if (resumed) {
+    weights = resumed.weights;
+    const missing = model.graph.params.filter((p) => !weights.has(p.name)).map((p) => p.name);
+    if (missing.length) throw new Error(`${resumed.dir}: checkpoint lacks ${missing.slice(0, 3).join(', ')}`);
+  } else {
+    const init = await initialWeights(model, { weights: cfg.weights, reinit: cfg.reinit, seed: cfg.seed });
+    weights = init.weights;
+    messages.push(...init.messages);
+  }
+
+  const workers = opts.workers ?? Math.max(1, availableParallelism() - 1);
+  return {
+    cfg,
+    spec,
+    out,
+    logdir: opts.logdir ?? null,
+    maxSteps: opts.maxSteps ?? null,
+    threads: opts.threads,
+    train,
+    val,
+    pool: workers > 0 ? new ImagePool(workers) : null,
+    build,
+    buildTrain,
+    model,
+    weights,
+    trainable,
+    resumed,
+    messages,
+  };
+}
+
+export function makeLoaders(s: RunSetup, onSkip: (name: string, message: string) => void): { train: Loader; val: Loader | null } {
+  const { cfg, spec } = s;
+  const common = { preset: spec.preprocess, size: cfg.inputSize, seed: cfg.seed, pool: s.pool, onSkip };
+  return {
+    train: new Loader(s.train, { ...common, batch: cfg.batch, shuffle: true, augment: { mode: cfg.augment, flip: cfg.flip }, dropLast: true }),
+    val: s.val ? new Loader(s.val, { ...common, batch: cfg.batch, shuffle: false, dropLast: false }) : null,
+  };
+}

@@ -1,0 +1,117 @@
+// The training loop as a library: the NaN guard on a real blow-up (alexnet from scratch at
+// lr 10 on Fashion-MNIST), and fine-tuning from a weight file with a new number of classes,
+// frozen layers and --reinit.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { alexnetSpec } from '../../src/models/alexnet.js';
+import { randomWeights } from '../../src/models/params.js';
+import type { Tensor } from '../../src/tensor.js';
+import { listCheckpoints, readCheckpoint } from '../../src/train/checkpoint.js';
+import { NonFiniteError } from '../../src/train/guard.js';
+import { readJsonl } from '../../src/train/jsonl.js';
+import { train } from '../../src/train/loop.js';
+import { NATIVE_FORMAT, saveNative } from '../../src/weights/native.js';
+import { FASHION_DIR, fashionMnist } from '../fashion.js';
+import { makeImageFolder } from '../image_folder.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'loop-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const bytes = (t: Tensor) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+const allFinite = (m: ReadonlyMap<string, Tensor>) => [...m.values()].every((t) => (t.data as Float32Array).every(Number.isFinite));
+const NAN_LINE = /^step (\d+): \S+ (gradient|weight) is (NaN|infinite) \(lr ([\d.]+)\); /;
+
+// 64 Fashion-MNIST images at 64x64, batch 8, every layer trained: at lr 10 the weights
+// overflow within the first steps (measured: step 3's update is infinite, then the
+// gradients are NaN).
+const blowUp = (out: string) => ({ model: 'alexnet', data: FASHION_DIR, inputSize: [64, 64] as [number, number], trainLimit: 64, batch: 8, lr: 10, out, logEvery: 1, threads: 2, workers: 1 });
+
+describe('NaN guard at lr 10', () => {
+  test('stop: the blow-up is reproduced, the update refused, the last good step checkpointed', async (t) => {
+    if (!fashionMnist(t)) return;
+    const out = join(tmp, 'stop');
+    const lines: string[] = [];
+    const err = await train({ ...blowUp(out), epochs: 1, nanPolicy: 'stop' }, { log: (l) => lines.push(l) }).then(
+      () => null,
+      (e: Error) => e,
+    );
+    assert.ok(err instanceof NonFiniteError, String(err));
+    const m = NAN_LINE.exec(err.message);
+    assert.ok(m, err.message);
+    assert.equal(m[4], '10');
+    const failed = Number(m[1]);
+    assert.ok(failed >= 2 && failed <= 8, err.message);
+    assert.ok(err.message.endsWith(`; stopped (--nan-policy stop), weights stay at step ${failed - 1}`), err.message);
+    assert.equal(lines.filter((l) => NAN_LINE.test(l)).length, 1);
+    const last = listCheckpoints(out).at(-1)!;
+    assert.equal(last.step, failed - 1);
+    const c = await readCheckpoint(last.dir);
+    assert.ok(allFinite(c.weights) && allFinite(c.momenta));
+    const events = readJsonl(join(out, 'log.jsonl')).filter((r) => r['event'] === 'nan');
+    assert.deepEqual(events.map((e) => [e['step'], e['lr'], e['action']]), [[failed, 10, 'stop']]);
+  });
+
+  test('reduce-lr: goes back, halves the rate, and training goes on with finite weights', async (t) => {
+    if (!fashionMnist(t)) return;
+    const out = join(tmp, 'reduce');
+    const lines: string[] = [];
+    const r = await train({ ...blowUp(out), epochs: 2 }, { log: (l) => lines.push(l) });
+    const nan = lines.filter((l) => NAN_LINE.test(l));
+    assert.ok(nan.length >= 1 && nan.length <= 5, nan.join('\n'));
+    // each message halves the rate the previous one left
+    nan.forEach((l, i) => {
+      const lr = 10 / 2 ** i;
+      assert.match(l, new RegExp(`\\(lr ${lr}\\); reverted to (step \\d+|the initial weights), lr -> ${lr / 2}$`), l);
+    });
+    assert.equal(r.steps, 16);
+    assert.equal(r.epochs, 2);
+    assert.ok(Number.isFinite(r.trainLoss));
+    const c = await readCheckpoint(r.checkpoint);
+    assert.ok(allFinite(c.weights) && allFinite(c.momenta));
+    assert.deepEqual(c.state.loop['guard'], { lrScale: 1 / 2 ** nan.length, halvings: nan.length, events: nan.length });
+    // the log keeps one record per step: those of abandoned steps were dropped on rewinding
+    const log = readJsonl(join(out, 'log.jsonl'));
+    const steps = log.filter((x) => !('event' in x)).map((x) => x['step']);
+    assert.deepEqual(steps, Array.from({ length: 16 }, (_, i) => i + 1));
+    assert.ok(log.filter((x) => !('event' in x)).every((x) => x['lr'] === 10 / 2 ** nan.length));
+    assert.equal(log.filter((x) => x['event'] === 'nan').length, nan.length);
+  });
+});
+
+describe('fine-tuning', () => {
+  test('from a 1000-class file: the classifier re-initialised for 4 classes, --reinit, frozen layers untouched', async () => {
+    const data = join(tmp, 'photos');
+    await makeImageFolder(data, 4, 80);
+    const m = alexnetSpec.build({ inputSize: [63, 63] });
+    const file = join(tmp, 'pretrained.safetensors');
+    const pretrained = randomWeights(m, 42);
+    await saveNative(file, pretrained, { format: NATIVE_FORMAT, model: 'alexnet', numClasses: 1000, preprocess: 'torchvision', labels: 'imagenet1k' });
+    const out = join(tmp, 'finetune');
+    const lines: string[] = [];
+    const r = await train(
+      { model: 'alexnet', data, inputSize: [63, 63], epochs: 1, batch: 4, lr: 0.01, weights: file, classes: 4, trainLayers: ['classifier.6', 'classifier.4'], reinit: ['classifier.4'], seed: 3, out, threads: 2 },
+      { log: (l) => lines.push(l) },
+    );
+    assert.equal(r.steps, 4);
+    assert.ok(lines.includes(`weights: ${file} (safetensors, 12 of 16 parameters loaded)`), lines.join('\n'));
+    assert.ok(lines.includes(`classifier.6: shape differs from ${file} (weight [1000,4096] -> [4,4096], bias [1000] -> [4]); re-initialised`), lines.join('\n'));
+    assert.ok(lines.includes('re-initialised classifier.4 (--reinit)'), lines.join('\n'));
+    assert.match(lines.find((l) => l.startsWith('training'))!, /16,797,700 trainable parameters \(classifier\.6, classifier\.4; the rest frozen\)/);
+    const ckpts = listCheckpoints(out);
+    const start = await readCheckpoint(ckpts[0]!.dir);
+    const end = await readCheckpoint(r.checkpoint);
+    // re-initialised layers start from the model's initialisers with the run's seed
+    const fresh = randomWeights(alexnetSpec.build({ inputSize: [63, 63], numClasses: 4 }), 3);
+    for (const n of ['classifier.4.weight', 'classifier.6.weight', 'classifier.6.bias']) assert.deepEqual(start.weights.get(n)!.data, fresh.get(n)!.data, n);
+    for (const [n, w] of pretrained) {
+      if (n.startsWith('classifier.6')) continue;
+      const trained = n.startsWith('classifier.4');
+      const same = bytes(end.weights.get(n)!).equals(bytes(trained ? start.weights.get(n)! : w));
+      assert.equal(same, !trained, `${n}: ${trained ? 'trained, must change' : 'frozen, must not change'}`);
+    }
+    assert.deepEqual([...end.momenta.keys()].sort(), ['classifier.4.bias', 'classifier.4.weight', 'classifier.6.bias', 'classifier.6.weight']);
+  });
+});
