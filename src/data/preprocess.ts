@@ -19,10 +19,11 @@
 //   that is what slim evaluated with; the only difference from slim is its JPEG decoder.
 import { float32, shapeStr, type Tensor } from '../tensor.js';
 import type { DecodeOptions } from './decode.js';
-import { type RgbImage, sizeHW } from './image.js';
-import { resizeBilinear } from './resize.js';
+import { type RgbImage, rgbImage, sizeHW } from './image.js';
+import { resizeBilinearRegion } from './resize.js';
 import { resizeBilinearTf } from './resize_tf.js';
 import {
+  type Box,
   caffeCenterCrop,
   crop,
   floatToTensor,
@@ -104,6 +105,19 @@ export const TF_UNIT = (() => {
   return Float32Array.from({ length: 256 }, (_, v) => Math.fround(v * s));
 })();
 
+/** crop(resizeBilinear(img, rw, rh), box), resizing only the pixels the crop keeps. */
+function resizeCrop(img: RgbImage, rw: number, rh: number, box: Box): RgbImage {
+  const x0 = Math.max(0, box.left);
+  const y0 = Math.max(0, box.top);
+  const x1 = Math.min(rw, box.left + box.width);
+  const y1 = Math.min(rh, box.top + box.height);
+  if (x1 <= x0 || y1 <= y0) return crop(rgbImage(1, 1), { top: -box.height, left: -box.width, height: box.height, width: box.width });
+  const part = resizeBilinearRegion(img, rw, rh, { top: y0, left: x0, height: y1 - y0, width: x1 - x0 });
+  const inside = x0 === box.left && y0 === box.top && x1 - x0 === box.width && y1 - y0 === box.height;
+  // a crop larger than the image is padded with zeros, as torchvision's CenterCrop does
+  return inside ? part : crop(part, { top: box.top - y0, left: box.left - x0, height: box.height, width: box.width });
+}
+
 /** Preprocess a decoded image with a preset: a float32 tensor [1,3,H,W] (NCHW) or [1,H,W,3] (NHWC). */
 export function preprocess(img: RgbImage, preset: PresetName, opts: PreprocessOptions = {}): Tensor<'float32'> {
   const p = presetInfo(preset);
@@ -113,13 +127,11 @@ export function preprocess(img: RgbImage, preset: PresetName, opts: PreprocessOp
     case 'torchvision': {
       const r = opts.resize ?? Math.round((Math.min(h, w) * 256) / 224);
       const [rh, rw] = typeof r === 'number' ? torchvisionResizeSize(img.width, img.height, sizeHW(r, 'torchvision resize')[0]) : sizeHW(r, 'torchvision resize');
-      const resized = resizeBilinear(img, rw, rh);
-      return toTensor(crop(resized, torchvisionCenterCrop(rw, rh, h, w)), norm);
+      return toTensor(resizeCrop(img, rw, rh, torchvisionCenterCrop(rw, rh, h, w)), norm);
     }
     case 'caffe': {
       const [rh, rw] = sizeHW(opts.resize ?? Math.round((Math.max(h, w) * 256) / 227), 'caffe resize');
-      const resized = resizeBilinear(img, rw, rh);
-      return toTensor(crop(resized, caffeCenterCrop(rw, rh, h, w)), norm);
+      return toTensor(resizeCrop(img, rw, rh, caffeCenterCrop(rw, rh, h, w)), norm);
     }
     case 'inception': {
       const cropped = crop(img, tfCentralCrop(img.width, img.height, opts.centralFraction ?? 0.875));

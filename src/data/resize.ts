@@ -144,24 +144,60 @@ function vertical(src: Uint8Array, w: number, y0: number, taps: Taps): Uint8Arra
   return dst;
 }
 
-/** Resize to width x height exactly as Pillow's Image.resize((width, height), Image.BILINEAR) does. */
-export function resizeBilinear(img: RgbImage, width: number, height: number): RgbImage {
+/** The taps of output pixels [from, to) only (views, no copy). */
+function sliceTaps(t: Taps, from: number, to: number): Taps {
+  return {
+    ksize: t.ksize,
+    start: t.start.subarray(from, to),
+    count: t.count.subarray(from, to),
+    weights: t.weights.subarray(from * t.ksize, to * t.ksize),
+  };
+}
+
+/** Columns [x0, x1) of rows [y0, y1) of an RGB image, as a packed image. */
+function cutColumns(src: Uint8Array, srcW: number, x0: number, x1: number, y0: number, y1: number): Uint8Array {
+  const w = x1 - x0;
+  const out = new Uint8Array(w * (y1 - y0) * 3);
+  for (let y = y0; y < y1; y++) out.set(src.subarray((y * srcW + x0) * 3, (y * srcW + x1) * 3), (y - y0) * w * 3);
+  return out;
+}
+
+export interface Region {
+  top: number;
+  left: number;
+  height: number;
+  width: number;
+}
+
+/**
+ * The region of Pillow's resize to width x height, computed alone: every output pixel
+ * depends only on its own taps, so this equals cropping the full resize, byte for byte, at a
+ * fraction of the work (torchvision's 224 centre crop keeps half of a 384x256 resize).
+ */
+export function resizeBilinearRegion(img: RgbImage, width: number, height: number, r: Region): RgbImage {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new Error(`resizeBilinear: bad target size ${width}x${height} (from ${img.width}x${img.height})`);
   }
   if (img.data.length !== img.width * img.height * 3) {
     throw new Error(`resizeBilinear: ${img.width}x${img.height} RGB needs ${img.width * img.height * 3} bytes, got ${img.data.length}`);
   }
+  if (r.left < 0 || r.top < 0 || r.width < 1 || r.height < 1 || r.left + r.width > width || r.top + r.height > height) {
+    throw new Error(`resizeBilinear: region ${r.width}x${r.height} at (${r.left},${r.top}) is outside ${width}x${height}`);
+  }
+  const [x0, x1, y0, y1] = [r.left, r.left + r.width, r.top, r.top + r.height];
   const needH = width !== img.width;
   const needV = height !== img.height;
-  if (!needH && !needV) return rgbImage(width, height, img.data.slice());
-  if (!needV) return rgbImage(width, height, horizontal(img.data, img.width, 0, img.height, bilinearTaps(img.width, width)));
+  // Input rows the vertical pass reads (taps move monotonically down the image).
+  const vt = needV ? sliceTaps(bilinearTaps(img.height, height), y0, y1) : null;
+  const rows0 = vt ? vt.start[0]! : y0;
+  const rows1 = vt ? vt.start[vt.start.length - 1]! + vt.count[vt.count.length - 1]! : y1;
+  const mid = needH
+    ? horizontal(img.data, img.width, rows0, rows1 - rows0, sliceTaps(bilinearTaps(img.width, width), x0, x1))
+    : cutColumns(img.data, img.width, x0, x1, rows0, rows1);
+  return rgbImage(r.width, r.height, vt ? vertical(mid, r.width, rows0, vt) : mid);
+}
 
-  const vt = bilinearTaps(img.height, height);
-  // Rows of the input the vertical pass reads: from the first tap of the first output row
-  // to the last tap of the last (taps move monotonically down the image).
-  const y0 = vt.start[0]!;
-  const y1 = vt.start[height - 1]! + vt.count[height - 1]!;
-  const mid = needH ? horizontal(img.data, img.width, y0, y1 - y0, bilinearTaps(img.width, width)) : img.data.subarray(y0 * img.width * 3, y1 * img.width * 3);
-  return rgbImage(width, height, vertical(mid, width, y0, vt));
+/** Resize to width x height exactly as Pillow's Image.resize((width, height), Image.BILINEAR) does. */
+export function resizeBilinear(img: RgbImage, width: number, height: number): RgbImage {
+  return resizeBilinearRegion(img, width, height, { top: 0, left: 0, height, width });
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { rgbImage } from '../../src/data/image.js';
-import { bilinearTaps, resizeBilinear } from '../../src/data/resize.js';
+import { bilinearTaps, resizeBilinear, resizeBilinearRegion } from '../../src/data/resize.js';
+import { crop } from '../../src/data/transforms.js';
 import { preprocessOracle } from './oracle.js';
 
 function firstMismatch(a: Uint8Array, b: Uint8Array): string {
@@ -53,4 +54,19 @@ test('resize: rejects bad sizes and inconsistent images with the values', () => 
   const img = rgbImage(4, 4);
   assert.throws(() => resizeBilinear(img, 0, 3), /bad target size 0x3 \(from 4x4\)/);
   assert.throws(() => resizeBilinear({ data: new Uint8Array(5), width: 4, height: 4 }, 2, 2), /4x4 RGB needs 48 bytes, got 5/);
+});
+
+describe('resizeBilinearRegion', () => {
+  test('equals cropping the full resize, byte for byte, whatever the region', () => {
+    const src = { width: 61, height: 47, data: Uint8Array.from({ length: 61 * 47 * 3 }, (_, i) => (i * 7919) % 251) };
+    const sizes: [number, number][] = [[30, 20], [61, 20], [30, 47], [100, 80], [61, 47]];
+    for (const [w, h] of sizes) {
+      const full = resizeBilinear(src, w, h);
+      for (const [top, left, rh, rw] of [[0, 0, h, w], [1, 2, h - 3, w - 5], [h - 1, w - 1, 1, 1], [Math.floor(h / 3), 0, Math.ceil(h / 2), w]]) {
+        const region = resizeBilinearRegion(src, w, h, { top: top!, left: left!, height: rh!, width: rw! });
+        assert.deepEqual(region.data, crop(full, { top: top!, left: left!, height: rh!, width: rw! }).data, `${w}x${h} region ${rw}x${rh}@${left},${top}`);
+      }
+    }
+    assert.throws(() => resizeBilinearRegion(src, 30, 20, { top: 15, left: 0, height: 10, width: 30 }), /region 30x10 at \(0,15\) is outside 30x20/);
+  });
 });
