@@ -52,7 +52,7 @@ test('the evaluation box of each preset, and random crops of that size', () => {
   assert.deepEqual(evalBoxSize(500, 375, { preset: 'caffe', size: [227, 227], fit: 'preset' }), { height: 333, width: 443 });
   // inception and stretch: TF's central_crop(0.875)
   assert.deepEqual(evalBoxSize(28, 28, { preset: 'torchvision', size: [64, 64], fit: 'stretch' }), { height: 26, width: 26 });
-  const t = { preset: 'torchvision', size: [64, 64], fit: 'stretch' } as const;
+  const t: SampleTransform = { preset: 'torchvision', size: [64, 64], fit: 'stretch' };
   assert.deepEqual(randomCropBox(28, 28, t, draws([0, 0.99])), { top: 0, left: 2, height: 26, width: 26 });
 });
 
