@@ -19,6 +19,8 @@ const COMMANDS: Entry[] = [
   { name: 'summary', summary: 'layer table: output shapes, parameters, multiply-accumulates, receptive fields', load: async () => (await import('./commands/summary.js')).summaryCommand },
   { name: 'export', summary: 'write the model as ONNX (opset 18), for ORT, onnxruntime-web, TensorRT, Triton', load: async () => (await import('./commands/export.js')).exportCommand },
   { name: 'models', summary: 'list the models and their pretrained weights', load: async () => (await import('./commands/models.js')).modelsCommand },
+  { name: 'train', summary: 'train or fine-tune on an image folder, a list file or IDX data; checkpoints, resume, logs', load: async () => (await import('./commands/train.js')).trainCommand },
+  { name: 'eval', summary: 'top-1, top-5, loss and confusion matrix of weights on a labelled dataset', load: async () => (await import('./commands/eval.js')).evalCommand },
 ];
 
 function help(): string {
@@ -62,6 +64,7 @@ const io: Io = {
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
   isTTY: Boolean(process.stderr.isTTY),
+  outIsTTY: Boolean(process.stdout.isTTY),
 };
 
 export async function cli(): Promise<void> {

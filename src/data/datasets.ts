@@ -222,6 +222,13 @@ export function subset(ds: Dataset, indices: readonly number[]): Dataset {
   };
 }
 
+/** A seeded random subset of n samples (in dataset order), or the dataset when it has no more. */
+export function randomSubset(ds: Dataset, n: number, seed: number, stream: string): Dataset {
+  if (n >= ds.size) return ds;
+  const idx = new Rng(seed, 0, stream).shuffle(Array.from({ length: ds.size }, (_, i) => i)).slice(0, n);
+  return subset(ds, idx.sort((a, b) => a - b));
+}
+
 /**
  * Hold out a fraction of a dataset for validation: a seeded permutation, the last
  * round(fraction * size) samples for validation and the rest for training, each in

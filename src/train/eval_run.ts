@@ -5,11 +5,10 @@
 // fewer classes than the model still scores each image against the right index.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDataset, subset } from '../data/datasets.js';
+import { openDataset, randomSubset } from '../data/datasets.js';
 import { Loader } from '../data/loader.js';
 import { ImagePool } from '../data/pool.js';
 import { getModel } from '../models/registry.js';
-import { Rng } from '../nn/init.js';
 import { classesInFile, matchWeights, requireAllWeights } from '../weights/mapping.js';
 import { configFromMetadata, readSidecar } from '../weights/native.js';
 import { readWeights } from '../weights/read.js';
@@ -25,7 +24,7 @@ export interface EvalOptions {
   /** Default: the file's. */
   classes?: number;
   batch?: number;
-  /** Evaluate a seeded random subset of this many samples. */
+  /** Evaluate a seeded random subset of this many samples (the one `train --val-limit N --seed 0` uses). */
   limit?: number;
   threads?: number;
   workers?: number;
@@ -61,9 +60,8 @@ export async function evaluateWeights(o: EvalOptions): Promise<EvalReport> {
   const m = spec.build(build);
   const weights = requireAllWeights(m, matchWeights(m, w.tensors), file);
   let ds = await openDataset(o.data, { split: 't10k', numClasses, ...(labels ? { classes: labels } : {}) });
-  if (o.limit !== undefined && o.limit < ds.size) {
-    ds = subset(ds, new Rng(0, 0, 'eval-limit').shuffle(Array.from({ length: ds.size }, (_, i) => i)).slice(0, o.limit).sort((a, b) => a - b));
-  }
+  // the subset `alexnet train --val-limit N --seed 0` validates on
+  if (o.limit !== undefined) ds = randomSubset(ds, o.limit, 0, 'val-limit');
   const workers = o.workers ?? 1;
   const pool = workers > 0 ? new ImagePool(workers) : null;
   const evaluator = await Evaluator.create(spec, build, weights, o.threads ? { threads: o.threads } : {});

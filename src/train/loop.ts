@@ -267,7 +267,9 @@ async function runLoop(s: RunSetup, hooks: TrainHooks): Promise<TrainResult> {
             logs.histograms(step, new Map(trainer.params.map((p) => [p.name, w.get(p.name)!.data as Float32Array])), grads);
           }
           progress?.update({ epoch: epoch + 1, step: stats.steps, loss: stats.lossSum / stats.steps, accuracy: stats.correct / stats.images, images: imagesHere });
-          if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0) await checkpoint(null);
+          // (not on the epoch's last full batch: the end-of-epoch checkpoint follows)
+          const lastOfEpoch = s.train.size - b.cursor < cfg.batch;
+          if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0 && !lastOfEpoch) await checkpoint(null);
         }
         if (step >= maxSteps) {
           stoppedEarly = true;

@@ -1,12 +1,11 @@
 // Setting up a training run: the configuration (fresh, or from the checkpoint being
 // resumed), the datasets and loaders, the model, its starting weights.
 import { availableParallelism } from 'node:os';
-import { checkLabels, openDataset, splitValidation, subset, type Dataset } from '../data/datasets.js';
+import { checkLabels, openDataset, randomSubset, splitValidation, type Dataset } from '../data/datasets.js';
 import { Loader } from '../data/loader.js';
 import { ImagePool } from '../data/pool.js';
 import { getModel } from '../models/registry.js';
 import type { BuildOptions, BuiltModel, ModelSpec } from '../models/types.js';
-import { Rng } from '../nn/init.js';
 import type { Tensor } from '../tensor.js';
 import { latestCheckpoint, readCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
 import { layerParams, resolveConfig, resolveLayers, RESUMABLE_OVERRIDES, type TrainConfig, type TrainOptions } from './config.js';
@@ -36,11 +35,7 @@ export interface RunSetup {
   messages: string[];
 }
 
-function limit(ds: Dataset, n: number | null, seed: number, stream: string): Dataset {
-  if (n === null || n >= ds.size) return ds;
-  const idx = new Rng(seed, 0, stream).shuffle(Array.from({ length: ds.size }, (_, i) => i)).slice(0, n);
-  return subset(ds, idx.sort((a, b) => a - b));
-}
+const limit = (ds: Dataset, n: number | null, seed: number, stream: string): Dataset => (n === null ? ds : randomSubset(ds, n, seed, stream));
 
 export async function setupRun(opts: TrainOptions | ResumeOptions): Promise<RunSetup> {
   let resumed: LoadedCheckpoint | null = null;

@@ -5,6 +5,8 @@ import { ROOT } from '../helpers.js';
 
 export interface CliResult {
   status: number | null;
+  /** The signal that ended the process (e.g. SIGKILL), or null. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -27,6 +29,6 @@ function runNode(args: string[], env: Record<string, string>): Promise<CliResult
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
     p.on('error', reject);
-    p.on('close', (status) => resolve({ status, stdout, stderr }));
+    p.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
   });
 }

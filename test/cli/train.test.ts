@@ -1,0 +1,248 @@
+// alexnet train and alexnet eval as a user runs them, on real photos (a small ImageFolder
+// cut from the fixture images, with one broken JPEG) and on Debian's Fashion-MNIST:
+// training from scratch with --json, the logs (every TensorBoard record CRC-checked and
+// decoded), eval of the run, a run SIGKILLed in the middle of a checkpoint write and
+// resumed (the same weights as a run never interrupted), and the errors.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import sharp from 'sharp';
+import type { Tensor } from '../../src/tensor.js';
+import { listCheckpoints, readCheckpoint } from '../../src/train/checkpoint.js';
+import { readJsonl } from '../../src/train/jsonl.js';
+import type { TbEvent } from '../../src/train/tb_proto.js';
+import { readEvents } from '../../src/train/tb_reader.js';
+import { FASHION_DIR, fashionMnist } from '../fashion.js';
+import { addCorruptImage, makeImageFolder } from '../image_folder.js';
+import { alexnet } from './cli_helpers.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'cli-train-'));
+const photos = join(tmp, 'photos');
+const photosVal = join(tmp, 'photos_val');
+let broken = '';
+before(async () => {
+  await makeImageFolder(photos, 6, 80);
+  await makeImageFolder(photosVal, 2, 80);
+  broken = addCorruptImage(photos, 'coffee');
+});
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const bytes = (t: Tensor) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+const stepRecords = (dir: string) => readJsonl(join(dir, 'log.jsonl')).filter((r) => !('event' in r));
+const SMALL = ['--input', '63x63', '--batch', '4', '--threads', '2', '--workers', '1'];
+
+describe('alexnet train from scratch on photos', () => {
+  const out = join(tmp, 'scratch');
+  const logdir = join(out, 'tb');
+  let result: Record<string, unknown>;
+  let stderr = '';
+
+  before(async () => {
+    const r = await alexnet(['train', '--data', photos, '--val', photosVal, ...SMALL, '--epochs', '3', '--lr', '0.01', '--seed', '1', '--out', out, '--logdir', logdir, '--log-every', '1', '--histogram-every', '9', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    stderr = r.stderr;
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.length, 1, r.stdout);
+    result = JSON.parse(lines[0]!) as Record<string, unknown>;
+  });
+
+  test('--json: one line with the summary; the loss goes down', () => {
+    assert.deepEqual(Object.keys(result), ['epochs', 'steps', 'trainLoss', 'valTop1', 'valTop5', 'imagesPerSec', 'checkpoint', 'best']);
+    // 25 files, one broken: 24 images, 6 full batches of 4 per epoch
+    assert.equal(result['epochs'], 3);
+    assert.equal(result['steps'], 18);
+    assert.equal(result['checkpoint'], join(out, 'ckpt-00000018'));
+    assert.ok((result['imagesPerSec'] as number) > 0);
+    const epochs = readJsonl(join(out, 'log.jsonl')).filter((r) => r['event'] === 'epoch');
+    assert.deepEqual(epochs.map((e) => e['step']), [6, 12, 18]);
+    assert.equal(result['trainLoss'], epochs[2]!['trainLoss']);
+    assert.equal(result['valTop1'], epochs[2]!['valTop1']);
+    assert.ok((epochs[2]!['valLoss'] as number) < (epochs[0]!['valLoss'] as number), JSON.stringify(epochs));
+    assert.ok((epochs[2]!['trainLoss'] as number) < (epochs[0]!['trainLoss'] as number), JSON.stringify(epochs));
+  });
+
+  test('the broken image: one warning naming it, counted in every epoch summary', () => {
+    const warnings = stderr.split('\n').filter((l) => l.startsWith('warning: '));
+    assert.equal(warnings.length, 1, stderr);
+    assert.ok(warnings[0]!.startsWith(`warning: skipping ${broken}: `), warnings[0]);
+    const summaries = stderr.split('\n').filter((l) => /^epoch \d\/3: step/.test(l));
+    assert.equal(summaries.length, 3, stderr);
+    for (const s of summaries) assert.match(s, /, 1 image\(s\) skipped \(could not be decoded\)$/);
+    // stderr is not a terminal: plain progress lines, at least at the end of each epoch
+    assert.match(stderr, /^epoch 3\/3 step 6\/6 loss \d+\.\d{4} acc \d+\.\d% \d+\.\d img\/s ETA 0:00$/m);
+    assert.ok(!stderr.includes('\r'));
+  });
+
+  test('JSONL: one line per step, in order', () => {
+    const recs = stepRecords(out);
+    assert.deepEqual(recs.map((r) => r['step']), Array.from({ length: 18 }, (_, i) => i + 1));
+    for (const r of recs) {
+      for (const k of ['time', 'step', 'epoch', 'loss', 'xent', 'accuracy', 'lr', 'gradNorm', 'imagesPerSec']) assert.equal(typeof r[k], 'number', `${k} in ${JSON.stringify(r)}`);
+      assert.equal(r['lr'], 0.01);
+    }
+  });
+
+  test('TensorBoard: every record CRC-checked and decoded; scalars, histograms of weights and gradients, conv1 filters', async () => {
+    const files = readdirSync(logdir).filter((f) => f.includes('tfevents'));
+    assert.equal(files.length, 1);
+    const events: TbEvent[] = readEvents(join(logdir, files[0]!));
+    assert.equal(events[0]!.file_version, 'brain.Event:2');
+    const byTag = new Map<string, TbEvent[]>();
+    for (const e of events) for (const v of e.summary?.value ?? []) byTag.set(v.tag, [...(byTag.get(v.tag) ?? []), e]);
+    const steps = (tag: string) => (byTag.get(tag) ?? []).map((e) => e.step);
+    const all = Array.from({ length: 18 }, (_, i) => i + 1);
+    for (const tag of ['loss', 'cross_entropy', 'accuracy', 'learning_rate']) assert.deepEqual(steps(tag), all, tag);
+    assert.deepEqual(steps('images_per_sec'), all);
+    for (const tag of ['val/top1', 'val/top5', 'val/loss']) assert.deepEqual(steps(tag), [6, 12, 18], tag);
+    const lossAt1 = byTag.get('loss')![0]!.summary!.value[0]!.simple_value!;
+    assert.equal(lossAt1, Math.fround(stepRecords(out)[0]!['loss'] as number));
+    // histograms of every trained parameter and its gradient, kratzert's tags, every 9 steps
+    const ckpt = await readCheckpoint(join(out, 'ckpt-00000018'));
+    const params = [...ckpt.weights.keys()];
+    assert.equal(params.length, 16);
+    for (const p of params) {
+      assert.deepEqual(steps(p), [9, 18], p);
+      assert.deepEqual(steps(`${p}/gradient`), [9, 18], `${p}/gradient`);
+    }
+    const h = byTag.get('classifier.6.weight')!.at(-1)!.summary!.value[0]!.histo!;
+    assert.equal(h.num, 4 * 4096);
+    const w = ckpt.weights.get('classifier.6.weight')!.data as Float32Array;
+    assert.equal(h.min, Math.min(...w));
+    assert.equal(h.max, Math.max(...w));
+    const g = byTag.get('classifier.6.bias/gradient')![0]!.summary!.value[0]!.histo!;
+    assert.equal(g.num, 4);
+    // the gradient histograms are of the gradients step 9 applied: their squared norms add
+    // up to the global norm that step reported
+    const sq = params.reduce((a, p) => a + byTag.get(`${p}/gradient`)![0]!.summary!.value.find((v) => v.tag === `${p}/gradient`)!.histo!.sum_squares, 0);
+    const norm = stepRecords(out)[8]!['gradNorm'] as number;
+    assert.ok(Math.abs(Math.sqrt(sq) - norm) < 1e-4 * norm, `${Math.sqrt(sq)} vs ${norm}`);
+    // the conv1 filters, one image per epoch, a PNG of the declared size
+    const imgs = byTag.get('conv1/filters')!;
+    assert.deepEqual(imgs.map((e) => e.step), [6, 12, 18]);
+    const im = imgs[0]!.summary!.value[0]!.image!;
+    const meta = await sharp(im.encoded_image_string).metadata();
+    assert.deepEqual([meta.format, meta.width, meta.height, im.colorspace], ['png', im.width, im.height, 3]);
+    assert.equal(im.width, 8 * 44 + 9); // 64 filters of 11x11 at scale 4 in 8 columns, 1-px separators
+  });
+
+  test('alexnet eval on the run: the best checkpoint, its validation top-1, a confusion matrix', async () => {
+    const best = listCheckpoints(out).reduce((a, c) => (c.valTop1 !== null && (a === null || c.valTop1 > a.valTop1!) ? c : a), null as null | ReturnType<typeof listCheckpoints>[number]);
+    assert.equal(result['best'], best!.dir);
+    const r = await alexnet(['eval', '--weights', out, '--data', photosVal, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const e = JSON.parse(r.stdout) as { images: number; top1: number; top5: number; k: number; loss: number; classes: string[]; confusion: number[][]; weights: string };
+    assert.equal(e.weights, join(best!.dir, 'weights.safetensors'));
+    assert.equal(e.images, 8);
+    assert.equal(e.top1, best!.valTop1);
+    assert.equal(e.k, 4);
+    assert.equal(e.top5, 1);
+    assert.deepEqual(e.classes, ['astronaut', 'cat', 'coffee', 'rocket']);
+    assert.deepEqual(e.confusion.map((row) => row.reduce((a, b) => a + b, 0)), [2, 2, 2, 2]);
+    assert.equal(e.confusion.reduce((n, row, i) => n + row[i]!, 0), Math.round(e.top1 * 8));
+    const text = await alexnet(['eval', '--weights', join(out, 'ckpt-00000018'), '--data', photosVal]);
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /^.*ckpt-00000018\/weights\.safetensors: 8 images\ntop-1 \d+\.\d\d%  top-4 100\.00%  loss \d\.\d{4}\n\nconfusion matrix \(rows: true class, columns: predicted\)\n/);
+    assert.match(text.stdout, /\n {2}0 {2}astronaut( +\d){4}\n/);
+  });
+});
+
+describe('kill and resume', () => {
+  const args = (out: string) => ['train', '--data', photos, ...SMALL, '--epochs', '2', '--lr', '0.01', '--seed', '5', '--augment', 'crop', '--flip', '--checkpoint-every', '4', '--keep', '2', '--log-every', '1', '--out', out];
+
+  test('SIGKILL in the middle of a checkpoint write: resume from the last complete one, the same weights as an uninterrupted run', async () => {
+    const a = join(tmp, 'uninterrupted');
+    const b = join(tmp, 'killed');
+    const ra = await alexnet([...args(a), '--json']);
+    assert.equal(ra.status, 0, ra.stderr);
+    // checkpoints: step 0, step 4 (mid-epoch), then killed halfway through writing the
+    // weights of step 6's (the end of epoch 1)
+    const rk = await alexnet(args(b), { ALEXNET_TEST_KILL_DURING_CHECKPOINT: '3' });
+    assert.equal(rk.signal, 'SIGKILL', rk.stderr);
+    const left = readdirSync(b).sort();
+    assert.equal(left.filter((n) => n.startsWith('.tmp-ckpt-00000006-')).length, 1, left.join(' '));
+    assert.deepEqual(listCheckpoints(b).map((c) => c.step), [0, 4]);
+    assert.ok(stepRecords(b).some((r) => r['step'] === 6), 'steps past the last complete checkpoint were logged before the kill');
+
+    const rr = await alexnet(['train', '--resume', b, '--json']);
+    assert.equal(rr.status, 0, rr.stderr);
+    assert.match(rr.stderr, /^removed 1 incomplete checkpoint\(s\) left by a killed run: \.tmp-ckpt-00000006-\d+$/m);
+    assert.match(rr.stderr, new RegExp(`^resuming ${join(b, 'ckpt-00000004')}: step 4, epoch 1$`, 'm'));
+    assert.ok(!readdirSync(b).some((n) => n.startsWith('.tmp')));
+    const ja = JSON.parse(ra.stdout) as Record<string, unknown>;
+    const jb = JSON.parse(rr.stdout) as Record<string, unknown>;
+    assert.equal(jb['steps'], 12);
+    assert.equal(jb['trainLoss'], ja['trainLoss']);
+    // bit for bit: every weight and momentum buffer
+    const ca = await readCheckpoint(ja['checkpoint'] as string);
+    const cb = await readCheckpoint(jb['checkpoint'] as string);
+    assert.equal(ca.state.step, 12);
+    assert.deepEqual([...cb.weights.keys()].sort(), [...ca.weights.keys()].sort());
+    for (const [n, t] of ca.weights) assert.ok(bytes(t).equals(bytes(cb.weights.get(n)!)), `weights ${n}`);
+    for (const [n, t] of ca.momenta) assert.ok(bytes(t).equals(bytes(cb.momenta.get(n)!)), `momentum ${n}`);
+    assert.deepEqual(cb.state.loop, ca.state.loop);
+    // nothing lost, nothing twice: the step log equals the uninterrupted run's
+    const la = stepRecords(a).map((r) => [r['step'], r['loss'], r['lr'], r['accuracy']]);
+    const lb = stepRecords(b).map((r) => [r['step'], r['loss'], r['lr'], r['accuracy']]);
+    assert.deepEqual(lb, la);
+    assert.deepEqual(listCheckpoints(b).map((c) => c.step), listCheckpoints(a).map((c) => c.step));
+  });
+});
+
+describe('errors', () => {
+  test('usage errors: one line, exit 2', async () => {
+    const cases: [string[], RegExp][] = [
+      [['train', '--out', join(tmp, 'x')], /^alexnet: train: --data PATH is required \(or --resume DIR\)\n$/],
+      [['train', '--data', photos], /^alexnet: train: --out DIR is required\n$/],
+      [['train', '--data', photos, '--out', join(tmp, 'x'), '--lr', 'fast'], /^alexnet: --lr must be a positive number, got "fast"\n$/],
+      [['train', '--data', photos, '--out', join(tmp, 'x'), '--augment', 'mixup'], /^alexnet: --augment must be one of none, crop, resized-crop, got "mixup"\n$/],
+      [['train', '--data', photos, '--out', join(tmp, 'x'), '--nan-policy', 'ignore'], /^alexnet: --nan-policy must be one of reduce-lr, skip, stop, got "ignore"\n$/],
+      [['eval', '--data', photos], /^alexnet: eval: --weights FILE is required\n$/],
+      [['eval', '--weights', 'w', '--data', photos, '--model', 'vgg'], /^alexnet: unknown model "vgg"; valid models: /],
+    ];
+    for (const [argv, re] of cases) {
+      const r = await alexnet(argv);
+      assert.equal(r.status, 2, `${argv.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, re);
+    }
+  });
+
+  test('failures: one line naming the problem, exit 1', async () => {
+    const bad = await alexnet(['train', '--data', photos, '--out', join(tmp, 'e1'), ...SMALL, '--train-layers', 'fc9']);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /^alexnet: --train-layers: alexnet has no layer "fc9"; layers with parameters: features\.0, features\.3, features\.6, features\.8, features\.10, classifier\.1, classifier\.4, classifier\.6\n$/m);
+    const small = await alexnet(['train', '--data', photos, '--out', join(tmp, 'e2'), '--input', '32x32']);
+    assert.equal(small.status, 1);
+    assert.match(small.stderr, /^alexnet: input 32x32 is smaller than alexnet's minimum of 63x63 \(the last max pool needs a 3x3 map\)\n$/);
+    const none = await alexnet(['train', '--data', join(tmp, 'nothing'), '--out', join(tmp, 'e3')]);
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /nothing: no such file or directory\n$/);
+    const differs = await alexnet(['train', '--resume', join(tmp, 'killed'), '--lr', '0.1']);
+    assert.equal(differs.status, 1);
+    assert.match(differs.stderr, /^alexnet: --resume: lr 0\.1 differs from the run's 0\.01 \(.*ckpt-00000012\); only epochs, data, val, out, logdir, maxSteps, threads, workers, keep, checkpointEvery, logEvery, histogramEvery may change\n$/);
+    const occupied = await alexnet(['train', '--data', photos, '--out', join(tmp, 'killed'), ...SMALL]);
+    assert.equal(occupied.status, 1);
+    assert.match(occupied.stderr, /already holds a run .*; continue it with --resume .*killed, or choose another --out\n$/);
+    assert.ok(!existsSync(join(tmp, 'e1', 'ckpt-00000000')));
+  });
+});
+
+describe('Fashion-MNIST', () => {
+  test('IDX from Debian, grey to 3 channels at 64x64: train, then eval on the same validation subset', async (t) => {
+    if (!fashionMnist(t)) return;
+    const out = join(tmp, 'fashion');
+    const r = await alexnet(['train', '--data', FASHION_DIR, '--val', FASHION_DIR, '--train-limit', '96', '--val-limit', '48', '--input', '64x64', '--batch', '16', '--epochs', '1', '--lr', '0.01', '--threads', '2', '--out', out, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as Record<string, number>;
+    assert.equal(j['steps'], 6);
+    assert.match(r.stderr, /^training alexnet on 96 images \(10 classes, 64x64\), validating on 48: 1 epoch of 6 steps, batch 16, 57,044,810 trainable parameters$/m);
+    const e = await alexnet(['eval', '--weights', out, '--data', FASHION_DIR, '--limit', '48', '--json']);
+    assert.equal(e.status, 0, e.stderr);
+    const ej = JSON.parse(e.stdout) as { top1: number; images: number; classes: string[]; confusion: number[][] };
+    assert.equal(ej.images, 48);
+    assert.equal(ej.top1, j['valTop1']);
+    assert.deepEqual(ej.classes.slice(0, 2), ['T-shirt/top', 'Trouser']);
+    assert.equal(ej.confusion.flat().reduce((a, b) => a + b, 0), 48);
+  });
+});
