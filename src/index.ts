@@ -22,3 +22,25 @@ export { initParams, Rng } from './nn/init.js';
 export { Session } from './runtime/session.js';
 export type { SessionOptions } from './runtime/session.js';
 export { compileModel, modelBytes } from './runtime/compile.js';
+
+// training and evaluation
+export { train } from './train/loop.js';
+export type { TrainHooks, TrainResult } from './train/loop.js';
+export type { TrainOptions, TrainConfig } from './train/config.js';
+export type { ResumeOptions } from './train/run_setup.js';
+export { evaluateWeights } from './train/eval_run.js';
+export type { EvalOptions, EvalReport } from './train/eval_run.js';
+export { Evaluator, MetricAccumulator } from './train/evaluate.js';
+export type { EvalMetrics } from './train/evaluate.js';
+export { SgdTrainer } from './train/sgd_trainer.js';
+export type { SgdTrainerOptions, StepResult } from './train/sgd_trainer.js';
+export { learningRate } from './train/schedule.js';
+export type { ScheduleSpec } from './train/schedule.js';
+export { NanGuard, NonFiniteError } from './train/guard.js';
+export type { NanPolicy } from './train/guard.js';
+export { listCheckpoints, readCheckpoint, writeCheckpoint } from './train/checkpoint.js';
+export { openDataset, imageFolder, listFile, idxDataset, splitValidation } from './data/datasets.js';
+export type { Dataset } from './data/datasets.js';
+export { Loader } from './data/loader.js';
+export type { Batch, LoaderOptions } from './data/loader.js';
+export { readIdx, parseIdx } from './data/idx.js';
