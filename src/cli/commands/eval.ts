@@ -60,11 +60,16 @@ export const evalCommand: Command = {
   },
 };
 
+/** Classes up to which the text output prints the confusion matrix. */
+const MAX_MATRIX = 30;
+
 /** Summary lines and the confusion matrix (rows: true class, columns: predicted). */
 export function formatReport(r: EvalReport): string {
   const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
-  const lines = [`${r.weights}: ${r.images} images`, `top-1 ${pct(r.top1)}  top-${r.k} ${pct(r.top5)}  loss ${r.loss.toFixed(4)}`, '', 'confusion matrix (rows: true class, columns: predicted)'];
+  const lines = [`${r.weights}: ${r.images} images`, `top-1 ${pct(r.top1)}  top-${r.k} ${pct(r.top5)}  loss ${r.loss.toFixed(4)}`, ''];
   const n = r.classes.length;
+  if (n > MAX_MATRIX) return lines.concat(`(the ${n}x${n} confusion matrix is in --json)`).join('\n') + '\n';
+  lines.push('confusion matrix (rows: true class, columns: predicted)');
   const w = Math.max(...r.confusion.flat().map((c) => String(c).length), String(n - 1).length);
   const nameW = Math.max(...r.classes.map((c) => c.length));
   lines.push(`${''.padEnd(nameW + 6)}${Array.from({ length: n }, (_, j) => String(j).padStart(w)).join(' ')}`);
