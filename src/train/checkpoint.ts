@@ -14,7 +14,7 @@
 //
 // Retention: the `keep` newest checkpoints, plus the best by validation top-1 (the
 // earliest of equals), are kept.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -215,4 +215,19 @@ export function latestCheckpoint(outDir: string): CheckpointInfo {
   const list = listCheckpoints(outDir);
   if (list.length === 0) throw new Error(`${outDir}: no complete checkpoint (ckpt-*/${STATE_FILE}) to resume from`);
   return list[list.length - 1]!;
+}
+
+/**
+ * The weights file a path stands for: a file as it is, a checkpoint directory's weights, or
+ * a run directory's best checkpoint by validation top-1 (else its newest).
+ */
+export function weightsFileOf(path: string): string {
+  if (!existsSync(path)) throw new Error(`${path}: no such file or directory`);
+  if (!statSync(path).isDirectory()) return path;
+  const direct = join(path, WEIGHTS_FILE);
+  if (existsSync(direct)) return direct;
+  const list = listCheckpoints(path);
+  const pick = bestCheckpoint(list) ?? list.at(-1);
+  if (!pick) throw new Error(`${path}: neither a checkpoint (${WEIGHTS_FILE}) nor a run directory with checkpoints`);
+  return join(pick.dir, WEIGHTS_FILE);
 }

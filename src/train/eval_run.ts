@@ -3,8 +3,6 @@
 // its newest). Classes, labels and input size come from a native file's config when it
 // has them; an ImageFolder's classes are matched to those labels by name, so a folder with
 // fewer classes than the model still scores each image against the right index.
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { openDataset, randomSubset } from '../data/datasets.js';
 import { Loader } from '../data/loader.js';
 import { ImagePool } from '../data/pool.js';
@@ -12,7 +10,7 @@ import { getModel } from '../models/registry.js';
 import { classesInFile, matchWeights, requireAllWeights } from '../weights/mapping.js';
 import { configFromMetadata, readSidecar } from '../weights/native.js';
 import { readWeights } from '../weights/read.js';
-import { bestCheckpoint, listCheckpoints, WEIGHTS_FILE } from './checkpoint.js';
+import { weightsFileOf } from './checkpoint.js';
 import { Evaluator, type EvalMetrics } from './evaluate.js';
 
 export interface EvalOptions {
@@ -21,6 +19,8 @@ export interface EvalOptions {
   weights: string;
   data: string;
   inputSize?: [number, number];
+  /** alexnet_v2: slim's global_pool (default: as the weights were trained). */
+  globalPool?: boolean;
   /** Default: the file's. */
   classes?: number;
   batch?: number;
@@ -35,18 +35,6 @@ export interface EvalReport extends EvalMetrics {
   classes: string[];
 }
 
-/** The weights file a path stands for (see the header). */
-export function weightsFileOf(path: string): string {
-  if (!existsSync(path)) throw new Error(`${path}: no such file or directory`);
-  if (!statSync(path).isDirectory()) return path;
-  const direct = join(path, WEIGHTS_FILE);
-  if (existsSync(direct)) return direct;
-  const list = listCheckpoints(path);
-  const pick = bestCheckpoint(list) ?? list.at(-1);
-  if (!pick) throw new Error(`${path}: neither a checkpoint (${WEIGHTS_FILE}) nor a run directory with checkpoints`);
-  return join(pick.dir, WEIGHTS_FILE);
-}
-
 export async function evaluateWeights(o: EvalOptions): Promise<EvalReport> {
   const spec = getModel(o.model);
   const file = weightsFileOf(o.weights);
@@ -56,7 +44,8 @@ export async function evaluateWeights(o: EvalOptions): Promise<EvalReport> {
   const numClasses = o.classes ?? native?.numClasses ?? classesInFile(spec, w.tensors) ?? spec.defaultNumClasses;
   const inputSize = o.inputSize ?? native?.inputSize ?? spec.defaultImageSize;
   const labels = native && Array.isArray(native.labels) ? native.labels : null;
-  const build = { numClasses, inputSize };
+  const globalPool = o.globalPool ?? native?.globalPool ?? false;
+  const build = { numClasses, inputSize, ...(globalPool ? { globalPool } : {}) };
   const m = spec.build(build);
   const weights = requireAllWeights(m, matchWeights(m, w.tensors), file);
   let ds = await openDataset(o.data, { split: 't10k', numClasses, ...(labels ? { classes: labels } : {}) });

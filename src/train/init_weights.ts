@@ -2,7 +2,8 @@
 //
 //   no --weights     the model's own initialisers (slim's, torchvision's, Caffe's), seeded
 //   --weights FILE   any supported format (.pth, .npy, .onnx, .safetensors), names and
-//                    layouts mapped per model (src/weights/mapping.ts)
+//                    layouts mapped per model (src/weights/mapping.ts); or a checkpoint or
+//                    run directory of an earlier training run
 //   --classes N      differing from the file's: every parameter whose shape differs (the
 //                    last layer) is re-initialised, with a message naming it and the shapes
 //   --reinit fc8     named layers re-initialised after loading, whatever the file holds
@@ -16,6 +17,7 @@ import { shapeStr, type Tensor } from '../tensor.js';
 import { matchWeights, splitParamName } from '../weights/mapping.js';
 import { configFromMetadata } from '../weights/native.js';
 import { readWeights } from '../weights/read.js';
+import { weightsFileOf } from './checkpoint.js';
 import { layerParams, shortLayer } from './config.js';
 
 export interface InitialWeights {
@@ -36,8 +38,9 @@ export async function initialWeights(m: BuiltModel, opts: { weights: string | nu
     messages.push(`weights: ${m.name}'s initialisers, seed ${opts.seed}`);
     return { weights: fresh(m, all, opts.seed), messages };
   }
-  const file = await readWeights(opts.weights);
-  const native = file.format === 'safetensors' ? configFromMetadata(file.metadata, opts.weights) : null;
+  const path = weightsFileOf(opts.weights);
+  const file = await readWeights(path);
+  const native = file.format === 'safetensors' ? configFromMetadata(file.metadata, path) : null;
   if (native && native.model !== m.name) throw new Error(`${opts.weights}: holds ${native.model} weights, not ${m.name}`);
   const matched = matchWeights(m, file.tensors);
   const reinitParams = new Set(layerParams(m, opts.reinit));
@@ -65,6 +68,6 @@ export async function initialWeights(m: BuiltModel, opts: { weights: string | nu
   if (opts.reinit.length) messages.push(`re-initialised ${opts.reinit.map(shortLayer).join(', ')} (--reinit)`);
   const redo = new Set([...changed, ...reinitParams, ...matched.missing]);
   for (const [n, t] of fresh(m, redo, opts.seed)) weights.set(n, t);
-  messages.unshift(`weights: ${opts.weights} (${file.format}, ${weights.size - redo.size} of ${all.size} parameters loaded)`);
+  messages.unshift(`weights: ${path} (${file.format}, ${weights.size - redo.size} of ${all.size} parameters loaded)`);
   return { weights, messages };
 }

@@ -142,7 +142,7 @@ async function runLoop(s: RunSetup, hooks: TrainHooks): Promise<TrainResult> {
   let imagesHere = 0;
   let window = { t: performance.now(), images: 0, loss: 0, xent: 0, correct: 0, steps: 0 };
 
-  const native: NativeConfig = { format: NATIVE_FORMAT, model: spec.name, numClasses: cfg.classes, preprocess: spec.preprocess, labels: cfg.classNames, inputSize: cfg.inputSize };
+  const native: NativeConfig = { format: NATIVE_FORMAT, model: spec.name, numClasses: cfg.classes, preprocess: spec.preprocess, labels: cfg.classNames, inputSize: cfg.inputSize, ...(cfg.globalPool ? { globalPool: true } : {}) };
   const checkpoint = async (valTop1: number | null) => {
     const t0 = performance.now();
     const loop: LoopState = { dropoutDraws: masks.draws, guard: { ...guard.state }, epochStats: stats, lastTrainLoss, lastVal };

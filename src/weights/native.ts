@@ -23,6 +23,8 @@ export interface NativeConfig {
   labels: 'imagenet1k' | string[];
   /** The input [height, width] the weights were trained at, when not the model's default. */
   inputSize?: [number, number];
+  /** alexnet_v2 trained with slim's global_pool. */
+  globalPool?: boolean;
   source?: { url?: string; file?: string; format: WeightFormat; sha256?: string };
 }
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { Tensor } from '../../src/tensor.js';
-import { bestCheckpoint, CHECKPOINT_FORMAT, type CheckpointData, checkpointName, cleanPartial, latestCheckpoint, listCheckpoints, pruneCheckpoints, readCheckpoint, writeCheckpoint } from '../../src/train/checkpoint.js';
+import { bestCheckpoint, CHECKPOINT_FORMAT, type CheckpointData, checkpointName, cleanPartial, latestCheckpoint, listCheckpoints, pruneCheckpoints, readCheckpoint, weightsFileOf, writeCheckpoint } from '../../src/train/checkpoint.js';
 import { NATIVE_FORMAT, readSidecar } from '../../src/weights/native.js';
 import { readWeights } from '../../src/weights/read.js';
 import { ROOT } from '../helpers.js';
@@ -87,4 +87,19 @@ test('errors: nothing to resume, a directory without state', async () => {
   writeFileSync(join(empty, checkpointName(1), 'weights.safetensors'), 'x');
   assert.throws(() => latestCheckpoint(empty), /empty: no complete checkpoint \(ckpt-\*\/state\.json\) to resume from/);
   await assert.rejects(readCheckpoint(join(empty, checkpointName(1))), /ckpt-00000001: not a complete checkpoint \(state\.json: ENOENT\)/);
+});
+
+test("weightsFileOf: a file as it is, a checkpoint's weights, a run's best checkpoint (else its newest)", async () => {
+  const out = join(tmp, 'pick');
+  for (const [step, top] of [[1, 0.4], [2, 0.9], [3, 0.6]] as const) await writeCheckpoint(out, data(step, top));
+  assert.equal(weightsFileOf(out), join(out, 'ckpt-00000002', 'weights.safetensors'));
+  assert.equal(weightsFileOf(join(out, 'ckpt-00000003')), join(out, 'ckpt-00000003', 'weights.safetensors'));
+  const file = join(out, 'ckpt-00000001', 'weights.safetensors');
+  assert.equal(weightsFileOf(file), file);
+  const noVal = join(tmp, 'pick-noval');
+  for (const step of [4, 7]) await writeCheckpoint(noVal, data(step, null));
+  assert.equal(weightsFileOf(noVal), join(noVal, 'ckpt-00000007', 'weights.safetensors'));
+  assert.throws(() => weightsFileOf(join(tmp, 'missing')), /missing: no such file or directory/);
+  mkdirSync(join(tmp, 'bare'));
+  assert.throws(() => weightsFileOf(join(tmp, 'bare')), /bare: neither a checkpoint \(weights\.safetensors\) nor a run directory with checkpoints/);
 });

@@ -12,6 +12,7 @@ import type { Tensor } from '../../src/tensor.js';
 import { listCheckpoints, readCheckpoint } from '../../src/train/checkpoint.js';
 import { NonFiniteError } from '../../src/train/guard.js';
 import { readJsonl } from '../../src/train/jsonl.js';
+import { evaluateWeights } from '../../src/train/eval_run.js';
 import { train } from '../../src/train/loop.js';
 import { NATIVE_FORMAT, saveNative } from '../../src/weights/native.js';
 import { FASHION_DIR, fashionMnist } from '../fashion.js';
@@ -113,5 +114,29 @@ describe('fine-tuning', () => {
       assert.equal(same, !trained, `${n}: ${trained ? 'trained, must change' : 'frozen, must not change'}`);
     }
     assert.deepEqual([...end.momenta.keys()].sort(), ['classifier.4.bias', 'classifier.4.weight', 'classifier.6.bias', 'classifier.6.weight']);
+  });
+});
+
+describe('a run directory as weights', () => {
+  test('alexnet_v2 with global pooling at 195x227: eval and a second run take the config and weights from the run', async () => {
+    const data = join(tmp, 'photos-gp');
+    await makeImageFolder(data, 2, 96);
+    const first = join(tmp, 'gp-1');
+    const opts = { model: 'alexnet_v2', data, inputSize: [195, 227] as [number, number], globalPool: true, epochs: 1, batch: 4, lr: 0.001, trainLayers: ['fc8'], seed: 5, threads: 2 };
+    const r1 = await train({ ...opts, out: first }, { log: () => {} });
+    assert.equal(r1.steps, 2);
+    // no globalPool or input size given: both come from the checkpoint's config (without
+    // them the 1x2 logits could not be squeezed)
+    const ev = await evaluateWeights({ model: 'alexnet_v2', weights: first, data, batch: 4, threads: 2 });
+    assert.equal(ev.weights, join(r1.checkpoint, 'weights.safetensors'));
+    assert.equal(ev.images, 8);
+    assert.deepEqual(ev.classes, ['astronaut', 'cat', 'coffee', 'rocket']);
+    const lines: string[] = [];
+    const r2 = await train({ ...opts, weights: first, out: join(tmp, 'gp-2') }, { log: (l) => lines.push(l) });
+    assert.ok(lines.includes(`weights: ${join(r1.checkpoint, 'weights.safetensors')} (safetensors, 16 of 16 parameters loaded)`), lines.join('\n'));
+    const start = await readCheckpoint(listCheckpoints(join(tmp, 'gp-2'))[0]!.dir);
+    const end1 = await readCheckpoint(r1.checkpoint);
+    for (const [n, w] of end1.weights) assert.ok(bytes(start.weights.get(n)!).equals(bytes(w)), n);
+    assert.equal(r2.steps, 2);
   });
 });

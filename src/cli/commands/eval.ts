@@ -6,13 +6,14 @@ import type { EvalReport } from '../../train/eval_run.js';
 
 export const evalCommand: Command = {
   name: 'eval',
-  usage: `alexnet eval --model NAME --weights FILE|DIR --data PATH [--input HxW] [--classes N] [--batch N]
+  usage: `alexnet eval --model NAME --weights FILE|DIR --data PATH [--input HxW] [--global-pool] [--classes N] [--batch N]
             [--limit N] [--threads N] [--workers N] [--json]
   --model NAME      alexnet, bvlc_alexnet or alexnet_v2 (default alexnet)
   --weights FILE    any supported weight file, a checkpoint directory (ckpt-<step>/), or a training
                     run's --out directory (its best checkpoint by validation top-1, else the newest)
   --data PATH       ImageFolder, list file, or IDX (a directory gives its t10k split)
   --input HxW       input size (default: the one the weights were trained at, else the model's)
+  --global-pool     alexnet_v2: average fc7 over space (default: as the weights were trained)
   --classes N       classes of the last layer (default: the weights')
   --batch N         images per inference batch (default 32)
   --limit N         evaluate a seeded random subset of N images
@@ -23,6 +24,7 @@ export const evalCommand: Command = {
       weights: { type: 'string', short: 'w' },
       data: { type: 'string' },
       input: { type: 'string' },
+      'global-pool': { type: 'boolean' },
       classes: { type: 'string' },
       batch: { type: 'string' },
       limit: { type: 'string' },
@@ -44,6 +46,7 @@ export const evalCommand: Command = {
       weights: v['weights'],
       data: v['data'],
       ...(inputSize ? { inputSize } : {}),
+      ...(v['global-pool'] ? { globalPool: true } : {}),
       ...(v['classes'] !== undefined ? { classes: int(v['classes'], 'classes', 1, 0) } : {}),
       batch: int(v['batch'], 'batch', 1, 32),
       ...(v['limit'] !== undefined ? { limit: int(v['limit'], 'limit', 1, 0) } : {}),
