@@ -9,6 +9,11 @@ Tasks:
   classify-one  one image, the whole job a cold process does (imports, torch.load of the
                 .pth, transforms, forward); timed from outside by the caller
   save-alexnet  torch.save a torchvision alexnet state dict to --out (for classify-one)
+  train         alexnet_v2 training steps at 224 (forward, cross-entropy, backward, SGD momentum
+                0.9 with weight decay 0.0005 on weights, dropout 0.5), one line per layout: fc
+                layers as convolutions (slim's) and as linear layers; ms per image and peak RSS
+  fashion       torchvision alexnet from scratch on Fashion-MNIST at 64x64, the recipe of
+                tools/bench/train.ts; validation on all of t10k after each epoch
 """
 import argparse
 import json
@@ -36,8 +41,9 @@ def timed(fn, min_seconds=3.0, min_iters=5, warmup=2):
     return times[len(times) // 2]
 
 
-def alexnet_v2_linear(params, x_nhwc):
-    """alexnet_v2 with fc6-fc8 as matrix products on NHWC rows (same arithmetic)."""
+def alexnet_v2_linear(params, x_nhwc, keep_prob=None):
+    """alexnet_v2 with fc6-fc8 as matrix products on NHWC rows (same arithmetic); with
+    keep_prob, dropout after fc6 and fc7 as in training."""
     x = x_nhwc.permute(0, 3, 1, 2)
     s = "alexnet_v2"
     convs = [("conv1", 4, 0), ("pool",), ("conv2", 1, 2), ("pool",), ("conv3", 1, 1), ("conv4", 1, 1), ("conv5", 1, 1), ("pool",)]
@@ -54,6 +60,8 @@ def alexnet_v2_linear(params, x_nhwc):
         x = torch.addmm(params["%s/%s/biases" % (s, name)], x, w.reshape(-1, w.shape[-1]))
         if relu:
             x = F.relu(x)
+            if keep_prob is not None:
+                x = F.dropout(x, 1 - keep_prob, True)
     return x
 
 
@@ -126,9 +134,109 @@ def classify_one(weights, image):
     print(json.dumps({"top5": p.topk(5).indices[0].tolist()}))
 
 
+def train_steps(batch, steps, threads):
+    import resource
+    from torch_models import alexnet_v2_params
+    params = {k: v.contiguous().requires_grad_(True) for k, v in alexnet_v2_params(0).items()}
+    decay = [p for n, p in params.items() if n.endswith("/weights")]
+    no_decay = [p for n, p in params.items() if n.endswith("/biases")]
+    x = torch.rand(batch, 224, 224, 3) * 2 - 1
+    labels = torch.tensor([(i * 37) % 1000 for i in range(batch)])
+
+    for variant, fwd in (("conv", lambda p, x: alexnet_v2_forward(p, x, 1000, is_training=True, keep_prob=0.5)[0]),
+                         ("linear", lambda p, x: alexnet_v2_linear(p, x, keep_prob=0.5))):
+        opt = torch.optim.SGD([{"params": decay, "weight_decay": 0.0005}, {"params": no_decay, "weight_decay": 0.0}],
+                              lr=0.001, momentum=0.9)
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            F.cross_entropy(fwd(params, x), labels).backward()
+            opt.step()
+        sec = timed(step, min_seconds=0, min_iters=steps, warmup=2)
+        ms = sec * 1000 / batch
+        print(json.dumps({"task": "train", "model": "alexnet_v2", "batch": batch, "threads": threads, "variant": variant,
+                          "msPerImage": ms, "imagesPerSec": 1000 / ms,
+                          "peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
+
+
+def read_idx(path):
+    import gzip
+    import numpy as np
+    with gzip.open(path) as f:
+        data = f.read()
+    nd = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(nd)]
+    return np.frombuffer(data, np.uint8, offset=4 + 4 * nd).reshape(dims)
+
+
+def fashion(a):
+    """The time-to-accuracy recipe: see tools/bench/train.ts, which passes the same settings."""
+    import math
+    import numpy as np
+    import torchvision
+    from PIL import Image
+    from torchvision import transforms
+    torch.manual_seed(a.seed)
+    d = a.folder
+    train_x, train_y = read_idx(d + "/train-images-idx3-ubyte.gz"), read_idx(d + "/train-labels-idx1-ubyte.gz")
+    test_x, test_y = read_idx(d + "/t10k-images-idx3-ubyte.gz"), read_idx(d + "/t10k-labels-idx1-ubyte.gz")
+    norm = transforms.Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])
+    size = (a.size, a.size)
+    train_tf = [transforms.Resize(size), transforms.RandomHorizontalFlip()] if a.flip else [transforms.Resize(size)]
+
+    class Idx(torch.utils.data.Dataset):
+        def __init__(self, x, y, tf):
+            self.x, self.y, self.tf = x, y, transforms.Compose(tf + [transforms.ToTensor(), norm])
+
+        def __len__(self):
+            return len(self.y)
+
+        def __getitem__(self, i):
+            return self.tf(Image.fromarray(self.x[i], "L").convert("RGB")), int(self.y[i])
+
+    n = len(train_y) if not a.limit else a.limit
+    train_ds = Idx(train_x[:n], train_y[:n], train_tf)
+    test_ds = Idx(test_x, test_y, [transforms.Resize(size)])
+    loader = torch.utils.data.DataLoader(train_ds, batch_size=a.batch, shuffle=True, drop_last=True, num_workers=a.workers,
+                                         persistent_workers=a.workers > 0)
+    test_loader = torch.utils.data.DataLoader(test_ds, batch_size=256, num_workers=a.workers)
+    model = torchvision.models.alexnet(num_classes=10)
+    decay = [p for p in model.parameters() if p.dim() > 1]
+    no_decay = [p for p in model.parameters() if p.dim() <= 1]
+    opt = torch.optim.SGD([{"params": decay, "weight_decay": a.wd}, {"params": no_decay, "weight_decay": 0.0}],
+                          lr=a.lr, momentum=0.9)
+    steps_per_epoch = len(loader)
+    total = steps_per_epoch * a.epochs
+
+    def factor(t):
+        # src/train/schedule.ts: cosine over all steps, times (t + 1) / W while t < W
+        f = (1 + math.cos(math.pi * t / total)) / 2 if a.schedule == "cosine" else 1.0
+        return f * (t + 1) / a.warmup if t < a.warmup else f
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
+    start = time.perf_counter()
+    for epoch in range(a.epochs):
+        model.train()
+        loss_sum, seen = 0.0, 0
+        for x, y in loader:
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            loss_sum += float(loss) * len(y)
+            seen += len(y)
+        model.eval()
+        hits = 0
+        with torch.no_grad():
+            for x, y in test_loader:
+                hits += int((model(x).argmax(1) == y).sum())
+        print(json.dumps({"task": "fashion", "epoch": epoch + 1, "seconds": time.perf_counter() - start,
+                          "trainLoss": loss_sum / seen, "top1": hits / len(test_y)}), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("task", choices=["infer", "classify", "classify-one", "save-alexnet"])
+    ap.add_argument("task", choices=["infer", "classify", "classify-one", "save-alexnet", "train", "fashion"])
     ap.add_argument("--batches", default="1,16")
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--threads", type=int, default=2)
@@ -136,6 +244,17 @@ def main():
     ap.add_argument("--weights")
     ap.add_argument("--image")
     ap.add_argument("--out")
+    ap.add_argument("--steps", type=int, default=8)
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--lr", type=float, default=0.01)
+    ap.add_argument("--wd", type=float, default=0.0001)
+    ap.add_argument("--schedule", default="cosine")
+    ap.add_argument("--warmup", type=int, default=0)
+    ap.add_argument("--size", type=int, default=64)
+    ap.add_argument("--flip", action="store_true")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--workers", type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     if a.task == "infer":
@@ -144,6 +263,10 @@ def main():
         classify(a.folder, a.batch, a.threads)
     elif a.task == "classify-one":
         classify_one(a.weights, a.image)
+    elif a.task == "train":
+        train_steps(a.batch, a.steps, a.threads)
+    elif a.task == "fashion":
+        fashion(a)
     elif a.task == "save-alexnet":
         import torchvision
         torch.save(torchvision.models.alexnet().state_dict(), a.out)
