@@ -15,6 +15,13 @@
 //              [C, M, kh', kw'] is cropped to the kernel (kh' >= kh when rows are left
 //              over). Fastest for conv1 (11x11 stride 4 on 3 channels), where im2col
 //              would slice 121 times.
+// 'spacetodepth' for a stride-s conv (square stride, no dilation, one group): the padded
+//              input's s x s blocks become channels, [N, C, H, W] -> [s*s*C, N, H/s, W/s],
+//              which turns the conv into a stride-1 one with a ceil(k/s) kernel over s*s*C
+//              channels; then im2col with ceil(k/s)^2 slices instead of k^2, and the
+//              result's (block row, block col) taps are put back in place and cropped to
+//              k x k. For conv1 (11x11 stride 4): 9 slices and one Gemm [64, 46656] x
+//              [46656, 432] instead of 121 slices.
 // test/grad/conv.test.ts checks all three against finite differences and each other.
 import type { Node, Value } from '../graph/graph.js';
 import * as b from '../graph/build.js';
@@ -127,7 +134,35 @@ function batchconv(ctx: GradContext, x: Value, dy: Value, w: Window2d, s: ConvSh
   return b.transpose(cm, [1, 0, 2, 3], ctx.name('dW'));
 }
 
-const METHODS: Record<ConvWeightGradMethod, typeof reference> = { reference, im2col, batchconv };
+function spacetodepth(ctx: GradContext, x: Value, dy: Value, w: Window2d, s: ConvShapes): Value {
+  const [st, sw] = w.strides;
+  if (st !== sw || w.dilations.some((d) => d !== 1) || w.group !== 1) {
+    ctx.fail(`spacetodepth dW needs a square stride, no dilation and one group (strides [${w.strides}], dilations [${w.dilations}], group ${w.group})`);
+  }
+  const [kh, kw] = w.kernel;
+  const [bh, bw] = [Math.ceil(kh / st), Math.ceil(kw / st)]; // kernel in blocks
+  const [hs, ws] = [s.OH - 1 + bh, s.OW - 1 + bw]; // input in blocks
+  const NP = s.N * s.OH * s.OW;
+  // Padded to exactly hs*s x ws*s: taps i < kh never reach past the forward's padded input,
+  // and the zeros (or cropped rows) only meet taps i >= kh, which are dropped at the end.
+  const [pt, pl] = w.pads;
+  const xp0 = padSpatial(ctx, x, { ...w, pads: [pt, pl, Math.max(0, hs * st - s.H - pt), Math.max(0, ws * st - s.W - pl)] }, 'x_padded');
+  const [, , hp, wp] = xp0.shape as number[];
+  const xp = hp === hs * st && wp === ws * st ? xp0 : b.slice(xp0, [0, 0], [hs * st, ws * st], [2, 3], undefined, ctx.name('x_fit'));
+  const blocks = b.reshape(xp, [s.N, s.C, hs, st, ws, st], ctx.name('x_blocks'));
+  const xt = b.reshape(b.transpose(blocks, [3, 5, 1, 0, 2, 4], ctx.name('x_s2d')), [st * st * s.C, s.N, hs, ws], ctx.name('x_s2d_t')); // channels (r, c, ch)
+  const dyt = b.reshape(b.transpose(dy, [1, 0, 2, 3], ctx.name('dy_t')), [s.M, NP], ctx.name('dy_rows'));
+  const unit: Window2d = { kernel: [bh, bw], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 };
+  const taps: Value[] = [];
+  for (let i = 0; i < bh; i++) for (let j = 0; j < bw; j++) taps.push(tap(ctx, xt, unit, s, i, j)); // [s*s*C, N, OH, OW]
+  const cols = b.reshape(taps.length === 1 ? taps[0]! : b.concat(taps, 0, ctx.name('cols')), [bh * bw * st * st * s.C, NP], ctx.name('cols_2d'));
+  const rows = b.gemm(dyt, cols, null, { transB: true, name: ctx.name('gemm') }); // [M, bh*bw*s*s*C], columns (a, b, r, c, ch)
+  const split = b.reshape(rows, [s.M, bh, bw, st, st, s.C], ctx.name('dW_blocks'));
+  const placed = b.reshape(b.transpose(split, [0, 5, 1, 3, 2, 4], ctx.name('dW_placed')), [s.M, s.C, bh * st, bw * st], ctx.name('dW_full')); // tap (a*s + r, b*s + c)
+  return bh * st === kh && bw * st === kw ? placed : b.slice(placed, [0, 0], [kh, kw], [2, 3], undefined, ctx.name('dW'));
+}
+
+const METHODS: Record<ConvWeightGradMethod, typeof reference> = { reference, im2col, batchconv, spacetodepth };
 
 /** dW of the Conv node in ctx, shaped like its W input [M, Cg, kh, kw]. */
 export function convWeightGrad(ctx: GradContext, method: ConvWeightGradMethod, x: Value, dy: Value, w: Window2d): Value {

@@ -5,7 +5,7 @@
 import type { Graph, Node, Value } from '../graph/graph.js';
 
 /** How the weight gradient of a Conv is computed (see ./conv_weight_grad.ts). */
-export type ConvWeightGradMethod = 'reference' | 'im2col' | 'batchconv';
+export type ConvWeightGradMethod = 'reference' | 'im2col' | 'batchconv' | 'spacetodepth';
 
 /** How the input gradient of a Conv is computed (see ./rules/conv.ts). */
 export type ConvInputGradMethod = 'convtranspose' | 'conv';

@@ -3,9 +3,9 @@
 // separately, so a central difference with a large step (0.5) is exact but for float32
 // rounding of the outputs, and 2e-5 relative is a meaningful bound.
 //
-// Every case runs the three dW formulations (src/grad/conv_weight_grad.ts): the
-// reference one is checked against finite differences, and im2col and batchconv
-// against the same numbers and against the reference. Stride-1 cases also run both dX
+// Every case runs the dW formulations (src/grad/conv_weight_grad.ts): the reference one
+// is checked against finite differences, and im2col, batchconv and (square stride, no
+// dilation, one group) spacetodepth against the same numbers and against the reference. Stride-1 cases also run both dX
 // formulations (flipped-kernel Conv, the default there, and ConvTranspose).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -33,6 +33,8 @@ const CASES: ConvCase[] = [
   { what: 'dilation 2, stride 2, pads 2', x: [1, 2, 12, 11], m: 3, kernel: [3, 3], strides: [2, 2], pads: [2, 2, 2, 2], dilations: [2, 2] },
   { what: 'different strides and kernels per axis, groups 2', x: [2, 4, 9, 8], m: 4, kernel: [3, 2], strides: [2, 3], pads: [0, 1, 1, 0], group: 2 },
   { what: 'stride 1, SAME 5x5 (conv2-like)', x: [2, 3, 6, 6], m: 2, kernel: [5, 5], strides: [1, 1], pads: [2, 2, 2, 2] },
+  // torchvision features.0-like: the kernel (7) is not a multiple of the stride (3), pads 2
+  { what: 'stride 3, kernel 7, pads 2 (kernel cropped from 9x9 blocks)', x: [2, 3, 17, 16], m: 4, kernel: [7, 7], strides: [3, 3], pads: [2, 2, 2, 2] },
   { what: 'stride 1, dilation 2, groups 2, uneven pads', x: [2, 4, 8, 7], m: 6, kernel: [3, 2], strides: [1, 1], pads: [1, 2, 3, 0], dilations: [2, 2], group: 2 },
 ];
 
@@ -57,7 +59,8 @@ describe('Conv gradient (float32)', () => {
   for (const c of CASES) {
     test(c.what, async () => {
       const ref = await assertGrad(convCase(c, 'reference'));
-      for (const method of ['im2col', 'batchconv'] as const) {
+      const s2d = c.strides[0] === c.strides[1] && (c.dilations ?? [1, 1]).every((d) => d === 1) && (c.group ?? 1) === 1;
+      for (const method of ['im2col', 'batchconv', ...(s2d ? (['spacetodepth'] as const) : [])] as const) {
         const { grads, graph } = await analyticGrad(convCase(c, method));
         const w = grads.get('w')!;
         assert.ok(relDiff(w, ref.numeric.get('w')!) <= 2e-5, `${method}: dW differs from finite differences by ${relDiff(w, ref.numeric.get('w')!)}`);
@@ -67,7 +70,7 @@ describe('Conv gradient (float32)', () => {
         const dwNodes = graph.nodes.filter((n) => n.name.startsWith('grad/Conv/') && !/^grad\/Conv\/(dX|w_)/.test(n.name));
         const ops = new Set(dwNodes.map((n) => n.op));
         assert.equal(ops.has('Conv'), method === 'batchconv');
-        assert.equal(ops.has('Gemm'), method === 'im2col');
+        assert.equal(ops.has('Gemm'), method === 'im2col' || method === 'spacetodepth');
       }
       const ops = new Set(ref.graph.nodes.filter((n) => n.name === 'grad/Conv/dX').map((n) => n.op));
       const stride1 = c.strides.every((v) => v === 1);
@@ -80,6 +83,10 @@ describe('Conv gradient (float32)', () => {
       }
     });
   }
+
+  test('spacetodepth refuses what it cannot do: grouped convs', async () => {
+    await assert.rejects(analyticGrad(convCase(CASES[2]!, 'spacetodepth')), /spacetodepth dW needs a square stride, no dilation and one group \(strides \[1,1\], dilations \[1,1\], group 2\)/);
+  });
 
   test('dX has the input size when windows leave rows unused (alexnet_v2 conv1 at 224: 11x11 stride 4)', async () => {
     const { grads } = await analyticGrad({
