@@ -1,5 +1,6 @@
 // Inference speed of alexnet_v2: our Session wrapper, raw onnxruntime-node on the
 // same ONNX bytes, and PyTorch on the same network.
+import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { table } from '../../src/cli/format.js';
 import { alexnetV2Spec } from '../../src/models/alexnet_v2.js';
@@ -10,11 +11,12 @@ import { Session } from '../../src/runtime/session.js';
 import { f1, timePair, torch } from './common.js';
 
 export async function inferSection(): Promise<void> {
-  console.log('## alexnet_v2 inference, 224x224, random weights (ONNX Runtime, default threads)\n');
+  const threads = availableParallelism();
+  console.log(`## alexnet_v2 inference, 224x224, random weights (ONNX Runtime, ${threads} threads, as the Session default)\n`);
   const m = alexnetV2Spec.build({ numClasses: 1000 });
   const bytes = modelBytes(m, randomWeights(m, 0));
   const ours = await Session.create(bytes);
-  const raw = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all' });
+  const raw = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', intraOpNumThreads: threads });
   const torchRows = torch(['infer', '--batches', '1,16']);
   const rows: string[][] = [];
   for (const batch of [1, 16]) {
