@@ -104,6 +104,8 @@ export const gradName = (param: string) => `grad/${param}`;
  *   conv3        70          29        59
  *   conv4        85          49        58
  *   conv5       100          53       100
+ * For conv1, spacetodepth (9 slices and one Gemm) gave the same whole step as batchconv
+ * (medians 579-600 vs 550-580 ms, alternated in one process), so batchconv stays.
  * Other models' convs fall back to defaultConvWeightGrad (batchconv when strided).
  */
 export const CONV_WEIGHT_GRAD: Readonly<Record<string, ConvWeightGradMethod>> = {
