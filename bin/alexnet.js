@@ -10,17 +10,16 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-// Training also returns 400 MB of new weights and momenta per step from ORT; keeping freed
-// memory in the heap (no mmap per buffer, no trimming) cut its step another ~10% here.
-const TUNABLES = process.argv[2] === 'train' ? 'glibc.malloc.hugetlb=1:glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967295' : 'glibc.malloc.hugetlb=1';
+// The tunables per command (train adds more) live in src/runtime/tunables.ts.
 const LIGHT = new Set(['classify', 'summary', 'models', 'help', '--help', '-h', undefined]);
 const env = process.env;
 const reexec =
   process.platform === 'linux' && !env.ALEXNET_NO_REEXEC && !LIGHT.has(process.argv[2]) && !(env.GLIBC_TUNABLES ?? '').includes('glibc.malloc.hugetlb');
 if (reexec) {
+  const { glibcTunables } = await import('../dist/runtime/tunables.js');
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
-    env: { ...env, GLIBC_TUNABLES: [env.GLIBC_TUNABLES, TUNABLES].filter(Boolean).join(':') },
+    env: { ...env, GLIBC_TUNABLES: [env.GLIBC_TUNABLES, glibcTunables(process.argv[2])].filter(Boolean).join(':') },
   });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => {

@@ -13,10 +13,11 @@ import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
+import { glibcTunables } from '../src/runtime/tunables.js';
 import { PYTHON, torchAvailable } from './bench/common.js';
 
-const INFER_TUNABLES = 'glibc.malloc.hugetlb=1';
-const TRAIN_TUNABLES = 'glibc.malloc.hugetlb=1:glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967295';
+const INFER_TUNABLES = glibcTunables('run');
+const TRAIN_TUNABLES = glibcTunables('train');
 const SECTIONS: Record<string, { tunables: string; byDefault: boolean; run: () => Promise<void> }> = {
   infer: { tunables: INFER_TUNABLES, byDefault: true, run: async () => (await import('./bench/infer.js')).inferSection() },
   classify: { tunables: INFER_TUNABLES, byDefault: true, run: async () => (await import('./bench/classify.js')).classifySection() },

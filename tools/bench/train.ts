@@ -19,6 +19,7 @@ import { randomWeights } from '../../src/models/params.js';
 import { generate } from '../../src/nn/init.js';
 import { numel } from '../../src/tensor.js';
 import { DropoutMasks } from '../../src/train/dropout.js';
+import { glibcTunables } from '../../src/runtime/tunables.js';
 import { readJsonl } from '../../src/train/jsonl.js';
 import { train } from '../../src/train/loop.js';
 import { SgdTrainer } from '../../src/train/sgd_trainer.js';
@@ -93,7 +94,8 @@ export async function trainSection(): Promise<void> {
     console.log("as slim writes them (convolutions) and as linear layers; median of 8 steps after 2 warm-up, rounds alternate with ours.\n");
 
     // peak RSS of the CLI at batch 32, with validation, histograms (the gradient session) and checkpoints
-    const env: NodeJS.ProcessEnv = { ...process.env, ALEXNET_NO_REEXEC: '1', GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' };
+    // the tunables bin/alexnet.js gives train
+    const env: NodeJS.ProcessEnv = { ...process.env, ALEXNET_NO_REEXEC: '1', GLIBC_TUNABLES: glibcTunables('train') };
     const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, join(ROOT, 'bin', 'alexnet.js'), 'train', '--model', 'alexnet_v2', '--data', folder, '--val', folder, '--val-limit', '32', '--batch', '32', '--epochs', '1', '--max-steps', '3', '--lr', '0.001', '--out', join(tmp, 'rss'), '--logdir', join(tmp, 'rss', 'tb'), '--histogram-every', '2', '--threads', '2', '--json'], { env, encoding: 'utf8' });
     const kb = Number(r.stderr.trim().split('\n').at(-1));
     const ptRss = torch(['train', '--batch', '32', '--steps', '2']).at(-1);
