@@ -33,16 +33,17 @@ export const evalCommand: Command = {
     });
     if (typeof v['weights'] !== 'string') throw new UsageError('eval: --weights FILE is required');
     if (typeof v['data'] !== 'string') throw new UsageError('eval: --data PATH is required');
+    const model = typeof v['model'] === 'string' ? v['model'] : 'alexnet';
     const { getModel } = await import('../../models/registry.js');
     try {
-      getModel(typeof v['model'] === 'string' ? v['model'] : 'alexnet');
+      getModel(model);
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
     const inputSize = size(v['input'], 'input');
     const { evaluateWeights } = await import('../../train/eval_run.js');
     const r = await evaluateWeights({
-      model: typeof v['model'] === 'string' ? v['model'] : 'alexnet',
+      model,
       weights: v['weights'],
       data: v['data'],
       ...(inputSize ? { inputSize } : {}),
