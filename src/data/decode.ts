@@ -26,6 +26,7 @@
 // failOn 'truncated'; PIL likewise refuses truncated files unless LOAD_TRUNCATED_IMAGES).
 import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
+import { readImageHeader } from './header.js';
 import type { RgbImage } from './image.js';
 
 /** PIL.Image.MAX_IMAGE_PIXELS: 1024 * 1024 * 1024 // 4 // 3, about a 24-bit 128 MB image. */
@@ -102,19 +103,23 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
     buf = input;
   }
 
-  // Header only: sharp's own limit (0x3FFF^2) is lifted here so that we, not it, decide and
-  // can say how large the image claims to be.
-  let meta: Metadata;
-  try {
-    meta = await sharp(buf, { limitInputPixels: false, failOn }).metadata();
-  } catch (e) {
-    throw new Error(`${file}: not a readable image (${oneLine((e as Error).message)})`);
+  // Header only. JPEG and PNG headers are read here (./header.ts); other formats ask sharp,
+  // with its own limit (0x3FFF^2) lifted so that we, not it, decide and can say how large
+  // the image claims to be.
+  let meta: { format?: string; width?: number; height?: number; cmyk: boolean } | null = readImageHeader(buf);
+  if (!meta) {
+    let m: Metadata;
+    try {
+      m = await sharp(buf, { limitInputPixels: false, failOn }).metadata();
+    } catch (e) {
+      throw new Error(`${file}: not a readable image (${oneLine((e as Error).message)})`);
+    }
+    meta = { format: m.format, width: m.width, height: m.height, cmyk: m.space === 'cmyk' };
   }
-  const { width, height } = meta;
+  const { width, height, cmyk } = meta;
   if (!width || !height) throw new Error(`${file}: the ${meta.format ?? 'unknown'} header gives no image size`);
   if (width * height > maxPixels) throw new Error(pixelLimitMessage(file, width, height, maxPixels));
 
-  const cmyk = meta.space === 'cmyk';
   try {
     let s = sharp(buf, {
       // Still passed, so the decoder itself is bounded even if a format's header misled metadata().
