@@ -5,7 +5,8 @@ Tasks:
   infer         alexnet_v2 forward at the given batches (fc layers as convolutions, as
                 slim writes them, and as linear layers; the faster is reported)
   classify      torchvision alexnet on a folder: PIL decode, torchvision transforms, batches,
-                softmax, top-5; end to end, with 0 and 2 DataLoader workers (best reported)
+                softmax, top-5; end to end, one pass per request line on stdin (the
+                number of DataLoader workers), so that the caller interleaves passes
   classify-one  one image, the whole job a cold process does (imports, torch.load of the
                 .pth, transforms, forward); timed from outside by the caller
   save-alexnet  torch.save a torchvision alexnet state dict to --out (for classify-one)
@@ -103,22 +104,21 @@ class Folder(torch.utils.data.Dataset):
 
 
 def classify(folder, batch, threads):
+    """One pass over the folder per request line on stdin ("0" or "2": DataLoader workers);
+    replies {"workers": w, "seconds": s} per pass, so the caller can interleave our passes
+    with these and both see the same machine (its speed here drifts by 1.5x over minutes)."""
     import torchvision
     files = sorted(os.path.join(folder, f) for f in os.listdir(folder))
     model = torchvision.models.alexnet().eval()
-    best = None
-    for workers in (0, 2):
-        def job():
-            loader = torch.utils.data.DataLoader(Folder(files), batch_size=batch, num_workers=workers)
-            with torch.no_grad():
-                for x in loader:
-                    torch.softmax(model(x), 1).topk(5)
-        sec = timed(job, min_seconds=10, min_iters=2, warmup=1)
-        if best is None or sec < best[1]:
-            best = (workers, sec)
-    n = len(files)
-    print(json.dumps({"task": "classify", "images": n, "batch": batch, "threads": threads, "workers": best[0],
-                      "imagesPerSec": n / best[1], "msPerImage": best[1] * 1000 / n}), flush=True)
+    print(json.dumps({"task": "classify", "images": len(files), "batch": batch, "threads": threads, "ready": True}), flush=True)
+    for line in sys.stdin:
+        workers = int(line)
+        t = time.perf_counter()
+        loader = torch.utils.data.DataLoader(Folder(files), batch_size=batch, num_workers=workers)
+        with torch.no_grad():
+            for x in loader:
+                torch.softmax(model(x), 1).topk(5)
+        print(json.dumps({"workers": workers, "seconds": time.perf_counter() - t}), flush=True)
 
 
 def classify_one(weights, image):

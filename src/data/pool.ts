@@ -8,7 +8,9 @@ import type { SampleTransform } from './augment.js';
 import type { DecodeOptions } from './decode.js';
 import type { RgbImage } from './image.js';
 import type { PreprocessOptions, PresetName } from './preprocess.js';
-import type { PoolJob, PoolReply } from './preprocess_worker.js';
+import type { PoolJob, PoolReply, SharedSlot } from './preprocess_worker.js';
+
+export type { SharedSlot };
 
 // Compiled, the worker is the .js beside this file. Under tsx (tests, tools) the sources are
 // .ts, and tsx's hooks are not active in a new thread until registered there, so the
@@ -30,9 +32,17 @@ export interface PoolTask {
   decode?: DecodeOptions;
   /** Training and evaluation samples: replaces preset and opts (see ./augment.ts). */
   transform?: SampleTransform;
+  /**
+   * Write the tensor into these float32 values of a shared buffer (a batch slot) instead of
+   * a new array sent back: no allocation, page faults or transfer per image. The tensor
+   * the task resolves to views the slot.
+   */
+  into?: SharedSlot;
 }
 
+
 interface Pending {
+  into?: SharedSlot;
   resolve: (t: Tensor<'float32'>) => void;
   reject: (e: Error) => void;
   worker: Worker;
@@ -70,9 +80,9 @@ export class ImagePool {
     let w = live[0]!;
     for (const x of live) if (this.load.get(x)! < this.load.get(w)!) w = x;
     const id = this.nextId++;
-    const job: PoolJob = { id, input: task.input, name: task.name, preset: task.preset, opts: task.opts, decode: task.decode ?? {}, ...(task.transform ? { transform: task.transform } : {}) };
+    const job: PoolJob = { id, input: task.input, name: task.name, preset: task.preset, opts: task.opts, decode: task.decode ?? {}, ...(task.transform ? { transform: task.transform } : {}), ...(task.into ? { into: task.into } : {}) };
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, worker: w });
+      this.pending.set(id, { resolve, reject, worker: w, ...(task.into ? { into: task.into } : {}) });
       this.load.set(w, this.load.get(w)! + 1);
       w.ref();
       w.postMessage(job);
@@ -87,7 +97,7 @@ export class ImagePool {
     this.load.set(w, n);
     if (n === 0) w.unref();
     if ('error' in r) p.reject(new Error(r.error));
-    else p.resolve({ dtype: 'float32', shape: r.shape, data: r.data });
+    else p.resolve({ dtype: 'float32', shape: r.shape, data: r.data ?? new Float32Array(p.into!.buffer, p.into!.offset * 4, p.into!.length) });
   }
 
   private fail(w: Worker, e: Error): void {

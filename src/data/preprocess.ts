@@ -118,8 +118,11 @@ function resizeCrop(img: RgbImage, rw: number, rh: number, box: Box): RgbImage {
   return inside ? part : crop(part, { top: box.top - y0, left: box.left - x0, height: box.height, width: box.width });
 }
 
-/** Preprocess a decoded image with a preset: a float32 tensor [1,3,H,W] (NCHW) or [1,H,W,3] (NHWC). */
-export function preprocess(img: RgbImage, preset: PresetName, opts: PreprocessOptions = {}): Tensor<'float32'> {
+/**
+ * Preprocess a decoded image with a preset: a float32 tensor [1,3,H,W] (NCHW) or [1,H,W,3]
+ * (NHWC). With `into` (exactly 3*H*W values), the values go there and the tensor views it.
+ */
+export function preprocess(img: RgbImage, preset: PresetName, opts: PreprocessOptions = {}, into?: Float32Array): Tensor<'float32'> {
   const p = presetInfo(preset);
   const [h, w] = opts.size === undefined ? p.size : sizeHW(opts.size, `${preset} size`);
   const norm = normalization(p, opts);
@@ -127,26 +130,30 @@ export function preprocess(img: RgbImage, preset: PresetName, opts: PreprocessOp
     case 'torchvision': {
       const r = opts.resize ?? Math.round((Math.min(h, w) * 256) / 224);
       const [rh, rw] = typeof r === 'number' ? torchvisionResizeSize(img.width, img.height, sizeHW(r, 'torchvision resize')[0]) : sizeHW(r, 'torchvision resize');
-      return toTensor(resizeCrop(img, rw, rh, torchvisionCenterCrop(rw, rh, h, w)), norm);
+      return toTensor(resizeCrop(img, rw, rh, torchvisionCenterCrop(rw, rh, h, w)), norm, into);
     }
     case 'caffe': {
       const [rh, rw] = sizeHW(opts.resize ?? Math.round((Math.max(h, w) * 256) / 227), 'caffe resize');
-      return toTensor(resizeCrop(img, rw, rh, caffeCenterCrop(rw, rh, h, w)), norm);
+      return toTensor(resizeCrop(img, rw, rh, caffeCenterCrop(rw, rh, h, w)), norm, into);
     }
     case 'inception': {
       const cropped = crop(img, tfCentralCrop(img.width, img.height, opts.centralFraction ?? 0.875));
-      return floatToTensor(resizeBilinearTf(cropped, w, h, TF_UNIT), w, h, norm);
+      return floatToTensor(resizeBilinearTf(cropped, w, h, TF_UNIT), w, h, norm, into);
     }
   }
 }
 
-/** Stack [1, ...] tensors of one shape into [n, ...]. */
-export function stackBatch(items: readonly Tensor<'float32'>[]): Tensor<'float32'> {
+/**
+ * Stack [1, ...] tensors of one shape into [n, ...]: a new array, or the first n slices of
+ * `into` (a batch buffer reused from run to run).
+ */
+export function stackBatch(items: readonly Tensor<'float32'>[], into?: Float32Array): Tensor<'float32'> {
   if (items.length === 0) throw new Error('stackBatch: no tensors to stack');
   const first = items[0]!;
   if (first.shape[0] !== 1) throw new Error(`stackBatch: expected [1, ...] tensors, got ${shapeStr(first.shape)}`);
   const each = first.data.length;
-  const out = new Float32Array(each * items.length);
+  if (into && into.length < each * items.length) throw new Error(`stackBatch: ${items.length} tensors of ${each} values do not fit a buffer of ${into.length}`);
+  const out = into ? into.subarray(0, each * items.length) : new Float32Array(each * items.length);
   items.forEach((t, i) => {
     if (t.shape.length !== first.shape.length || t.shape.some((d, j) => d !== first.shape[j])) {
       throw new Error(`stackBatch: tensor ${i} has shape ${shapeStr(t.shape)}, tensor 0 has ${shapeStr(first.shape)}`);

@@ -102,9 +102,9 @@ function horizontal(src: Uint8Array, srcW: number, y0: number, rows: number, tap
       const n = count[x]!;
       for (let k = 0; k < n; k++, s += 3) {
         const wk = weights[kb + k]!;
-        r += src[s]! * wk;
-        g += src[s + 1]! * wk;
-        b += src[s + 2]! * wk;
+        r = (r + Math.imul(src[s]!, wk)) | 0;
+        g = (g + Math.imul(src[s + 1]!, wk)) | 0;
+        b = (b + Math.imul(src[s + 2]!, wk)) | 0;
       }
       dst[d] = clamp8(r);
       dst[d + 1] = clamp8(g);
@@ -132,9 +132,9 @@ function vertical(src: Uint8Array, w: number, y0: number, taps: Taps): Uint8Arra
       let s = first + c;
       for (let k = 0; k < n; k++, s += stride) {
         const wk = weights[kb + k]!;
-        r += src[s]! * wk;
-        g += src[s + 1]! * wk;
-        b += src[s + 2]! * wk;
+        r = (r + Math.imul(src[s]!, wk)) | 0;
+        g = (g + Math.imul(src[s + 1]!, wk)) | 0;
+        b = (b + Math.imul(src[s + 2]!, wk)) | 0;
       }
       dst[d] = clamp8(r);
       dst[d + 1] = clamp8(g);

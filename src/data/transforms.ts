@@ -93,8 +93,15 @@ export interface Normalization {
   layout: Layout;
 }
 
-function writeTensor(h: number, w: number, layout: Layout, value: (pixel: number, c: number) => number): Tensor<'float32'> {
-  const out = new Float32Array(h * w * 3);
+/** A new array for an h x w x 3 tensor, or `into` (which must have exactly that length). */
+function output(h: number, w: number, into: Float32Array | undefined): Float32Array {
+  if (!into) return new Float32Array(h * w * 3);
+  if (into.length !== h * w * 3) throw new Error(`tensor output: ${h}x${w}x3 needs ${h * w * 3} values, the buffer given has ${into.length}`);
+  return into;
+}
+
+function writeTensor(h: number, w: number, layout: Layout, value: (pixel: number, c: number) => number, into?: Float32Array): Tensor<'float32'> {
+  const out = output(h, w, into);
   const plane = h * w;
   if (layout === 'NCHW') {
     for (let c = 0; c < 3; c++) for (let p = 0; p < plane; p++) out[c * plane + p] = value(p, c);
@@ -114,9 +121,10 @@ function checkNorm(n: Normalization): void {
  * An 8-bit RGB image as a [1,3,H,W] or [1,H,W,3] float32 tensor. Values are computed in
  * float32 in torchvision's order: ToTensor's img.float().div(255), then Normalize's
  * sub_(mean).div_(std) with float32 mean and std, so the result is bit-identical to torch.
- * Done through a 256-entry table per channel.
+ * Done through a 256-entry table per channel. With `into`, the values are written there (a
+ * batch slot, say) and the tensor returned views it.
  */
-export function toTensor(img: RgbImage, n: Normalization): Tensor<'float32'> {
+export function toTensor(img: RgbImage, n: Normalization, into?: Float32Array): Tensor<'float32'> {
   checkNorm(n);
   const f = Math.fround;
   const luts = [0, 1, 2].map((c) => {
@@ -131,7 +139,7 @@ export function toTensor(img: RgbImage, n: Normalization): Tensor<'float32'> {
   // writeTensor(h, w, layout, (p, c) => luts[c][src[p * 3 + srcC[c]]]) written out: the
   // closure call per value was 0.8 ms of a 224x224 image, these loops take a quarter of that.
   const plane = img.width * img.height;
-  const out = new Float32Array(plane * 3);
+  const out = output(img.height, img.width, into);
   for (let c = 0; c < 3; c++) {
     const lut = luts[c]!;
     const s0 = srcC[c]!;
@@ -142,12 +150,12 @@ export function toTensor(img: RgbImage, n: Normalization): Tensor<'float32'> {
 }
 
 /** Like toTensor for float HWC RGB pixels (divisor applies too, usually 1). */
-export function floatToTensor(data: Float32Array, width: number, height: number, n: Normalization): Tensor<'float32'> {
+export function floatToTensor(data: Float32Array, width: number, height: number, n: Normalization, into?: Float32Array): Tensor<'float32'> {
   checkNorm(n);
   if (data.length !== width * height * 3) throw new Error(`floatToTensor: ${width}x${height}x3 needs ${width * height * 3} values, got ${data.length}`);
   const f = Math.fround;
   const m = n.mean.map(f);
   const s = n.std.map(f);
   const srcC = n.channels === 'BGR' ? [2, 1, 0] : [0, 1, 2];
-  return writeTensor(height, width, n.layout, (p, c) => f(f(data[p * 3 + srcC[c]!]! / n.divisor) - m[c]!) / s[c]!);
+  return writeTensor(height, width, n.layout, (p, c) => f(f(data[p * 3 + srcC[c]!]! / n.divisor) - m[c]!) / s[c]!, into);
 }

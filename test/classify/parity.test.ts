@@ -102,6 +102,19 @@ describe('classifier inputs and results', () => {
     assert.deepEqual(single.map((p) => p.index), batched.map((p) => p.index));
     single.forEach((p, i) => assert.ok(Math.abs(p.probability - batched[i]!.probability) < 1e-5));
     await clf.dispose();
+
+    // Batches of 2 reuse the same batch memory; two calls at once each get their own, and a
+    // bad file inside a batch leaves the others in their places.
+    const small = await createClassifier({ model: 'alexnet', weights: join(oraclePath, '..', oracle.models['alexnet']!.weights), top: 3, batchSize: 2 });
+    const [cat, rocket, coffee, broken] = ['chelsea.png', 'rocket.jpg', 'coffee.png', 'truncated.jpg'].map((f) => join(FIXTURES, 'images', f));
+    const alone = await small.classify([cat!, rocket!, coffee!]);
+    const top1 = (r: ClassifyResult | undefined) => (r && 'predictions' in r ? r.predictions.map((p) => p.index) : r);
+    const [x, y] = await Promise.all([small.classify([coffee!, cat!, rocket!]), small.classify([cat!, broken!, rocket!, coffee!, cat!])]);
+    assert.deepEqual(x.map(top1), [alone[2], alone[0], alone[1]].map(top1));
+    assert.deepEqual([0, 2, 3, 4].map((i) => top1(y[i])), [alone[0], alone[1], alone[2], alone[0]].map(top1));
+    assert.ok(y[1] && 'error' in y[1] && /truncated\.jpg/.test(y[1].error));
+    assert.deepEqual(top1(alone[0]), top1(a));
+    await small.dispose();
   });
 
   test('no weights and no network: the message says how to get them', async () => {

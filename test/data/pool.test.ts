@@ -37,6 +37,25 @@ describe('ImagePool', () => {
     assert.notDeepEqual(out[0]!.data, out[1]!.data);
   });
 
+  test('jobs with a shared slot write there, and views of it come back', async () => {
+    const opts = { size: [224, 224] as [number, number], layout: 'NCHW' as const };
+    const each = 3 * 224 * 224;
+    const buffer = new SharedArrayBuffer(2 * each * 4);
+    const names = ['chelsea.png', 'rocket.jpg'];
+    const out = await Promise.all(names.map((name, i) => pool.run({ input: img(name), name, preset: 'torchvision', opts, into: { buffer, offset: i * each, length: each } })));
+    for (const [i, name] of names.entries()) {
+      const here = preprocess(await decodeImage(img(name)), 'torchvision', opts);
+      assert.deepEqual(out[i]!.shape, [1, 3, 224, 224]);
+      assert.equal(out[i]!.data.buffer, buffer);
+      assert.deepEqual(new Float32Array(buffer, i * each * 4, each), here.data);
+    }
+    // a slot of the wrong size is refused, naming both sizes
+    await assert.rejects(
+      pool.run({ input: img('rocket.jpg'), name: 'rocket.jpg', preset: 'torchvision', opts, into: { buffer, offset: 0, length: 1000 } }),
+      /224x224x3 needs 150528 values, the buffer given has 1000/,
+    );
+  });
+
   test('a broken file rejects with the decoder message', async () => {
     await assert.rejects(pool.run({ input: img('truncated.jpg'), name: img('truncated.jpg'), preset: 'torchvision', opts: {} }), /truncated\.jpg/);
   });

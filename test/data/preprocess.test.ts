@@ -139,4 +139,16 @@ test('batch: stackBatch and loadImageBatch keep order and shape', async () => {
   assert.throws(() => stackBatch([]), /no tensors to stack/);
   assert.throws(() => stackBatch([second, preprocess(decoded, 'caffe')]), /tensor 1 has shape \[1,3,227,227\], tensor 0 has \[1,3,224,224\]/);
   assert.throws(() => stackBatch([batch]), /expected \[1, \.\.\.\] tensors, got \[3,3,224,224\]/);
+  // into a reused buffer: its first slices, the rest untouched
+  const buf = new Float32Array(4 * 224 * 224 * 3).fill(7);
+  const two = stackBatch([second, second], buf);
+  assert.equal(two.data.buffer, buf.buffer);
+  assert.deepEqual(two.shape, [2, 3, 224, 224]);
+  assert.deepEqual(two.data.subarray(224 * 224 * 3), second.data);
+  assert.equal(buf[2 * 224 * 224 * 3], 7);
+  assert.throws(() => stackBatch([second, second], new Float32Array(100)), /2 tensors of 150528 values do not fit a buffer of 100/);
+  // preprocessing into a given array
+  const into = new Float32Array(224 * 224 * 3);
+  assert.equal(preprocess(decoded, 'torchvision', {}, into).data, into);
+  assert.deepEqual(into, batch.data.subarray(2 * 224 * 224 * 3));
 });

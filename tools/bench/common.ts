@@ -1,5 +1,6 @@
 // Shared pieces of the benchmark: timing loops and the PyTorch runner.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -9,11 +10,6 @@ export const PYTHON = '/usr/bin/python3';
 export interface Timing {
   msPerImage: number;
   imagesPerSec: number;
-}
-
-function median(times: number[]): number {
-  const s = [...times].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
 }
 
 const timing = (msPerBatch: number, batch: number): Timing => ({ msPerImage: msPerBatch / batch, imagesPerSec: (1000 * batch) / msPerBatch });
@@ -73,6 +69,44 @@ export function torch(args: string[]): Record<string, number | string>[] {
     return [];
   }
   return r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number | string>);
+}
+
+/**
+ * A long-lived tools/bench_torch.py task that answers one JSON line per request line, so
+ * that its measurements can be interleaved with ours (see classify.ts). Resolves once the
+ * task has printed its first line (loaded and ready); null without torch.
+ */
+export interface TorchServer {
+  readonly hello: Record<string, number | string>;
+  ask(line: string): Promise<Record<string, number | string>>;
+  close(): void;
+}
+
+export async function torchServer(args: string[]): Promise<TorchServer | null> {
+  if (!torchAvailable()) return null;
+  const child = spawn(PYTHON, [join(ROOT, 'tools', 'bench_torch.py'), ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const waiting: ((o: Record<string, number | string>) => void)[] = [];
+  const failed = new Promise<never>((_, reject) => child.on('exit', (code) => reject(new Error(`bench_torch.py ${args.join(' ')} exited with ${code}`))));
+  failed.catch(() => undefined);
+  createInterface({ input: child.stdout! }).on('line', (l) => waiting.shift()?.(JSON.parse(l) as Record<string, number | string>));
+  const next = () => Promise.race([new Promise<Record<string, number | string>>((r) => waiting.push(r)), failed]);
+  const hello = await next();
+  return {
+    hello,
+    ask(line) {
+      const reply = next();
+      child.stdin!.write(`${line}\n`);
+      return reply;
+    },
+    close() {
+      child.stdin!.end();
+    },
+  };
+}
+
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
 }
 
 export const f1 = (n: number) => n.toFixed(1);

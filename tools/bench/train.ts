@@ -23,14 +23,12 @@ import { glibcTunables } from '../../src/runtime/tunables.js';
 import { readJsonl } from '../../src/train/jsonl.js';
 import { train } from '../../src/train/loop.js';
 import { SgdTrainer } from '../../src/train/sgd_trainer.js';
-import { f1, ROOT, torch } from './common.js';
+import { f1, median, ROOT, torch } from './common.js';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
 /** The Fashion-MNIST time-to-accuracy recipe, shared with tools/bench_torch.py fashion. */
 export const RECIPE = { batch: 64, lr: 0.02, weightDecay: 0.0001, schedule: 'cosine' as const, warmupSteps: 100, flip: false, epochs: 3, size: 64, seed: 0 };
-
-const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
 
 /** Median ms per image of our training step (after 2 warm-up steps). */
 async function oursStep(trainer: SgdTrainer, masks: DropoutMasks, batch: number, steps: number): Promise<number> {
