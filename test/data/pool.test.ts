@@ -56,6 +56,21 @@ describe('ImagePool', () => {
     );
   });
 
+  test('one worker starts at once, more only when jobs find them all busy', async () => {
+    const lazy = new ImagePool(3);
+    try {
+      assert.equal(lazy.started, 1);
+      const opts = { size: [32, 32] as [number, number], layout: 'NCHW' as const };
+      await lazy.run({ input: img('rocket.jpg'), name: 'rocket', preset: 'torchvision', opts });
+      assert.equal(lazy.started, 1); // one job at a time never needs a second worker
+      await Promise.all(Array.from({ length: 6 }, () => lazy.run({ input: img('rocket.jpg'), name: 'rocket', preset: 'torchvision', opts })));
+      assert.equal(lazy.started, 3);
+    } finally {
+      await lazy.close();
+    }
+    assert.throws(() => new ImagePool(0), /size must be a positive integer, got 0/);
+  });
+
   test('a broken file rejects with the decoder message', async () => {
     await assert.rejects(pool.run({ input: img('truncated.jpg'), name: img('truncated.jpg'), preset: 'torchvision', opts: {} }), /truncated\.jpg/);
   });
