@@ -122,7 +122,7 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
 
   try {
     let s = sharp(buf, {
-      // Still passed, so the decoder itself is bounded even if a format's header misled metadata().
+      // Still passed, so the decoder itself is bounded even if a header misled the size check above.
       limitInputPixels: Number.isFinite(maxPixels) ? Math.floor(maxPixels) : false,
       failOn,
       ignoreIcc: true,

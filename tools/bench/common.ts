@@ -14,19 +14,6 @@ export interface Timing {
 
 const timing = (msPerBatch: number, batch: number): Timing => ({ msPerImage: msPerBatch / batch, imagesPerSec: (1000 * batch) / msPerBatch });
 
-/** Median time of fn over at least minIters runs and minSeconds, after warm-up. */
-export async function timeIt(fn: () => Promise<unknown>, batch: number, minSeconds = 3, minIters = 5, warmup = 2): Promise<Timing> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const times: number[] = [];
-  const start = performance.now();
-  while (times.length < minIters || performance.now() - start < minSeconds * 1000) {
-    const t = performance.now();
-    await fn();
-    times.push(performance.now() - t);
-  }
-  return timing(median(times), batch);
-}
-
 /**
  * Two functions timed in alternating blocks (a a a a, b b b b, ...), so a change in
  * machine load affects both medians alike: the ratio between them is what this is for.
@@ -77,7 +64,6 @@ export function torch(args: string[]): Record<string, number | string>[] {
  * task has printed its first line (loaded and ready); null without torch.
  */
 export interface TorchServer {
-  readonly hello: Record<string, number | string>;
   ask(line: string): Promise<Record<string, number | string>>;
   close(): void;
 }
@@ -90,9 +76,8 @@ export async function torchServer(args: string[]): Promise<TorchServer | null> {
   failed.catch(() => undefined);
   createInterface({ input: child.stdout! }).on('line', (l) => waiting.shift()?.(JSON.parse(l) as Record<string, number | string>));
   const next = () => Promise.race([new Promise<Record<string, number | string>>((r) => waiting.push(r)), failed]);
-  const hello = await next();
+  await next(); // the ready line
   return {
-    hello,
     ask(line) {
       const reply = next();
       child.stdin!.write(`${line}\n`);
