@@ -204,7 +204,7 @@ def fashion(a):
     decay = [p for p in model.parameters() if p.dim() > 1]
     no_decay = [p for p in model.parameters() if p.dim() <= 1]
     opt = torch.optim.SGD([{"params": decay, "weight_decay": a.wd}, {"params": no_decay, "weight_decay": 0.0}],
-                          lr=a.lr, momentum=0.9)
+                          lr=a.lr, momentum=0.9, nesterov=a.nesterov)
     steps_per_epoch = len(loader)
     total = steps_per_epoch * a.epochs
 
@@ -218,7 +218,7 @@ def fashion(a):
         model.train()
         loss_sum, seen = 0.0, 0
         for x, y in loader:
-            loss = F.cross_entropy(model(x), y)
+            loss = F.cross_entropy(model(x), y, label_smoothing=a.label_smoothing)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -252,6 +252,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=0)
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--flip", action="store_true")
+    ap.add_argument("--nesterov", action="store_true")
+    ap.add_argument("--label-smoothing", type=float, default=0.0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--workers", type=int, default=1)

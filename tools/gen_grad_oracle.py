@@ -172,6 +172,15 @@ CASES = [
         "trainable": ["alexnet_v2/fc8/weights", "alexnet_v2/fc8/biases", "alexnet_v2/fc7/weights", "alexnet_v2/fc7/biases"],
     },
     {"name": "alexnet_all", "model": "alexnet", "classes": 1000, "batch": 4, "trainable": None},
+    # CrossEntropyLoss(label_smoothing=0.1); fc8 and fc7 only, which is all the loss changes
+    {
+        "name": "alexnet_v2_fc8_fc7_smoothing",
+        "model": "alexnet_v2",
+        "classes": 1000,
+        "batch": 4,
+        "trainable": ["alexnet_v2/fc8/weights", "alexnet_v2/fc8/biases", "alexnet_v2/fc7/weights", "alexnet_v2/fc7/biases"],
+        "labelSmoothing": 0.1,
+    },
     # Caffe's solver base_lr. At 0.1 the first step raised bvlc's loss (6.90 -> 7.01), and at
     # the point it reached, conv1-3's gradients come out of so much cancellation that float32
     # PyTorch itself differs from float64 by 3e-4 there: no float32 oracle at all.
@@ -224,7 +233,7 @@ def run_case(case, out_dir):
         opt.zero_grad(set_to_none=True)
         logits = model["forward"](params, torch.tensor(images))
         lab = torch.tensor(labels)
-        xent = F.cross_entropy(logits, lab)
+        xent = F.cross_entropy(logits, lab, label_smoothing=case.get("labelSmoothing", 0.0))
         with torch.no_grad():
             l2 = sum(float((params[n].double() ** 2).sum()) for n in names if model["regularized"](n))
             correct = int((logits.argmax(dim=1) == lab).sum())

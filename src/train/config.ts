@@ -39,6 +39,8 @@ export interface TrainOptions {
   clipNorm?: number;
   /** Probability of keeping a unit in dropout layers; default 0.5. */
   dropoutKeepProb?: number;
+  /** Label smoothing of the cross-entropy, as torch.nn.CrossEntropyLoss(label_smoothing); default 0. */
+  labelSmoothing?: number;
   /** Layers to train (e.g. fc8, fc7); the others are frozen, with no gradient computed. Default all. */
   trainLayers?: string[];
   /** Initial weights in any supported format; default the model's initialisers with the seed. */
@@ -95,6 +97,8 @@ export interface TrainConfig {
   warmupSteps: number;
   clipNorm: number | null;
   dropoutKeepProb: number;
+  /** 0 when off; absent from checkpoints written before it existed (read as 0). */
+  labelSmoothing: number;
   /** Resolved layer names (null: all). */
   trainLayers: string[] | null;
   weights: string | null;
@@ -138,6 +142,7 @@ export function resolveConfig(o: TrainOptions, spec: ModelSpec, dataClasses: rea
   check(o.weightDecay === undefined || o.weightDecay >= 0, `weight decay must be >= 0, got ${o.weightDecay}`);
   check(o.clipNorm === undefined || o.clipNorm > 0, `clip norm must be > 0, got ${o.clipNorm}`);
   check(o.dropoutKeepProb === undefined || (o.dropoutKeepProb > 0 && o.dropoutKeepProb <= 1), `dropout keep probability must be in (0, 1], got ${o.dropoutKeepProb}`);
+  check(o.labelSmoothing === undefined || (o.labelSmoothing >= 0 && o.labelSmoothing < 1), `label smoothing must be in [0, 1), got ${o.labelSmoothing}`);
   check(o.valSplit === undefined || (o.valSplit > 0 && o.valSplit < 1), `validation split must be in (0, 1), got ${o.valSplit}`);
   check(!(o.val && o.valSplit), 'give either a validation path or a validation split, not both');
   check(o.augment === undefined || AUGMENT_MODES.includes(o.augment), `augment must be one of ${AUGMENT_MODES.join(', ')}, got ${o.augment}`);
@@ -170,6 +175,7 @@ export function resolveConfig(o: TrainOptions, spec: ModelSpec, dataClasses: rea
     warmupSteps: o.warmupSteps ?? 0,
     clipNorm: o.clipNorm ?? null,
     dropoutKeepProb: o.dropoutKeepProb ?? 0.5,
+    labelSmoothing: o.labelSmoothing ?? 0,
     trainLayers: o.trainLayers ?? null,
     weights: o.weights ?? null,
     reinit: o.reinit ?? [],

@@ -50,6 +50,12 @@ export interface SgdConfig {
   nesterov?: boolean;
   /** Clip the cross-entropy gradient to this global L2 norm before decay and momentum. */
   clipNorm?: number;
+  /**
+   * Label smoothing E in [0, 1): the cross-entropy is taken against (1 - E) * onehot + E / C,
+   * which is (1 - E) * nll + E * mean over classes of -log p (PyTorch's
+   * CrossEntropyLoss(label_smoothing=E)). `xent` and `loss` report the smoothed value.
+   */
+  labelSmoothing?: number;
 }
 
 export interface TrainGraphOptions extends SgdConfig {
@@ -166,6 +172,8 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
     throw new Error(`${where}: bad SGD settings weightDecay=${wd} momentum=${mu} clipNorm=${opts.clipNorm}`);
   }
   if (opts.nesterov && mu === 0) throw new Error(`${where}: nesterov needs momentum > 0`);
+  const eps = opts.labelSmoothing ?? 0;
+  if (!(eps >= 0 && eps < 1)) throw new Error(`${where}: label smoothing must be in [0, 1), got ${opts.labelSmoothing}`);
 
   // logits [N, classes]
   let logits = model.output;
@@ -192,7 +200,12 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
   const lr = g.input('lr', { dtype: 'float32', shape: [] });
 
   // loss and accuracy
-  const [xent] = g.add('SoftmaxCrossEntropyLoss', [logits, labels], { reduction: str('mean') }, { outputs: 2, name: 'train/xent' });
+  let [xent, logProb] = g.add('SoftmaxCrossEntropyLoss', [logits, labels], { reduction: str('mean') }, { outputs: 2, name: 'train/xent' });
+  if (eps > 0) {
+    // mean over the batch and the classes of log p: the uniform part of the smoothed target
+    const meanLogp = b.reduce('ReduceMean', logProb!, [0, 1], false, 'train/mean_log_prob');
+    xent = b.sub(b.mul(xent!, f32(g, 1 - eps, 'smoothing_keep'), 'train/nll_part'), b.mul(meanLogp, f32(g, eps, 'label_smoothing'), 'train/uniform_part'), 'train/xent_smoothed');
+  }
   const predicted = g.add1('ArgMax', [logits], { axis: int(1), keepdims: int(0) }, 'train/predicted');
   const hits = b.cast(g.add1('Equal', [predicted, labels], {}, 'train/hits'), 7, 'train/hits_i64');
   const correct = b.reduce('ReduceSum', hits, [0], false, 'train/correct');
@@ -261,7 +274,7 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
     if (!t) throw new Error(`${where}: frozen parameter ${p.name} ${shapeStr(p.shape)} needs its weights`);
     weights.set(p.name, t);
   }
-  const modelBytes = toOnnx(g, { weights, docString: `${where}: SGD momentum ${mu}${opts.nesterov ? ' (nesterov)' : ''}, weight decay ${wd}`, metadata: { model: model.name, kind: 'sgd-train-step' } });
+  const modelBytes = toOnnx(g, { weights, docString: `${where}: SGD momentum ${mu}${opts.nesterov ? ' (nesterov)' : ''}, weight decay ${wd}${eps > 0 ? `, label smoothing ${eps}` : ''}`, metadata: { model: model.name, kind: 'sgd-train-step' } });
   const reserved = new Set([model.input, labels, lr]);
   const live2 = g.reachable(g.outputs.map((o) => o.value));
   const extraInputs = g.inputs

@@ -149,7 +149,7 @@ describe('alexnet train from scratch on photos', () => {
 });
 
 describe('kill and resume', () => {
-  const args = (out: string) => ['train', '--data', photos, ...SMALL, '--epochs', '2', '--lr', '0.01', '--seed', '5', '--augment', 'crop', '--flip', '--checkpoint-every', '4', '--keep', '2', '--log-every', '1', '--out', out];
+  const args = (out: string) => ['train', '--data', photos, ...SMALL, '--epochs', '2', '--lr', '0.01', '--seed', '5', '--augment', 'crop', '--flip', '--label-smoothing', '0.1', '--checkpoint-every', '4', '--keep', '2', '--log-every', '1', '--out', out];
 
   test('SIGKILL in the middle of a checkpoint write: resume from the last complete one, the same weights as an uninterrupted run', async () => {
     const a = join(tmp, 'uninterrupted');
@@ -178,6 +178,7 @@ describe('kill and resume', () => {
     const ca = await readCheckpoint(ja['checkpoint'] as string);
     const cb = await readCheckpoint(jb['checkpoint'] as string);
     assert.equal(ca.state.step, 12);
+    assert.equal((cb.state.config as unknown as { labelSmoothing: number }).labelSmoothing, 0.1, 'the resumed run kept its label smoothing');
     assert.deepEqual([...cb.weights.keys()].sort(), [...ca.weights.keys()].sort());
     for (const [n, t] of ca.weights) assert.ok(bytes(t).equals(bytes(cb.weights.get(n)!)), `weights ${n}`);
     for (const [n, t] of ca.momenta) assert.ok(bytes(t).equals(bytes(cb.momenta.get(n)!)), `momentum ${n}`);
@@ -197,6 +198,7 @@ describe('errors', () => {
       [['train', '--data', photos], /^alexnet: train: --out DIR is required\n$/],
       [['train', '--data', photos, '--out', join(tmp, 'x'), '--lr', 'fast'], /^alexnet: --lr must be a positive number, got "fast"\n$/],
       [['train', '--data', photos, '--out', join(tmp, 'x'), '--augment', 'mixup'], /^alexnet: --augment must be one of none, crop, resized-crop, got "mixup"\n$/],
+      [['train', '--data', photos, '--out', join(tmp, 'x'), '--label-smoothing', '1'], /^alexnet: --label-smoothing must be in \[0, 1\), got "1"\n$/],
       [['train', '--data', photos, '--out', join(tmp, 'x'), '--nan-policy', 'ignore'], /^alexnet: --nan-policy must be one of reduce-lr, skip, stop, got "ignore"\n$/],
       [['eval', '--data', photos], /^alexnet: eval: --weights FILE is required\n$/],
       [['eval', '--weights', 'w', '--data', photos, '--model', 'vgg'], /^alexnet: unknown model "vgg"; valid models: /],

@@ -29,6 +29,36 @@ describe('softmax cross-entropy (float64)', () => {
     }
   }
 
+  test('SoftmaxCrossEntropyLoss with a gradient reaching log_prob (label smoothing)', async () => {
+    // (1 - 0.1) * nll + 0.1 * mean(-log_prob): CrossEntropyLoss(label_smoothing=0.1)
+    await assertGrad({
+      name: 'sce_smoothing',
+      inputs: [{ name: 'scores', shape: [4, 5] }, labels],
+      build: (g, [s, l]) => {
+        const [nll, logp] = g.add('SoftmaxCrossEntropyLoss', [s!, l!], { reduction: str('mean') }, { outputs: 2 });
+        const smooth = b.reduce('ReduceMean', logp!, [0, 1], false);
+        const c = (x: number, n: string) => g.constant(tensor('float64', [], Float64Array.of(x)), n);
+        return b.sub(b.mul(nll!, c(0.9, 'keep')), b.mul(smooth, c(0.1, 'eps')));
+      },
+      eps: 1e-6,
+      tol: 1e-7,
+    });
+  });
+
+  test('a gradient reaching only log_prob', async () => {
+    await assertGrad({
+      name: 'sce_logp_only',
+      inputs: [{ name: 'scores', shape: [4, 5] }, labels],
+      build: (g, [s, l]) => {
+        const [, logp] = g.add('SoftmaxCrossEntropyLoss', [s!, l!], { reduction: str('mean') }, { outputs: 2 });
+        const r = g.constant(tensor('float64', [4, 5], Float64Array.from({ length: 20 }, (_, i) => (i % 7) - 3)), 'R');
+        return b.reduce('ReduceSum', b.mul(logp!, r), [0, 1], false);
+      },
+      eps: 1e-6,
+      tol: 1e-7,
+    });
+  });
+
   test('Softmax and LogSoftmax on axis 1', async () => {
     await assertGrad({
       name: 'softmax',

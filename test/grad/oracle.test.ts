@@ -48,6 +48,8 @@ interface OracleCase {
   classes: number;
   batch: number;
   trainable: string[];
+  /** torch's CrossEntropyLoss(label_smoothing); absent: 0. */
+  labelSmoothing?: number;
   weightSeed: number;
   sgd: { lr: number; momentum: number; weightDecay: number; steps: number };
   steps: OracleStep[];
@@ -115,7 +117,7 @@ async function runCase(path: string, c: OracleCase) {
   const spec = getModel(c.model);
   const m = spec.build({ batch: c.batch, isTraining: true, dropoutKeepProb: 1, numClasses: c.classes, inputSize: c.size });
   const w0 = initParams(m.graph.params.map((p) => ({ name: p.name, shape: p.shape, init: p.param!.init })), c.weightSeed);
-  const t = await SgdTrainer.create(m, w0, { momentum: c.sgd.momentum, weightDecay: c.sgd.weightDecay, trainable: c.trainable, session: { threads: 2 } });
+  const t = await SgdTrainer.create(m, w0, { momentum: c.sgd.momentum, weightDecay: c.sgd.weightDecay, trainable: c.trainable, labelSmoothing: c.labelSmoothing ?? 0, session: { threads: 2 } });
   trainers.push(t);
   assert.deepEqual(t.params.map((p) => p.name), c.trainable, 'trainable parameters, in the oracle order');
   const shape = m.input.shape as number[];
@@ -221,5 +223,17 @@ describe('training step vs PyTorch autograd + torch.optim.SGD (tools/gen_grad_or
     assert.ok(!gradNodes.some((n) => n.op === 'ConvTranspose' || n.op === 'ScatterElements'));
     for (const name of frozen) assert.ok(!tr.inputNames.includes(name), `${name} is baked in, not fed`);
     for (const p of tr.params) assert.ok(tr.inputNames.includes(p.name), `${p.name} is fed`);
+  });
+
+  test('alexnet_v2 fc8 and fc7 with label smoothing 0.1: CrossEntropyLoss(label_smoothing=0.1)', async (t) => {
+    const path = generated(t, 'grad_oracle.json');
+    if (!path) return;
+    const c = oracleCase(path, 'alexnet_v2_fc8_fc7_smoothing');
+    assert.equal(c.labelSmoothing, 0.1);
+    const plain = oracleCase(path, 'alexnet_v2_fc8_fc7');
+    // Near-uniform logits at init: smoothing moves the first loss by only ~2.6e-4 (3.7e-5
+    // relative), still 37 times the xent bound, so the comparison does see it.
+    assert.ok(Math.abs(c.steps[0]!.xent - plain.steps[0]!.xent) > 1e-4, `${c.steps[0]!.xent} vs ${plain.steps[0]!.xent}`);
+    await runCase(path, c);
   });
 });

@@ -28,7 +28,7 @@ import { f1, median, ROOT, torch } from './common.js';
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
 /** The Fashion-MNIST time-to-accuracy recipe, shared with tools/bench_torch.py fashion. */
-export const RECIPE = { batch: 64, lr: 0.02, weightDecay: 0.0001, schedule: 'cosine' as const, warmupSteps: 100, flip: false, epochs: 3, size: 64, seed: 0 };
+export const RECIPE = { batch: 64, lr: 0.02, weightDecay: 0.0001, schedule: 'cosine' as const, warmupSteps: 100, flip: false, nesterov: false, labelSmoothing: 0, epochs: 3, size: 64, seed: 0 };
 
 /** Median ms per image of our training step (after 2 warm-up steps). */
 async function oursStep(trainer: SgdTrainer, masks: DropoutMasks, batch: number, steps: number): Promise<number> {
@@ -108,14 +108,14 @@ export async function fashionSection(): Promise<void> {
   const R = RECIPE;
   console.log(`## time to accuracy: torchvision alexnet from scratch, Fashion-MNIST at ${R.size}x${R.size}\n`);
   console.log(`Recipe (both sides): batch ${R.batch}, SGD lr ${R.lr} momentum 0.9, weight decay ${R.weightDecay} on weights, ${R.schedule} schedule with ${R.warmupSteps} warm-up steps,`);
-  console.log(`${R.flip ? 'horizontal flips, ' : ''}${R.epochs} epochs, seed ${R.seed}; grey to RGB, bilinear resize, ImageNet normalisation; all 10000 test images after each epoch.\n`);
+  console.log(`${R.nesterov ? 'Nesterov momentum, ' : ''}${R.labelSmoothing ? `label smoothing ${R.labelSmoothing}, ` : ''}${R.flip ? 'horizontal flips, ' : ''}${R.epochs} epochs, seed ${R.seed}; grey to RGB, bilinear resize, ImageNet normalisation; all 10000 test images after each epoch.\n`);
   const tmp = mkdtempSync(join(tmpdir(), 'alexnet-bench-fashion-'));
   try {
     const out = join(tmp, 'run');
     const t0 = Date.now() / 1000;
-    await train({ model: 'alexnet', data: FASHION, val: FASHION, inputSize: [R.size, R.size], epochs: R.epochs, batch: R.batch, lr: R.lr, weightDecay: R.weightDecay, schedule: R.schedule, warmupSteps: R.warmupSteps, flip: R.flip, seed: R.seed, out, logEvery: 50, threads: 2, workers: 1, keep: 1 });
+    await train({ model: 'alexnet', data: FASHION, val: FASHION, inputSize: [R.size, R.size], epochs: R.epochs, batch: R.batch, lr: R.lr, weightDecay: R.weightDecay, schedule: R.schedule, warmupSteps: R.warmupSteps, flip: R.flip, nesterov: R.nesterov, labelSmoothing: R.labelSmoothing, seed: R.seed, out, logEvery: 50, threads: 2, workers: 1, keep: 1 });
     const ours = readJsonl(join(out, 'log.jsonl')).filter((r) => r['event'] === 'epoch').map((r) => ({ seconds: (r['time'] as number) - t0, top1: r['valTop1'] as number }));
-    const pt = torch(['fashion', '--folder', FASHION, '--batch', String(R.batch), '--lr', String(R.lr), '--wd', String(R.weightDecay), '--schedule', R.schedule, '--warmup', String(R.warmupSteps), '--epochs', String(R.epochs), '--size', String(R.size), '--seed', String(R.seed), ...(R.flip ? ['--flip'] : [])]);
+    const pt = torch(['fashion', '--folder', FASHION, '--batch', String(R.batch), '--lr', String(R.lr), '--wd', String(R.weightDecay), '--schedule', R.schedule, '--warmup', String(R.warmupSteps), '--epochs', String(R.epochs), '--size', String(R.size), '--seed', String(R.seed), ...(R.flip ? ['--flip'] : []), ...(R.nesterov ? ['--nesterov'] : []), '--label-smoothing', String(R.labelSmoothing)]);
     const rows = ours.map((o, i) => [String(i + 1), f1(o.seconds), `${(o.top1 * 100).toFixed(2)}%`, pt[i] ? f1(Number(pt[i]!['seconds'])) : 'n/a', pt[i] ? `${(Number(pt[i]!['top1']) * 100).toFixed(2)}%` : 'n/a']);
     console.log(table(['epoch', '>ours s', '>ours top-1', '>PyTorch s', '>PyTorch top-1'], rows));
     const first90 = (xs: { seconds: number; top1: number }[]) => xs.find((x) => x.top1 >= 0.9)?.seconds ?? NaN;

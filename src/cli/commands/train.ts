@@ -28,6 +28,7 @@ const FLAGS = {
   'warmup-steps': { type: 'string' },
   'clip-norm': { type: 'string' },
   'dropout-keep': { type: 'string' },
+  'label-smoothing': { type: 'string' },
   'train-layers': { type: 'string' },
   weights: { type: 'string', short: 'w' },
   reinit: { type: 'string' },
@@ -83,6 +84,7 @@ function options(v: Values): Partial<TrainOptions> {
     warmupSteps: optInt('warmup-steps', 0),
     clipNorm: optNum('clip-norm', pos, 'a positive number'),
     dropoutKeepProb: optNum('dropout-keep', (n) => n > 0 && n <= 1, 'in (0, 1]'),
+    labelSmoothing: optNum('label-smoothing', (n) => n >= 0 && n < 1, 'in [0, 1)'),
     trainLayers: list(v['train-layers']),
     weights: v['weights'] as string | undefined,
     reinit: list(v['reinit']),
@@ -132,6 +134,8 @@ export const trainCommand: Command = {
                        --warmup-steps N ramps linearly up to the rate first
   --clip-norm X        clip the gradient to global L2 norm X
   --dropout-keep P     keep probability of dropout layers (default 0.5; training only)
+  --label-smoothing E  cross-entropy against (1 - E) * one-hot + E / classes, as PyTorch's
+                       CrossEntropyLoss(label_smoothing=E) (default 0)
   --train-layers L     train only these layers (e.g. fc8,fc7 or classifier.6); the others are frozen
   --weights FILE       start from .pth, .npy, .onnx or .safetensors (kratzert's bvlc_alexnet.npy too)
   --reinit L           re-initialise these layers after loading --weights

@@ -13,6 +13,8 @@ import { scalar } from '../util.js';
 //   sum:  dscores = (p - onehot(labels)) * dloss
 //   none: dscores = (p - onehot(labels)) * dloss[:, None]
 // p comes from the node's log_prob output when it has one, else from a Softmax.
+// A gradient reaching log_prob itself (label smoothing reads it) adds LogSoftmax's:
+//   dscores += dlogp - p * sum(dlogp) along the classes.
 defineGrad('SoftmaxCrossEntropyLoss', (ctx) => {
   const n = ctx.node;
   const [scores, labels, weights] = n.inputs;
@@ -32,7 +34,12 @@ defineGrad('SoftmaxCrossEntropyLoss', (ctx) => {
   const hit = ctx.g.add1('Equal', [b.unsqueeze(labels!, [1], ctx.name('labels_col')), classes], {}, ctx.name('hit'));
   const onehot = b.cast(hit, DTYPE_TO_ONNX[dt], ctx.name('onehot'));
   const diff = b.sub(p, onehot, ctx.name('p_minus_onehot'));
-  const dl = ctx.dy[0]!;
+  const dl = ctx.dy[0];
+  const dlogp = ctx.dy[1] ?? null;
+  const viaLogp = dlogp
+    ? b.sub(dlogp, b.mul(p, b.reduce('ReduceSum', dlogp, [1], true, ctx.name('dlogp_sum')), ctx.name('p_dlogp_sum')), ctx.name('dscores_logp'))
+    : null;
+  if (!dl) return [viaLogp!, null, null];
   let scale: Value;
   if (reduction === 'none') scale = b.unsqueeze(dl, [1], ctx.name('dloss'));
   else if (reduction === 'sum') scale = dl;
@@ -44,7 +51,8 @@ defineGrad('SoftmaxCrossEntropyLoss', (ctx) => {
       scale = b.div(dl, count, ctx.name('dloss_mean'));
     }
   } else ctx.fail(`unknown reduction ${reduction}`);
-  return [b.mul(diff, scale!, ctx.name('dscores')), null, null];
+  const dNll = b.mul(diff, scale!, ctx.name(viaLogp ? 'dscores_nll' : 'dscores'));
+  return [viaLogp ? b.add(dNll, viaLogp, ctx.name('dscores')) : dNll, null, null];
 });
 
 // y = log_softmax(x): dx = dy - exp(y) * sum(dy) along the axis.
