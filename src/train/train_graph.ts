@@ -200,19 +200,22 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
   const lr = g.input('lr', { dtype: 'float32', shape: [] });
 
   // loss and accuracy
-  let [xent, logProb] = g.add('SoftmaxCrossEntropyLoss', [logits, labels], { reduction: str('mean') }, { outputs: 2, name: 'train/xent' });
-  if (eps > 0) {
-    // mean over the batch and the classes of log p: the uniform part of the smoothed target
-    const meanLogp = b.reduce('ReduceMean', logProb!, [0, 1], false, 'train/mean_log_prob');
-    xent = b.sub(b.mul(xent!, f32(g, 1 - eps, 'smoothing_keep'), 'train/nll_part'), b.mul(meanLogp, f32(g, eps, 'label_smoothing'), 'train/uniform_part'), 'train/xent_smoothed');
-  }
+  const [nll, logProb] = g.add('SoftmaxCrossEntropyLoss', [logits, labels], { reduction: str('mean') }, { outputs: 2, name: 'train/xent' });
+  // with smoothing, the mean over the batch and the classes of log p is the uniform part of the target
+  const xent = eps > 0
+    ? b.sub(
+        b.mul(nll!, f32(g, 1 - eps, 'smoothing_keep'), 'train/nll_part'),
+        b.mul(b.reduce('ReduceMean', logProb!, [0, 1], false, 'train/mean_log_prob'), f32(g, eps, 'label_smoothing'), 'train/uniform_part'),
+        'train/xent_smoothed',
+      )
+    : nll!;
   const predicted = g.add1('ArgMax', [logits], { axis: int(1), keepdims: int(0) }, 'train/predicted');
   const hits = b.cast(g.add1('Equal', [predicted, labels], {}, 'train/hits'), 7, 'train/hits_i64');
   const correct = b.reduce('ReduceSum', hits, [0], false, 'train/correct');
 
   // backward
   const chosen: Record<string, ConvWeightGradMethod> = {};
-  const grads = gradients(g, xent!, trainable, { convWeightGrad: convPolicy(opts.convWeightGrad ?? {}, chosen) });
+  const grads = gradients(g, xent, trainable, { convWeightGrad: convPolicy(opts.convWeightGrad ?? {}, chosen) });
 
   const wFlat = trainable.map((p, i) => flat(p, info[i]!.size, `train/${p.name}/flat`));
   let gFlat = trainable.map((p, i) => flat(grads.get(p)!, info[i]!.size, `train/${p.name}/grad_flat`));
@@ -221,7 +224,7 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
   const gradNorm = b.unary('Sqrt', b.reduce('ReduceSum', gradSq, [0], false, 'train/grad_sq_total'), 'train/grad_norm');
 
   // slim's total loss: + weightDecay/2 * sum(w^2) over all regularised weights (in float64)
-  let loss = b.cast(xent!, 11, 'train/xent_f64');
+  let loss = b.cast(xent, 11, 'train/xent_f64');
   const reg = params.filter((p) => p.param!.regularized);
   if (wd > 0 && reg.length) {
     const terms = reg.map((p) => {
@@ -259,7 +262,7 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
   const weightSq = b.concat(newW.map((v, i) => sumSquares(v, info[i]!.size, `train/${trainable[i]!.name}/weight_sq`)), 0, 'train/param_weight_sq');
 
   g.output(loss, 'loss');
-  g.output(xent!, 'xent');
+  g.output(xent, 'xent');
   g.output(correct, 'correct');
   g.output(gradNorm, 'grad_norm');
   g.output(gradSq, 'param_grad_sq');
