@@ -12,6 +12,7 @@
 // function of those and the seed (shuffle order, augmentation, learning rate), so a resumed
 // run computes the same updates as one that was never interrupted.
 import type { Batch } from '../data/loader.js';
+import { nativeUnavailable } from '../runtime/native.js';
 import type { Tensor } from '../tensor.js';
 import { type ProgressOptions, TrainProgress } from '../util/progress.js';
 import { NATIVE_FORMAT, type NativeConfig } from '../weights/native.js';
@@ -101,6 +102,7 @@ async function runLoop(s: RunSetup, hooks: TrainHooks): Promise<TrainResult> {
     ...(s.trainable ? { trainable: s.trainable } : {}),
     session,
   });
+  if (trainer.update === 'graph') say(`note: the SGD update runs inside the ONNX graph, which is slower than the native kernels: ${nativeUnavailable()}`);
   const evaluator = s.val ? await Evaluator.create(spec, s.build, null, session) : null;
   let probe: GradientProbe | null = null;
   const rs = s.resumed?.state;

@@ -32,6 +32,12 @@
 // Everything after the backward pass runs on flat 1-D views of the weights: element-wise
 // ops on tensors whose trailing dims are 1 (e.g. [4096, 4096, 1, 1]) ran ~20x slower in
 // ORT than on the same data as one vector.
+//
+// update: 'host' stops after the backward pass: the graph has no momentum or `lr` inputs
+// and outputs `xent`, `correct` and every raw gradient (TrainGraph.gradOutputs names
+// them); the caller takes the norms, adds the L2 term and applies the update above
+// (SgdTrainer with the native kernel of native/sgd.c, which is measured there and in
+// NOTES.md). 'graph' (the default here) is the whole step in ONNX, for any runtime.
 import type { Graph, Node, Value } from '../graph/graph.js';
 import * as b from '../graph/build.js';
 import { int, isStatic, str } from '../graph/types.js';
@@ -69,6 +75,8 @@ export interface TrainGraphOptions extends SgdConfig {
    * ORT, so the training loop builds a second graph with this for its logging steps only.
    */
   gradientOutputs?: boolean;
+  /** 'graph' (default): the update is part of the graph; 'host': the graph ends at the gradients (see above). */
+  update?: 'graph' | 'host';
 }
 
 export interface TrainableParam {
@@ -92,6 +100,14 @@ export interface TrainGraph {
   /** Other inputs of the model that each step must be given (e.g. dropout_mask/<scope> with dropoutMasks: 'input'). */
   extraInputs: { name: string; dtype: string; shape: (number | string)[] }[];
   momentum: number;
+  /** Where the update runs (TrainGraphOptions.update). */
+  update: 'graph' | 'host';
+  /** The weight decay in effect (the option, or the model's). */
+  weightDecay: number;
+  /** Frozen parameters that count in the L2 term (constants: with update 'host' the caller adds them). */
+  frozenRegularized: string[];
+  /** The outputs that hold each trainable parameter's gradient, in params order (none without update 'host' or gradientOutputs). */
+  gradOutputs: string[];
   /** The dW formulation used for each Conv node that got a weight gradient. */
   convWeightGrad: Record<string, ConvWeightGradMethod>;
 }
@@ -172,6 +188,8 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
     throw new Error(`${where}: bad SGD settings weightDecay=${wd} momentum=${mu} clipNorm=${opts.clipNorm}`);
   }
   if (opts.nesterov && mu === 0) throw new Error(`${where}: nesterov needs momentum > 0`);
+  const update = opts.update ?? 'graph';
+  if (update !== 'graph' && update !== 'host') throw new Error(`${where}: update must be 'graph' or 'host', got ${String(update)}`);
   const eps = opts.labelSmoothing ?? 0;
   if (!(eps >= 0 && eps < 1)) throw new Error(`${where}: label smoothing must be in [0, 1), got ${opts.labelSmoothing}`);
 
@@ -197,7 +215,6 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
   });
 
   const labels = g.input('labels', { dtype: 'int64', shape: [batch] });
-  const lr = g.input('lr', { dtype: 'float32', shape: [] });
 
   // loss and accuracy
   const [nll, logProb] = g.add('SoftmaxCrossEntropyLoss', [logits, labels], { reduction: str('mean') }, { outputs: 2, name: 'train/xent' });
@@ -220,9 +237,32 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
   const wFlat = trainable.map((p, i) => flat(p, info[i]!.size, `train/${p.name}/flat`));
   let gFlat = trainable.map((p, i) => flat(grads.get(p)!, info[i]!.size, `train/${p.name}/grad_flat`));
   const rawGrads = gFlat;
+
+  const frozenRegularized = frozen.filter((p) => p.param!.regularized).map((p) => p.name);
+  if (update === 'host') {
+    g.output(xent, 'xent');
+    g.output(correct, 'correct');
+    // Each gradient is output under its own node's name and in its own shape: an output
+    // named unlike its node gets an Identity, and a flat Reshape as an output is copied
+    // too; either copied fc6's 151 MB gradient, 11-14 ms per step at 64x64.
+    const gradOutputs = trainable.map((p) => {
+      const v = grads.get(p)!;
+      if (v.producer === null || g.outputs.some((o) => o.value === v)) {
+        g.output(v, gradName(p.name)); // a constant gradient, or one already output: a copy under its own name
+        return gradName(p.name);
+      }
+      g.output(v);
+      return v.name;
+    });
+    return finish(model, g, frozen, frozenWeights, opts, {
+      where, labels, lr: null, info, batch, imageShape, mu, wd, update, frozenRegularized, chosen, gradOutputs,
+      doc: `${where}: forward and backward; the caller applies SGD momentum ${mu}${opts.nesterov ? ' (nesterov)' : ''}, weight decay ${wd}${eps > 0 ? `; label smoothing ${eps}` : ''}`,
+    });
+  }
+
+  const lr = g.input('lr', { dtype: 'float32', shape: [] });
   const gradSq = b.concat(gFlat.map((v, i) => sumSquares(v, info[i]!.size, `train/${trainable[i]!.name}/grad_sq`)), 0, 'train/param_grad_sq');
   const gradNorm = b.unary('Sqrt', b.reduce('ReduceSum', gradSq, [0], false, 'train/grad_sq_total'), 'train/grad_norm');
-
   // slim's total loss: + weightDecay/2 * sum(w^2) over all regularised weights (in float64)
   let loss = b.cast(xent, 11, 'train/xent_f64');
   const reg = params.filter((p) => p.param!.regularized);
@@ -270,15 +310,39 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
   // output names equal the producing nodes' names, so the writer adds no Identity copies
   for (const v of [...newW, ...newM]) g.output(v);
   if (opts.gradientOutputs) rawGrads.forEach((v, i) => g.output(v, gradName(trainable[i]!.name)));
+  return finish(model, g, frozen, frozenWeights, opts, {
+    where, labels, lr, info, batch, imageShape, mu, wd, update, frozenRegularized, chosen,
+    doc: `${where}: SGD momentum ${mu}${opts.nesterov ? ' (nesterov)' : ''}, weight decay ${wd}${eps > 0 ? `, label smoothing ${eps}` : ''}`,
+  });
+}
 
+interface Built {
+  where: string;
+  labels: Value;
+  lr: Value | null;
+  info: TrainableParam[];
+  batch: number;
+  imageShape: number[];
+  mu: number;
+  wd: number;
+  update: 'graph' | 'host';
+  frozenRegularized: string[];
+  chosen: Record<string, ConvWeightGradMethod>;
+  gradOutputs?: string[];
+  doc: string;
+}
+
+/** Serialise the graph with the frozen weights as initializers, and describe it. */
+function finish(model: BuiltModel, g: Graph, frozen: readonly Value[], frozenWeights: ReadonlyMap<string, Tensor>, opts: TrainGraphOptions, o: Built): TrainGraph {
+  const { where, labels, lr, info, batch, imageShape, mu, wd, update, frozenRegularized, chosen } = o;
   const weights = new Map<string, Tensor>();
   for (const p of frozen) {
     const t = frozenWeights.get(p.name);
     if (!t) throw new Error(`${where}: frozen parameter ${p.name} ${shapeStr(p.shape)} needs its weights`);
     weights.set(p.name, t);
   }
-  const modelBytes = toOnnx(g, { weights, docString: `${where}: SGD momentum ${mu}${opts.nesterov ? ' (nesterov)' : ''}, weight decay ${wd}${eps > 0 ? `, label smoothing ${eps}` : ''}`, metadata: { model: model.name, kind: 'sgd-train-step' } });
-  const reserved = new Set([model.input, labels, lr]);
+  const modelBytes = toOnnx(g, { weights, docString: o.doc, metadata: { model: model.name, kind: update === 'host' ? 'sgd-gradients' : 'sgd-train-step' } });
+  const reserved = new Set([model.input, labels, ...(lr ? [lr] : [])]);
   const live2 = g.reachable(g.outputs.map((o) => o.value));
   const extraInputs = g.inputs
     .filter((v) => !reserved.has(v) && !v.name.startsWith('momentum/') && live2.has(v))
@@ -293,6 +357,10 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
     imageShape: [...imageShape],
     extraInputs,
     momentum: mu,
+    update,
+    weightDecay: wd,
+    frozenRegularized,
+    gradOutputs: o.gradOutputs ?? (opts.gradientOutputs ? info.map((p) => gradName(p.name)) : []),
     convWeightGrad: chosen,
   };
 }

@@ -1,7 +1,9 @@
 // The training graph and SgdTrainer on a small model: the update is checked against
 // PyTorch's SGD rules computed on the host (float64) from gradients that a separate
 // gradients() graph produces for the same weights and batch. Also: frozen parameters,
-// refusing a non-finite step, checkpoint and restore.
+// refusing a non-finite step, checkpoint and restore. Each suite runs with the update in
+// the ONNX graph and with the native in-place update (SgdTrainerOptions.update), and the
+// two are checked to give the same weights bit for bit.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import * as b from '../../src/graph/build.js';
@@ -120,30 +122,35 @@ async function checkAgainstHost(opts: SgdTrainerOptions, lr: number, steps = 2) 
   return t;
 }
 
-describe('training graph: SGD as torch.optim.SGD defines it', () => {
+const UPDATES = ['graph', 'host'] as const;
+
+for (const update of UPDATES) describe(`training graph: SGD as torch.optim.SGD defines it (update in the ${update})`, () => {
   test('momentum 0.9, weight decay on weights only, two steps', async () => {
-    const t = await checkAgainstHost({ momentum: 0.9, weightDecay: 0.01 }, 0.3);
+    const t = await checkAgainstHost({ momentum: 0.9, weightDecay: 0.01, update }, 0.3);
+    assert.equal(t.update, update);
     assert.equal(t.params.length, 8);
     assert.deepEqual(t.params.filter((p) => p.regularized).map((p) => p.name), ['tiny/conv1/weights', 'tiny/conv2/weights', 'tiny/fc3/weights', 'tiny/fc4/weights']);
-    assert.ok(t.inputNames.includes('momentum/tiny/fc4/weights'));
+    // the graph update takes the momenta as inputs; the host update keeps them outside ORT
+    assert.equal(t.inputNames.includes('momentum/tiny/fc4/weights'), update === 'graph');
+    assert.equal(t.inputNames.includes('lr'), update === 'graph');
   });
 
   test('nesterov', async () => {
-    await checkAgainstHost({ momentum: 0.9, nesterov: true, weightDecay: 0.01 }, 0.3);
+    await checkAgainstHost({ momentum: 0.9, nesterov: true, weightDecay: 0.01, update }, 0.3);
   });
 
   test('clipping by global norm (active), before decay and momentum', async () => {
-    await checkAgainstHost({ momentum: 0.9, weightDecay: 0.01, clipNorm: 0.05 }, 0.3);
+    await checkAgainstHost({ momentum: 0.9, weightDecay: 0.01, clipNorm: 0.05, update }, 0.3);
   });
 
   test('plain SGD (momentum 0): no momentum buffers at all', async () => {
-    const t = await checkAgainstHost({ momentum: 0, weightDecay: 0.01 }, 0.3);
+    const t = await checkAgainstHost({ momentum: 0, weightDecay: 0.01, update }, 0.3);
     assert.ok(!t.inputNames.some((n) => n.startsWith('momentum/')));
     assert.equal(t.momenta().size, 0);
   });
 
   test('frozen conv layers: no gradient nodes for them, unchanged, fc layers updated as before', async () => {
-    const t = await checkAgainstHost({ momentum: 0.9, weightDecay: 0.01, trainable: ['tiny/fc3/weights', 'tiny/fc3/biases', 'tiny/fc4/weights', 'tiny/fc4/biases'] }, 0.3);
+    const t = await checkAgainstHost({ momentum: 0.9, weightDecay: 0.01, trainable: ['tiny/fc3/weights', 'tiny/fc3/biases', 'tiny/fc4/weights', 'tiny/fc4/biases'], update }, 0.3);
     assert.deepEqual(t.graph.frozen, ['tiny/conv1/weights', 'tiny/conv1/biases', 'tiny/conv2/weights', 'tiny/conv2/biases']);
     const grad = t.graph.graph.nodes.filter((n) => n.name.startsWith('grad/'));
     assert.ok(grad.length > 0);
@@ -159,10 +166,50 @@ describe('training graph: SGD as torch.optim.SGD defines it', () => {
   });
 });
 
-describe('SgdTrainer: refusing a step, checkpoints', () => {
+describe('the update in the graph and on the host give the same weights', () => {
+  const cases: [string, SgdTrainerOptions][] = [
+    ['momentum, weight decay', { momentum: 0.9, weightDecay: 0.01 }],
+    ['nesterov, clipping, frozen convs', { momentum: 0.9, nesterov: true, weightDecay: 0.01, clipNorm: 0.05, trainable: ['tiny/fc3/weights', 'tiny/fc3/biases', 'tiny/fc4/weights', 'tiny/fc4/biases'] }],
+    ['plain SGD', { momentum: 0, weightDecay: 0.01 }],
+  ];
+  for (const [what, opts] of cases) {
+    test(`${what}: the same weights over three steps (bit for bit without clipping), loss and norms`, async () => {
+      const m1 = tinyModel(N);
+      const m2 = tinyModel(N);
+      const a = await SgdTrainer.create(m1, tinyWeights(m1), { ...opts, update: 'graph' });
+      const h = await SgdTrainer.create(m2, tinyWeights(m2), { ...opts, update: 'host' });
+      open.push(a, h);
+      for (let k = 0; k < 3; k++) {
+        const { images, labels } = tinyBatch(N, k);
+        const ra = await a.step(images, labels, 0.3);
+        const rh = await h.step(images, labels, 0.3);
+        assert.ok(ra.finite && rh.finite);
+        a.commit();
+        h.commit();
+        if (opts.clipNorm === undefined) assert.equal(rh.xent, ra.xent);
+        else assert.ok(rel(rh.xent, ra.xent) < 1e-6, `xent ${rh.xent} vs ${ra.xent}`);
+        // the norms are summed in another order (native rows of 8 lanes, ORT's ReduceSumSquare)
+        assert.ok(rel(rh.gradNorm, ra.gradNorm) < 1e-6, `grad norm ${rh.gradNorm} vs ${ra.gradNorm}`);
+        rh.paramGradSq.forEach((v, i) => assert.ok(rel(v, ra.paramGradSq[i]!) < 1e-6, `|grad ${a.params[i]!.name}|^2 ${v} vs ${ra.paramGradSq[i]}`));
+        assert.ok(rel(rh.loss, ra.loss) < 1e-7, `loss ${rh.loss} vs ${ra.loss}`);
+        rh.paramWeightSq.forEach((v, i) => assert.ok(rel(v, ra.paramWeightSq[i]!) < 1e-6, `|${a.params[i]!.name}|^2 ${v} vs ${ra.paramWeightSq[i]}`));
+        if (opts.clipNorm === undefined) {
+          assert.deepEqual(h.weights(), a.weights(), `weights after step ${k + 1}`);
+          assert.deepEqual(h.momenta(), a.momenta(), `momenta after step ${k + 1}`);
+        } else {
+          // the clip coefficient comes from the norm, so it may differ in its last bit
+          const [wh, wa] = [h.weights(), a.weights()];
+          for (const [n, t] of wa) assert.ok(updateErr(wh.get(n)!.data as Float32Array, Float64Array.from(t.data as Float32Array), new Float32Array(t.data.length)) < 1e-6, `${n} after step ${k + 1}`);
+        }
+      }
+    });
+  }
+});
+
+for (const update of UPDATES) describe(`SgdTrainer: refusing a step, checkpoints (update in the ${update})`, () => {
   test('a non-finite step is refused: nothing applied, the first bad parameter named', async () => {
     const m = tinyModel(N);
-    const t = await SgdTrainer.create(m, tinyWeights(m), { momentum: 0.9 });
+    const t = await SgdTrainer.create(m, tinyWeights(m), { momentum: 0.9, update });
     open.push(t);
     const { images, labels } = tinyBatch(N, 0);
     await t.step(images, labels, 0.1);
@@ -198,7 +245,7 @@ describe('SgdTrainer: refusing a step, checkpoints', () => {
 
   test('checkpoint (weights + momenta) and restore continue bit-exactly', async () => {
     const m1 = tinyModel(N);
-    const t1 = await SgdTrainer.create(m1, tinyWeights(m1), { momentum: 0.9, weightDecay: 0.01 });
+    const t1 = await SgdTrainer.create(m1, tinyWeights(m1), { momentum: 0.9, weightDecay: 0.01, update });
     open.push(t1);
     for (let k = 0; k < 2; k++) {
       const { images, labels } = tinyBatch(N, k);
@@ -212,7 +259,7 @@ describe('SgdTrainer: refusing a step, checkpoints', () => {
     t1.commit();
 
     const m2 = tinyModel(N);
-    const t2 = await SgdTrainer.create(m2, tinyWeights(m2, 99), { momentum: 0.9, weightDecay: 0.01 });
+    const t2 = await SgdTrainer.create(m2, tinyWeights(m2, 99), { momentum: 0.9, weightDecay: 0.01, update });
     open.push(t2);
     t2.restore(ckW, ckM);
     const r2 = await t2.step(images, labels, 0.2);
@@ -231,7 +278,7 @@ describe('SgdTrainer: refusing a step, checkpoints', () => {
 
   test('training-mode dropout runs and updates', async () => {
     const m = tinyModel(N, 0.5);
-    const t = await SgdTrainer.create(m, tinyWeights(m), { momentum: 0.9 });
+    const t = await SgdTrainer.create(m, tinyWeights(m), { momentum: 0.9, update });
     open.push(t);
     const { images, labels } = tinyBatch(N, 0);
     const before = t.weights();

@@ -19,6 +19,7 @@ import { randomWeights } from '../../src/models/params.js';
 import { generate } from '../../src/nn/init.js';
 import { numel } from '../../src/tensor.js';
 import { DropoutMasks } from '../../src/train/dropout.js';
+import { nativeKernels, nativeUnavailable } from '../../src/runtime/native.js';
 import { glibcTunables } from '../../src/runtime/tunables.js';
 import { readJsonl } from '../../src/train/jsonl.js';
 import { train } from '../../src/train/loop.js';
@@ -29,6 +30,11 @@ const FASHION = '/usr/share/datasets/fashion-mnist';
 
 /** The Fashion-MNIST time-to-accuracy recipe, shared with tools/bench_torch.py fashion. */
 export const RECIPE = { batch: 64, lr: 0.01, weightDecay: 0.0005, schedule: 'cosine' as const, warmupSteps: 100, flip: true, nesterov: true, labelSmoothing: 0, epochs: 3, size: 64, seed: 0 };
+
+/** Where our SGD update runs in this process. */
+function updatePath(): string {
+  return nativeKernels() ? 'native kernels, in place (native/sgd.c)' : `inside the ONNX graph (${nativeUnavailable()})`;
+}
 
 /** Median ms per image of our training step (after 2 warm-up steps). */
 async function oursStep(trainer: SgdTrainer, masks: DropoutMasks, batch: number, steps: number): Promise<number> {
@@ -59,6 +65,7 @@ async function photoFolder(dir: string, perClass: number): Promise<void> {
 
 export async function trainSection(): Promise<void> {
   console.log('## training: alexnet_v2, 224x224, batch 16, every layer (SGD momentum 0.9, weight decay 0.0005, dropout 0.5)\n');
+  console.log(`Our SGD update: ${updatePath()}.\n`);
   const batch = 16;
   const m = alexnetV2Spec.build({ batch, isTraining: true, dropoutMasks: 'input' });
   const trainer = await SgdTrainer.create(m, randomWeights(m, 0), { momentum: 0.9, weightDecay: 0.0005, session: { threads: 2 } });
@@ -109,6 +116,7 @@ export async function fashionSection(): Promise<void> {
   console.log(`## time to accuracy: torchvision alexnet from scratch, Fashion-MNIST at ${R.size}x${R.size}\n`);
   console.log(`Recipe (both sides): batch ${R.batch}, SGD lr ${R.lr} momentum 0.9, weight decay ${R.weightDecay} on weights, ${R.schedule} schedule with ${R.warmupSteps} warm-up steps,`);
   console.log(`${R.nesterov ? 'Nesterov momentum, ' : ''}${R.labelSmoothing ? `label smoothing ${R.labelSmoothing}, ` : ''}${R.flip ? 'horizontal flips, ' : ''}${R.epochs} epochs, seed ${R.seed}; grey to RGB, bilinear resize, ImageNet normalisation; all 10000 test images after each epoch.\n`);
+  console.log(`Our SGD update: ${updatePath()}.\n`);
   const tmp = mkdtempSync(join(tmpdir(), 'alexnet-bench-fashion-'));
   try {
     const out = join(tmp, 'run');

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "alexnet_native",
+      "sources": ["native/sgd.c"],
+      "cflags": ["-O3", "-ffp-contract=off", "-pthread"],
+      "ldflags": ["-pthread"]
+    }
+  ]
+}

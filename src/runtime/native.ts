@@ -1,0 +1,52 @@
+// The optional native kernels of native/sgd.c: the in-place SGD update that lets the
+// trainer run only forward and backward in ORT (TrainGraphOptions.update 'host').
+//
+// `npm install` builds them with node-gyp (tools/build_native.mjs, from package.json's
+// install script) into build/Release/alexnet_native.node. Without a C compiler the build
+// is skipped with a warning and training keeps the whole update in the ONNX graph, which
+// gives the same weights bit for bit, more slowly (NOTES.md, "Training").
+// ALEXNET_NATIVE=0 turns the kernels off.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeKernels {
+  /**
+   * One parameter's SGD step, as train_graph.ts writes it in ONNX: d = g*scale + wd*w;
+   * m' = m*mu + d (m and mOut are null for plain SGD); s = nesterov ? d + m'*mu : m'
+   * (or d); w' = w - s*lr. Writes w' over g and m' into mOut; w and m are not changed.
+   * Returns the float64 squared norms of w' and of g as given.
+   */
+  sgdStep(w: Float32Array, m: Float32Array | null, g: Float32Array, mOut: Float32Array | null, lr: number, wd: number, mu: number, nesterov: boolean, scale: number, threads: number): { weightSq: number; gradSq: number };
+  /** The float64 sum of squares of x, summed as sgdStep sums its norms. */
+  sumSquares(x: Float32Array, threads: number): number;
+}
+
+/** Where `npm install` puts the addon, from src/runtime or dist/runtime alike. */
+export const NATIVE_ADDON = fileURLToPath(new URL('../../build/Release/alexnet_native.node', import.meta.url));
+
+let loaded: { kernels: NativeKernels | null; reason: string } | undefined;
+
+function load(): { kernels: NativeKernels | null; reason: string } {
+  if (process.env.ALEXNET_NATIVE === '0') return { kernels: null, reason: 'ALEXNET_NATIVE=0 turns the native kernels off' };
+  if (!existsSync(NATIVE_ADDON)) return { kernels: null, reason: `${NATIVE_ADDON} is missing: \`npm install\` builds it when a C compiler is present (\`npm run build:native\` retries)` };
+  try {
+    const k = createRequire(import.meta.url)(NATIVE_ADDON) as NativeKernels;
+    if (typeof k.sgdStep !== 'function' || typeof k.sumSquares !== 'function') return { kernels: null, reason: `${NATIVE_ADDON} does not export sgdStep and sumSquares; rebuild it with \`npm run build:native\`` };
+    return { kernels: k, reason: '' };
+  } catch (e) {
+    return { kernels: null, reason: `${NATIVE_ADDON} did not load: ${(e as Error).message}` };
+  }
+}
+
+/** The native kernels, or null (see nativeUnavailable() for why). */
+export function nativeKernels(): NativeKernels | null {
+  loaded ??= load();
+  return loaded.kernels;
+}
+
+/** Why nativeKernels() is null ('' when they are loaded). */
+export function nativeUnavailable(): string {
+  loaded ??= load();
+  return loaded.reason;
+}

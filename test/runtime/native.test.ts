@@ -1,0 +1,155 @@
+// The native SGD kernels (native/sgd.c): the same float32 arithmetic as the update in
+// the ONNX graph, checked against a JS reference that rounds to float32 after every
+// operation; results that do not depend on the number of threads; clear errors.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, test } from 'node:test';
+import { nativeKernels, nativeUnavailable, type NativeKernels } from '../../src/runtime/native.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const f = Math.fround;
+
+function kernels(): NativeKernels {
+  const k = nativeKernels();
+  assert.ok(k, `the native kernels must be built for the tests (npm install builds them): ${nativeUnavailable()}`);
+  return k;
+}
+
+/** Seeded values in [-1, 1). */
+function values(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** train_graph.ts's update, one float32 rounding per ONNX op. */
+function reference(w: Float32Array, m: Float32Array | null, g: Float32Array, lr: number, wd: number, mu: number, nesterov: boolean, scale: number) {
+  const [lr32, wd32, mu32, sc32] = [f(lr), f(wd), f(mu), f(scale)];
+  const nw = new Float32Array(w.length);
+  const nm = m ? new Float32Array(m.length) : null;
+  let sq = 0;
+  let gsq = 0;
+  for (let i = 0; i < w.length; i++) {
+    gsq += g[i]! * g[i]!;
+    const d = f(f(g[i]! * sc32) + f(w[i]! * wd32));
+    let s = d;
+    if (m) {
+      const b = f(f(m[i]! * mu32) + d);
+      nm![i] = b;
+      s = nesterov ? f(d + f(b * mu32)) : b;
+    }
+    nw[i] = f(w[i]! - f(s * lr32));
+    sq += nw[i]! * nw[i]!;
+  }
+  return { w: nw, m: nm, sq, gsq };
+}
+
+const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) / b < 1e-7, `${what}: ${a} vs ${b}`);
+
+// two full 65536-element blocks, a part block, and a tail shorter than a 256-element row
+const N = 2 * 65536 + 300 * 7 + 5;
+
+describe('native SGD kernels', () => {
+  const variants: [string, boolean, boolean, number, number][] = [
+    ['momentum', true, false, 0.0005, 1],
+    ['nesterov', true, true, 0.0005, 1],
+    ['nesterov, clipped', true, true, 0.01, 0.37],
+    ['plain SGD', false, false, 0.0005, 1],
+    ['no weight decay (a bias)', true, false, 0, 1],
+  ];
+  for (const [what, momentum, nesterov, wd, scale] of variants) {
+    test(`${what}: bit for bit the graph's float32 arithmetic, on 1, 2 and 3 threads`, () => {
+      const k = kernels();
+      const w0 = values(N, 1);
+      const m0 = momentum ? values(N, 2).map((v) => v * 0.1) : null;
+      const g = values(N, 3).map((v) => v * 0.01);
+      const ref = reference(w0, m0, g, 0.05, wd, 0.9, nesterov, scale);
+      const norms: string[] = [];
+      for (const threads of [1, 2, 3, 8]) {
+        const w = w0.slice();
+        const m = m0 ? m0.slice() : null;
+        const gOut = g.slice();
+        const mOut = m0 ? new Float32Array(N) : null;
+        const r = k.sgdStep(w, m, gOut, mOut, 0.05, wd, 0.9, nesterov, scale, threads);
+        assert.deepEqual(w, w0, 'the weights are read, not written');
+        if (m) assert.deepEqual(m, m0, 'the momenta are read, not written');
+        assert.deepEqual(gOut, ref.w, `new weights (over the gradient), ${threads} threads`);
+        if (mOut) assert.deepEqual(mOut, ref.m, `new momenta, ${threads} threads`);
+        close(r.weightSq, ref.sq, '|new w|^2');
+        close(r.gradSq, ref.gsq, '|g|^2');
+        assert.equal(k.sumSquares(g, threads), r.gradSq, 'sumSquares sums as sgdStep does');
+        norms.push(`${r.weightSq} ${r.gradSq}`);
+      }
+      // the norms are summed in a fixed order: the same bits on any number of threads
+      assert.equal(new Set(norms).size, 1, norms.join(', '));
+    });
+  }
+
+  test('sumSquares: float64 sum of squares, the same on any number of threads', () => {
+    const k = kernels();
+    const x = values(N, 4);
+    let ref = 0;
+    for (const v of x) ref += v * v;
+    const sums = [1, 2, 5].map((t) => k.sumSquares(x, t));
+    assert.equal(new Set(sums).size, 1);
+    assert.ok(Math.abs(sums[0]! - ref) / ref < 1e-7, `${sums[0]} vs ${ref}`);
+    assert.equal(k.sumSquares(new Float32Array(0), 2), 0);
+    assert.equal(k.sumSquares(Float32Array.of(3, 4), 2), 25);
+  });
+
+  test('a non-finite result shows in the norms', () => {
+    const k = kernels();
+    const w = Float32Array.of(1, 2, 3);
+    const step = (g: number[], lr: number) => k.sgdStep(w, null, Float32Array.from(g), null, lr, 0, 0, false, 1, 1);
+    const big = step([1, 1, 1], 1e10);
+    assert.ok(Math.abs(big.weightSq - 3e20) / 3e20 < 1e-6, String(big.weightSq));
+    assert.equal(big.gradSq, 3);
+    // squares are first summed in float32 (as the graph's ReduceSumSquare rows are), so
+    // values beyond ~1.8e19 count as non-finite, on both paths
+    assert.equal(step([1, 1, 1], 1e38).weightSq, Infinity);
+    assert.deepEqual(step([1, 3e38, 1], 10), { weightSq: Infinity, gradSq: Infinity });
+    const nan = step([1, NaN, 1], 0.1);
+    assert.ok(Number.isNaN(nan.weightSq) && Number.isNaN(nan.gradSq));
+    assert.deepEqual(w, Float32Array.of(1, 2, 3));
+  });
+
+  test('bad arguments throw and say which', () => {
+    const k = kernels();
+    const [w, m, g, mo] = [new Float32Array(4), new Float32Array(4), new Float32Array(4), new Float32Array(4)];
+    assert.throws(() => k.sgdStep(new Float64Array(4) as unknown as Float32Array, null, g, null, 0.1, 0, 0, false, 1, 1), { name: 'TypeError', message: 'alexnet native: weights must be a Float32Array' });
+    assert.throws(() => k.sgdStep(w, null, [1, 2, 3, 4] as unknown as Float32Array, null, 0.1, 0, 0, false, 1, 1), { name: 'TypeError', message: 'alexnet native: gradient must be a Float32Array' });
+    assert.throws(() => k.sgdStep(w, new Float32Array(3), g, mo, 0.1, 0, 0.9, false, 1, 1), { name: 'RangeError', message: 'alexnet native: sgdStep lengths differ: weights 4, momentum 3, gradient 4, momentum output 4' });
+    assert.throws(() => k.sgdStep(w, m, g, null, 0.1, 0, 0.9, false, 1, 1), { name: 'TypeError', message: 'alexnet native: sgdStep takes a momentum and its output, or neither' });
+    assert.throws(() => k.sgdStep(w, m, g, m, 0.1, 0, 0.9, false, 1, 1), { name: 'RangeError', message: 'alexnet native: sgdStep needs separate buffers for weights, momentum, gradient and momentum output' });
+    assert.throws(() => k.sgdStep(w, null, w, null, 0.1, 0, 0, false, 1, 1), { name: 'RangeError', message: 'alexnet native: sgdStep needs separate buffers for weights, momentum, gradient and momentum output' });
+    assert.throws(() => k.sgdStep(w, null, g, null, 'x' as unknown as number, 0, 0, false, 1, 1), { name: 'TypeError', message: 'alexnet native: lr must be a number' });
+    assert.throws(() => k.sgdStep(w, null, g, null, 0.1, 0, 0, 1 as unknown as boolean, 1, 1), { name: 'TypeError', message: 'alexnet native: nesterov must be a boolean' });
+    assert.throws(() => (k.sumSquares as (x: Float32Array) => number)(w), { name: 'TypeError', message: 'alexnet native: sumSquares takes 2 arguments' });
+  });
+
+  test('ALEXNET_NATIVE=0 turns them off: the trainer says why a host update cannot run, and the graph update still does', () => {
+    const code = `
+      import { nativeKernels, nativeUnavailable } from './src/runtime/native.ts';
+      import { SgdTrainer } from './src/train/sgd_trainer.ts';
+      import { tinyModel, tinyWeights } from './test/grad/tiny_model.ts';
+      console.log(JSON.stringify({ kernels: nativeKernels(), why: nativeUnavailable() }));
+      const m = tinyModel(2);
+      await SgdTrainer.create(m, tinyWeights(m), { momentum: 0.9, update: 'host' }).catch((e) => console.log(e.message));
+      const m2 = tinyModel(2);
+      const t = await SgdTrainer.create(m2, tinyWeights(m2), { momentum: 0.9 });
+      console.log(t.update);
+      await t.dispose();
+    `;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ALEXNET_NATIVE: '0' } });
+    assert.equal(r.status, 0, r.stderr);
+    const [first, second, third] = r.stdout.trim().split('\n');
+    assert.deepEqual(JSON.parse(first!), { kernels: null, why: 'ALEXNET_NATIVE=0 turns the native kernels off' });
+    assert.equal(second, "SgdTrainer: update 'host' needs the native kernels: ALEXNET_NATIVE=0 turns the native kernels off");
+    assert.equal(third, 'graph');
+  });
+});
