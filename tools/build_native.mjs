@@ -16,8 +16,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const strict = process.argv.includes('--strict');
 
-function fail(why) {
-  const msg = `alexnet-ts: the native SGD kernels were not built (${why}); training will run its update inside the ONNX graph, which is slower. Install a C compiler (gcc, make, python3) and run \`npm run build:native\`.`;
+function fail(why, details = '') {
+  const msg = `alexnet-ts: the native SGD kernels were not built (${why}); training will run its update inside the ONNX graph, which is slower. Install a C compiler (gcc, make, python3) and run \`npm run build:native\`.${details ? `\n${details}` : ''}`;
   if (strict) {
     console.error(msg);
     process.exit(1);
@@ -43,6 +43,6 @@ if (!process.env.npm_config_nodedir) {
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 if (r.status !== 0) {
   const lines = `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').filter((l) => /error|ERR!/i.test(l)).slice(0, 6).join('\n');
-  fail(`node-gyp exited with ${r.status ?? r.signal}${lines ? `:\n${lines}\n` : ''}`);
+  fail(`node-gyp exited with ${r.status ?? r.signal}`, lines);
 }
 if (!existsSync(join(root, 'build', 'Release', 'alexnet_native.node'))) fail('node-gyp reported success but build/Release/alexnet_native.node is missing');
