@@ -22,6 +22,8 @@ export { initParams, Rng } from './nn/init.js';
 export { Session } from './runtime/session.js';
 export type { SessionOptions } from './runtime/session.js';
 export { compileModel, modelBytes } from './runtime/compile.js';
+export { nativeKernels, nativeUnavailable } from './runtime/native.js';
+export type { NativeKernels } from './runtime/native.js';
 
 // training and evaluation
 export { train } from './train/loop.js';

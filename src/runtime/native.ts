@@ -1,10 +1,11 @@
 // The optional native kernels of native/sgd.c: the in-place SGD update that lets the
-// trainer run only forward and backward in ORT (TrainGraphOptions.update 'host').
+// trainer run only forward and backward in ORT (TrainGraphOptions.update 'host'), and
+// the dropout masks.
 //
 // `npm install` builds them with node-gyp (tools/build_native.mjs, from package.json's
 // install script) into build/Release/alexnet_native.node. Without a C compiler the build
 // is skipped with a warning and training keeps the whole update in the ONNX graph, which
-// gives the same weights bit for bit, more slowly (NOTES.md, "Training").
+// gives the same weights, more slowly (NOTES.md, "The SGD update moved out of ORT").
 // ALEXNET_NATIVE=0 turns the kernels off.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,6 +21,11 @@ export interface NativeKernels {
   sgdStep(w: Float32Array, m: Float32Array | null, g: Float32Array, mOut: Float32Array | null, lr: number, wd: number, mu: number, nesterov: boolean, scale: number, threads: number): { weightSq: number; gradSq: number };
   /** The float64 sum of squares of x, summed as sgdStep sums its norms. */
   sumSquares(x: Float32Array, threads: number): number;
+  /**
+   * mask[i] = uniformAt(key, counter + i) < keep ? scale : 0, with src/nn/init.ts's
+   * uniformAt (key and counter are uint32): DropoutMasks.draw, bit for bit.
+   */
+  dropoutMask(mask: Float32Array, key: number, counter: number, keep: number, scale: number): void;
 }
 
 /** Where `npm install` puts the addon, from src/runtime or dist/runtime alike. */
@@ -32,7 +38,7 @@ function load(): { kernels: NativeKernels | null; reason: string } {
   if (!existsSync(NATIVE_ADDON)) return { kernels: null, reason: `${NATIVE_ADDON} is missing: \`npm install\` builds it when a C compiler is present (\`npm run build:native\` retries)` };
   try {
     const k = createRequire(import.meta.url)(NATIVE_ADDON) as NativeKernels;
-    if (typeof k.sgdStep !== 'function' || typeof k.sumSquares !== 'function') return { kernels: null, reason: `${NATIVE_ADDON} does not export sgdStep and sumSquares; rebuild it with \`npm run build:native\`` };
+    if (typeof k.sgdStep !== 'function' || typeof k.sumSquares !== 'function' || typeof k.dropoutMask !== 'function') return { kernels: null, reason: `${NATIVE_ADDON} does not export sgdStep, sumSquares and dropoutMask; rebuild it with \`npm run build:native\`` };
     return { kernels: k, reason: '' };
   } catch (e) {
     return { kernels: null, reason: `${NATIVE_ADDON} did not load: ${(e as Error).message}` };

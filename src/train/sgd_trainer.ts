@@ -24,14 +24,15 @@
 // Host update (the default when the native kernels of native/sgd.c are built): the graph
 // ends at the gradients (TrainGraphOptions.update 'host'), and one native pass per
 // parameter applies the graph's own update arithmetic, in float32 operation by operation,
-// so the weights are the same bit for bit. The pass reads the weights, momenta and
+// so the weights are the same bit for bit (with clipping, to ~1e-6: the coefficient comes
+// from norms summed in another order). The pass reads the weights, momenta and
 // gradient, and writes the new weights over the gradient buffer (the binding gives each
 // output its own) and the new momenta into a spare buffer; it also returns the squared
 // norms of the gradient and of the new weights. So step() knows whether the result is
 // finite before anything is adopted, commit() only swaps buffers, and reject() drops
 // them. For torchvision alexnet at 64x64, batch 64 (57M parameters) the pass takes ~18 ms
 // on 2 threads, against ~92 ms of update passes in ORT plus ~100 ms of copying new
-// weights and momenta out of it (NOTES.md, "Training").
+// weights and momenta out of it (NOTES.md, "The SGD update moved out of ORT").
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { BuiltModel } from '../models/types.js';
@@ -53,7 +54,8 @@ export interface SgdTrainerOptions extends TrainGraphOptions {
   session?: SessionOptions;
   /**
    * 'host': the native kernels apply the update in place (the default when they are
-   * built); 'graph': the update runs inside the ONNX graph. Both give the same weights.
+   * built); 'graph': the update runs inside the ONNX graph. Both give the same weights
+   * (bit for bit without clipNorm).
    */
   update?: 'graph' | 'host';
 }

@@ -234,10 +234,6 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
   const chosen: Record<string, ConvWeightGradMethod> = {};
   const grads = gradients(g, xent, trainable, { convWeightGrad: convPolicy(opts.convWeightGrad ?? {}, chosen) });
 
-  const wFlat = trainable.map((p, i) => flat(p, info[i]!.size, `train/${p.name}/flat`));
-  let gFlat = trainable.map((p, i) => flat(grads.get(p)!, info[i]!.size, `train/${p.name}/grad_flat`));
-  const rawGrads = gFlat;
-
   const frozenRegularized = frozen.filter((p) => p.param!.regularized).map((p) => p.name);
   if (update === 'host') {
     g.output(xent, 'xent');
@@ -261,6 +257,9 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
   }
 
   const lr = g.input('lr', { dtype: 'float32', shape: [] });
+  const wFlat = trainable.map((p, i) => flat(p, info[i]!.size, `train/${p.name}/flat`));
+  let gFlat = trainable.map((p, i) => flat(grads.get(p)!, info[i]!.size, `train/${p.name}/grad_flat`));
+  const rawGrads = gFlat;
   const gradSq = b.concat(gFlat.map((v, i) => sumSquares(v, info[i]!.size, `train/${trainable[i]!.name}/grad_sq`)), 0, 'train/param_grad_sq');
   const gradNorm = b.unary('Sqrt', b.reduce('ReduceSum', gradSq, [0], false, 'train/grad_sq_total'), 'train/grad_norm');
   // slim's total loss: + weightDecay/2 * sum(w^2) over all regularised weights (in float64)
