@@ -226,6 +226,16 @@ static int get_num(napi_env env, napi_value v, double *out, const char *what) {
   return 0;
 }
 
+// The call's arguments into a[0..n); exactly n, or a TypeError naming the function.
+static int get_args(napi_env env, napi_callback_info info, size_t n, napi_value *a, const char *fn) {
+  size_t argc = n;
+  if (napi_get_cb_info(env, info, &argc, a, NULL, NULL) == napi_ok && argc == n) return 1;
+  char msg[160];
+  snprintf(msg, sizeof msg, "alexnet native: %s takes %zu arguments", fn, n);
+  napi_throw_type_error(env, NULL, msg);
+  return 0;
+}
+
 static napi_value pair(napi_env env, double w_sq, double g_sq) {
   napi_value out, a, b;
   CHECK(napi_create_object(env, &out));
@@ -238,13 +248,8 @@ static napi_value pair(napi_env env, double w_sq, double g_sq) {
 
 // sgdStep(w, m | null, g, mOut | null, lr, wd, mu, nesterov, scale, threads) -> {weightSq, gradSq}
 static napi_value sgd_step(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
   napi_value a[10];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc != 10) {
-    napi_throw_type_error(env, NULL, "alexnet native: sgdStep takes 10 arguments");
-    return NULL;
-  }
+  if (!get_args(env, info, 10, a, "sgdStep")) return NULL;
   Job j;
   memset(&j, 0, sizeof j);
   float *w, *m, *g, *mo;
@@ -287,13 +292,8 @@ static napi_value sgd_step(napi_env env, napi_callback_info info) {
 
 // sumSquares(x, threads) -> float64 sum of x[i]^2
 static napi_value sum_squares(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value a[2];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc != 2) {
-    napi_throw_type_error(env, NULL, "alexnet native: sumSquares takes 2 arguments");
-    return NULL;
-  }
+  if (!get_args(env, info, 2, a, "sumSquares")) return NULL;
   Job j;
   memset(&j, 0, sizeof j);
   float *x;
@@ -327,13 +327,8 @@ static inline uint32_t hash32(uint32_t x) {
 // src/train/dropout.ts's draw. In JS it took 15-30 ms per step for the 850K mask values of
 // torchvision alexnet at 64x64, batch 64, on the thread that then waits for ORT.
 static napi_value dropout_mask(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value a[5];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc != 5) {
-    napi_throw_type_error(env, NULL, "alexnet native: dropoutMask takes 5 arguments");
-    return NULL;
-  }
+  if (!get_args(env, info, 5, a, "dropoutMask")) return NULL;
   float *buf;
   size_t n;
   double key, counter, keep, scale;
