@@ -45,12 +45,6 @@ typedef struct {
   int64_t first_block, last_block;  // [first, last)
 } Job;
 
-// One block of the step. The flags are compile-time constants at each call below, so the
-// compiler emits a branch-free, vectorised loop per variant. The 8 float32 lanes keep the
-// norms vectorisable: a single running float sum is a serial chain of additions, which
-// made the pass compute-bound (~45 ms for 57M values instead of ~18). The main loop uses
-// GCC's vector extension: left to itself, the compiler vectorised the in-place form of
-// this loop poorly (36 ms on 2 threads, 72 on one).
 // 8 float32 lanes; the operations are IEEE float32 per lane, as the scalar ones are.
 typedef float v8f __attribute__((vector_size(32)));
 static inline v8f load8(const float *p) {
@@ -60,57 +54,58 @@ static inline v8f load8(const float *p) {
 }
 static inline void store8(float *p, v8f v) { memcpy(p, &v, sizeof v); }
 
+// The step on 8 values: reads w, m, g; writes the new weights over g and the new momenta
+// into mo; adds the squares of g and of the new weights to the lanes gsq and wsq.
+static inline __attribute__((always_inline)) void step8(const Job *j, const float *w, const float *m, float *g, float *mo,
+                                                        v8f *wsq, v8f *gsq, const int momentum, const int nesterov) {
+  v8f wi = load8(w), gi = load8(g);
+  v8f d = gi * j->scale;
+  d = d + wi * j->wd;
+  v8f st = d;
+  if (momentum) {
+    v8f bf = load8(m) * j->mu;
+    bf = bf + d;
+    store8(mo, bf);
+    st = nesterov ? d + bf * j->mu : bf;
+  }
+  v8f nw = wi - st * j->lr;
+  store8(g, nw);
+  *gsq += gi * gi;
+  *wsq += nw * nw;
+}
+
+// One block of the step. The flags are compile-time constants at each call below, so the
+// compiler emits a branch-free loop per variant. It is written with GCC's vector
+// extension: left to itself, the compiler vectorised the in-place form of this loop
+// poorly (36 ms for 57M values on 2 threads, 72 on one, against ~18 and ~35). The 8 lanes
+// also keep the norms vectorisable: a single running float sum is a serial chain of
+// additions, which made the pass compute-bound (~45 ms). The last values of the array
+// (fewer than 8) go through the same code, staged in zero-padded lanes: a zero weight,
+// gradient and momentum add nothing to the norms.
 static inline __attribute__((always_inline)) void step_block_v(const Job *j, int64_t b, const int momentum, const int nesterov) {
   int64_t i0 = b * BLOCK, i1 = i0 + BLOCK < j->n ? i0 + BLOCK : j->n;
-  const float lr = j->lr, wd = j->wd, mu = j->mu, sc = j->scale;
-  const float *restrict w = j->w, *restrict m = j->m;
-  float *restrict g = j->g, *restrict mo = j->m_out;
+  const float *w = j->w, *m = j->m;
+  float *g = j->g, *mo = j->m_out;
   double wsq = 0, gsq = 0;
   for (int64_t r = i0; r < i1; r += 256) {
     int64_t e = r + 256 < i1 ? r + 256 : i1;
-    float wacc[8] = {0, 0, 0, 0, 0, 0, 0, 0}, gacc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int64_t i = r;
     v8f wv8 = {0}, gv8 = {0};
-    for (; i + 8 <= e; i += 8) {
-      v8f wi = load8(w + i), gi = load8(g + i);
-      v8f d = gi * sc;
-      d = d + wi * wd;
-      v8f st = d;
-      if (momentum) {
-        v8f bf = load8(m + i) * mu;
-        bf = bf + d;
-        store8(mo + i, bf);
-        st = nesterov ? d + bf * mu : bf;
-      }
-      v8f nw = wi - st * lr;
-      store8(g + i, nw);
-      gv8 += gi * gi;
-      wv8 += nw * nw;
-    }
-    for (int k = 0; k < 8; k++) {
-      wacc[k] = wv8[k];
-      gacc[k] = gv8[k];
-    }
-    for (int k = 0; i < e; i++, k++) {  // a row's last values, fewer than 8 (only at the very end)
-      float wi = w[i], gi = g[i];
-      float d = gi * sc;
-      d = d + wi * wd;
-      float st = d;
-      if (momentum) {
-        float bf = m[i] * mu;
-        bf = bf + d;
-        mo[i] = bf;
-        st = nesterov ? d + bf * mu : bf;
-      }
-      float nw = wi - st * lr;
-      g[i] = nw;
-      gacc[k] += gi * gi;
-      wacc[k] += nw * nw;
+    int64_t i = r;
+    for (; i + 8 <= e; i += 8) step8(j, w + i, momentum ? m + i : NULL, g + i, momentum ? mo + i : NULL, &wv8, &gv8, momentum, nesterov);
+    if (i < e) {
+      size_t bytes = (size_t)(e - i) * sizeof(float);
+      float tw[8] = {0}, tm[8] = {0}, tg[8] = {0}, tmo[8];
+      memcpy(tw, w + i, bytes);
+      memcpy(tg, g + i, bytes);
+      if (momentum) memcpy(tm, m + i, bytes);
+      step8(j, tw, tm, tg, tmo, &wv8, &gv8, momentum, nesterov);
+      memcpy(g + i, tg, bytes);
+      if (momentum) memcpy(mo + i, tmo, bytes);
     }
     double wrow = 0, grow = 0;
     for (int k = 0; k < 8; k++) {
-      wrow += wacc[k];
-      grow += gacc[k];
+      wrow += wv8[k];
+      grow += gv8[k];
     }
     wsq += wrow;
     gsq += grow;
@@ -131,17 +126,20 @@ static void squares_block(const Job *j, int64_t b) {
   double sq = 0;
   for (int64_t r = i0; r < i1; r += 256) {
     int64_t e = r + 256 < i1 ? r + 256 : i1;
-    float acc[8];
     int64_t i = r;
     v8f a8 = {0};
     for (; i + 8 <= e; i += 8) {
       v8f v = load8(x + i);
       a8 += v * v;
     }
-    for (int k = 0; k < 8; k++) acc[k] = a8[k];
-    for (int k = 0; i < e; i++, k++) acc[k] += x[i] * x[i];
+    if (i < e) {  // the last values, zero-padded as in step_block_v
+      float t[8] = {0};
+      memcpy(t, x + i, (size_t)(e - i) * sizeof(float));
+      v8f v = load8(t);
+      a8 += v * v;
+    }
     double row = 0;
-    for (int k = 0; k < 8; k++) row += acc[k];
+    for (int k = 0; k < 8; k++) row += a8[k];
     sq += row;
   }
   j->w_sq[b] = sq;
