@@ -239,8 +239,7 @@ export class SgdTrainer {
     tg.params.forEach((p, i) => {
       if (p.regularized) l2 += this.weightSq[i]!;
     });
-    const regularized = tg.params.some((p) => p.regularized) || tg.frozenRegularized.length > 0;
-    const loss = tg.weightDecay > 0 && regularized ? xent + (tg.weightDecay / 2) * l2 : xent;
+    const loss = tg.weightDecay > 0 ? xent + (tg.weightDecay / 2) * l2 : xent;
     const paramGradSq = new Float64Array(tg.params.length);
     const total = (sq: Float64Array) => Math.sqrt(sq.reduce((a, v) => a + v, 0));
     let scale = 1;

@@ -235,6 +235,7 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
   const grads = gradients(g, xent, trainable, { convWeightGrad: convPolicy(opts.convWeightGrad ?? {}, chosen) });
 
   const frozenRegularized = frozen.filter((p) => p.param!.regularized).map((p) => p.name);
+  const recipe = `SGD momentum ${mu}${opts.nesterov ? ' (nesterov)' : ''}, weight decay ${wd}${eps > 0 ? `, label smoothing ${eps}` : ''}`;
   if (update === 'host') {
     g.output(xent, 'xent');
     g.output(correct, 'correct');
@@ -250,9 +251,9 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
       g.output(v);
       return v.name;
     });
-    return finish(model, g, frozen, frozenWeights, opts, {
+    return finish(model, g, frozen, frozenWeights, {
       where, labels, lr: null, info, batch, imageShape, mu, wd, update, frozenRegularized, chosen, gradOutputs,
-      doc: `${where}: forward and backward; the caller applies SGD momentum ${mu}${opts.nesterov ? ' (nesterov)' : ''}, weight decay ${wd}${eps > 0 ? `; label smoothing ${eps}` : ''}`,
+      doc: `${where}: forward and backward; the caller applies ${recipe}`,
     });
   }
 
@@ -308,10 +309,11 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
   g.output(weightSq, 'param_weight_sq');
   // output names equal the producing nodes' names, so the writer adds no Identity copies
   for (const v of [...newW, ...newM]) g.output(v);
-  if (opts.gradientOutputs) rawGrads.forEach((v, i) => g.output(v, gradName(trainable[i]!.name)));
-  return finish(model, g, frozen, frozenWeights, opts, {
-    where, labels, lr, info, batch, imageShape, mu, wd, update, frozenRegularized, chosen,
-    doc: `${where}: SGD momentum ${mu}${opts.nesterov ? ' (nesterov)' : ''}, weight decay ${wd}${eps > 0 ? `, label smoothing ${eps}` : ''}`,
+  const gradOutputs = opts.gradientOutputs ? trainable.map((p) => gradName(p.name)) : [];
+  gradOutputs.forEach((name, i) => g.output(rawGrads[i]!, name));
+  return finish(model, g, frozen, frozenWeights, {
+    where, labels, lr, info, batch, imageShape, mu, wd, update, frozenRegularized, chosen, gradOutputs,
+    doc: `${where}: ${recipe}`,
   });
 }
 
@@ -327,13 +329,13 @@ interface Built {
   update: 'graph' | 'host';
   frozenRegularized: string[];
   chosen: Record<string, ConvWeightGradMethod>;
-  gradOutputs?: string[];
+  gradOutputs: string[];
   doc: string;
 }
 
 /** Serialise the graph with the frozen weights as initializers, and describe it. */
-function finish(model: BuiltModel, g: Graph, frozen: readonly Value[], frozenWeights: ReadonlyMap<string, Tensor>, opts: TrainGraphOptions, o: Built): TrainGraph {
-  const { where, labels, lr, info, batch, imageShape, mu, wd, update, frozenRegularized, chosen } = o;
+function finish(model: BuiltModel, g: Graph, frozen: readonly Value[], frozenWeights: ReadonlyMap<string, Tensor>, o: Built): TrainGraph {
+  const { where, labels, lr, info, batch, imageShape, mu, wd, update, frozenRegularized, chosen, gradOutputs } = o;
   const weights = new Map<string, Tensor>();
   for (const p of frozen) {
     const t = frozenWeights.get(p.name);
@@ -359,7 +361,7 @@ function finish(model: BuiltModel, g: Graph, frozen: readonly Value[], frozenWei
     update,
     weightDecay: wd,
     frozenRegularized,
-    gradOutputs: o.gradOutputs ?? (opts.gradientOutputs ? info.map((p) => gradName(p.name)) : []),
+    gradOutputs,
     convWeightGrad: chosen,
   };
 }
