@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "alexnet_native",
-      "sources": ["native/sgd.c"],
+      "sources": ["native/sgd.c", "native/outer.c"],
       "cflags": ["-O3", "-ffp-contract=off", "-pthread"],
       "ldflags": ["-pthread"]
     }

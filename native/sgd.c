@@ -12,23 +12,17 @@
 // step's own scratch) and the new momenta into mOut, leaving w and m as they were: the
 // trainer adopts the new buffers on commit, or drops them if the step is refused.
 //
-// The arithmetic is the graph's, operation by operation in float32 (built with
-// -ffp-contract=off, so no fused multiply-adds change the rounding), so both paths give
-// bit-identical weights and momenta:
-//   d   = g * scale + wd * w          scale: the clip coefficient (1 without clipping)
-//   buf = buf * mu + d                only with momentum
-//   s   = nesterov ? d + buf * mu : (momentum ? buf : d)
-//   w   = w - s * lr
-// Squared norms (of g as given, and of the new w) are summed in float32 over rows of 256
-// values in 8 lanes, as the graph's ReduceSumSquare rows are in float32 (so values
-// beyond ~1.8e19 give an infinite norm on both paths), then in float64 over fixed
-// blocks in a fixed order: they do not depend on the number of threads.
+// The arithmetic, and how the norms are summed, are in native/step.h; the per-run norms
+// are added in float64 over fixed blocks in a fixed order, so they do not depend on the
+// number of threads.
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <node_api.h>
+#include "outer.h"
+#include "step.h"
 
 #define BLOCK 65536
 #define MAX_THREADS 64
@@ -39,83 +33,33 @@ typedef struct {
   float *g;        // NULL for sum_squares; receives the new weights
   float *m_out;    // NULL without momentum
   int64_t n;
-  float lr, wd, mu, scale;
-  int nesterov;
+  StepParams p;
   double *w_sq, *g_sq;  // per block
   int64_t first_block, last_block;  // [first, last)
 } Job;
 
-// 8 float32 lanes; the operations are IEEE float32 per lane, as the scalar ones are.
-typedef float v8f __attribute__((vector_size(32)));
-static inline v8f load8(const float *p) {
-  v8f v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
-static inline void store8(float *p, v8f v) { memcpy(p, &v, sizeof v); }
-
-// The step on 8 values: reads w, m, g; writes the new weights over g and the new momenta
-// into mo; adds the squares of g and of the new weights to the lanes gsq and wsq.
-static inline __attribute__((always_inline)) void step8(const Job *j, const float *w, const float *m, float *g, float *mo,
-                                                        v8f *wsq, v8f *gsq, const int momentum, const int nesterov) {
-  v8f wi = load8(w), gi = load8(g);
-  v8f d = gi * j->scale;
-  d = d + wi * j->wd;
-  v8f st = d;
-  if (momentum) {
-    v8f bf = load8(m) * j->mu;
-    bf = bf + d;
-    store8(mo, bf);
-    st = nesterov ? d + bf * j->mu : bf;
-  }
-  v8f nw = wi - st * j->lr;
-  store8(g, nw);
-  *gsq += gi * gi;
-  *wsq += nw * nw;
-}
-
-// One block of the step. The flags are compile-time constants at each call below, so the
-// compiler emits a branch-free loop per variant. It is written with GCC's vector
-// extension: left to itself, the compiler vectorised the in-place form of this loop
-// poorly (36 ms for 57M values on 2 threads, 72 on one, against ~18 and ~35). The 8 lanes
-// also keep the norms vectorisable: a single running float sum is a serial chain of
-// additions, which made the pass compute-bound (~45 ms). The last values of the array
-// (fewer than 8) go through the same code, staged in zero-padded lanes: a zero weight,
-// gradient and momentum add nothing to the norms.
+// One block of the step, in runs of 256 values. The flags are compile-time constants at
+// each call below, so the compiler emits a branch-free loop per variant. It is written
+// with GCC's vector extension: left to itself, the compiler vectorised the in-place form
+// of this loop poorly (36 ms for 57M values on 2 threads, 72 on one, against ~18 and
+// ~35). The 8 lanes also keep the norms vectorisable: a single running float sum is a
+// serial chain of additions, which made the pass compute-bound (~45 ms).
 static inline __attribute__((always_inline)) void step_block_v(const Job *j, int64_t b, const int momentum, const int nesterov) {
   int64_t i0 = b * BLOCK, i1 = i0 + BLOCK < j->n ? i0 + BLOCK : j->n;
-  const float *w = j->w, *m = j->m;
-  float *g = j->g, *mo = j->m_out;
   double wsq = 0, gsq = 0;
   for (int64_t r = i0; r < i1; r += 256) {
-    int64_t e = r + 256 < i1 ? r + 256 : i1;
-    v8f wv8 = {0}, gv8 = {0};
-    int64_t i = r;
-    for (; i + 8 <= e; i += 8) step8(j, w + i, momentum ? m + i : NULL, g + i, momentum ? mo + i : NULL, &wv8, &gv8, momentum, nesterov);
-    if (i < e) {
-      size_t bytes = (size_t)(e - i) * sizeof(float);
-      float tw[8] = {0}, tm[8] = {0}, tg[8] = {0}, tmo[8];
-      memcpy(tw, w + i, bytes);
-      memcpy(tg, g + i, bytes);
-      if (momentum) memcpy(tm, m + i, bytes);
-      step8(j, tw, tm, tg, tmo, &wv8, &gv8, momentum, nesterov);
-      memcpy(g + i, tg, bytes);
-      if (momentum) memcpy(mo + i, tmo, bytes);
-    }
-    double wrow = 0, grow = 0;
-    for (int k = 0; k < 8; k++) {
-      wrow += wv8[k];
-      grow += gv8[k];
-    }
-    wsq += wrow;
-    gsq += grow;
+    int64_t len = r + 256 < i1 ? 256 : i1 - r;
+    double wrun, grun;
+    step_run(&j->p, j->w + r, momentum ? j->m + r : NULL, j->g + r, j->g + r, momentum ? j->m_out + r : NULL, len, &wrun, &grun, momentum, nesterov);
+    wsq += wrun;
+    gsq += grun;
   }
   j->w_sq[b] = wsq;
   j->g_sq[b] = gsq;
 }
 
 static void step_block(const Job *j, int64_t b) {
-  if (j->m && j->nesterov) step_block_v(j, b, 1, 1);
+  if (j->m && j->p.nesterov) step_block_v(j, b, 1, 1);
   else if (j->m) step_block_v(j, b, 1, 0);
   else step_block_v(j, b, 0, 0);
 }
@@ -244,6 +188,21 @@ static napi_value pair(napi_env env, double w_sq, double g_sq) {
   return out;
 }
 
+// lr, wd, mu, nesterov, scale, threads: the step's settings from six arguments.
+static int get_step_params(napi_env env, const napi_value *a, StepParams *p, int *threads) {
+  double lr, wd, mu, sc, th;
+  bool nesterov;
+  if (!get_num(env, a[0], &lr, "lr") || !get_num(env, a[1], &wd, "wd") || !get_num(env, a[2], &mu, "mu") ||
+      !get_num(env, a[4], &sc, "scale") || !get_num(env, a[5], &th, "threads")) return 0;
+  if (napi_get_value_bool(env, a[3], &nesterov) != napi_ok) {
+    napi_throw_type_error(env, NULL, "alexnet native: nesterov must be a boolean");
+    return 0;
+  }
+  *p = (StepParams){(float)lr, (float)wd, (float)mu, (float)sc, nesterov};
+  *threads = (int)th;
+  return 1;
+}
+
 // sgdStep(w, m | null, g, mOut | null, lr, wd, mu, nesterov, scale, threads) -> {weightSq, gradSq}
 static napi_value sgd_step(napi_env env, napi_callback_info info) {
   napi_value a[10];
@@ -268,24 +227,112 @@ static napi_value sgd_step(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "alexnet native: sgdStep needs separate buffers for weights, momentum, gradient and momentum output");
     return NULL;
   }
-  double lr, wd, mu, sc, threads;
-  bool nesterov;
-  if (!get_num(env, a[4], &lr, "lr") || !get_num(env, a[5], &wd, "wd") || !get_num(env, a[6], &mu, "mu") ||
-      !get_num(env, a[8], &sc, "scale") || !get_num(env, a[9], &threads, "threads")) return NULL;
-  if (napi_get_value_bool(env, a[7], &nesterov) != napi_ok) {
-    napi_throw_type_error(env, NULL, "alexnet native: nesterov must be a boolean");
-    return NULL;
-  }
+  int threads;
+  if (!get_step_params(env, a + 4, &j.p, &threads)) return NULL;
   j.w = w; j.m = m; j.g = g; j.m_out = mo;
   j.n = (int64_t)nw;
-  j.lr = (float)lr; j.wd = (float)wd; j.mu = (float)mu; j.scale = (float)sc;
-  j.nesterov = nesterov;
   double w_sq, g_sq;
-  if (!run_parallel(&j, (int)threads, &w_sq, &g_sq)) {
+  if (!run_parallel(&j, threads, &w_sq, &g_sq)) {
     napi_throw_error(env, NULL, "alexnet native: out of memory");
     return NULL;
   }
   return pair(env, w_sq, g_sq);
+}
+
+// sgdStepOuter(w, m | null, a, b, n, wOut, mOut | null, lr, wd, mu, nesterov, scale, threads) -> {weightSq, gradSq}:
+// the step with the gradient G = A^T B (A [n, rows], B [n, cols], w [rows, cols]) computed
+// by native/outer.c; the new weights go to wOut and the new momenta to mOut.
+static napi_value sgd_step_outer(napi_env env, napi_callback_info info) {
+  napi_value a[13];
+  if (!get_args(env, info, 13, a, "sgdStepOuter")) return NULL;
+  OuterStep s;
+  memset(&s, 0, sizeof s);
+  float *w, *m, *fa, *fb, *wo, *mo;
+  size_t nw, nm, na, nb, nwo, nmo;
+  double n;
+  if (!get_f32(env, a[0], &w, &nw, "weights") || !get_opt_f32(env, a[1], &m, &nm, "momentum") || !get_f32(env, a[2], &fa, &na, "a") ||
+      !get_f32(env, a[3], &fb, &nb, "b") || !get_num(env, a[4], &n, "n") || !get_f32(env, a[5], &wo, &nwo, "weights output") ||
+      !get_opt_f32(env, a[6], &mo, &nmo, "momentum output")) return NULL;
+  if ((m == NULL) != (mo == NULL)) {
+    napi_throw_type_error(env, NULL, "alexnet native: sgdStepOuter takes a momentum and its output, or neither");
+    return NULL;
+  }
+  char msg[240];
+  if (!(n >= 1 && n == (double)(int64_t)n) || na % (size_t)n || nb % (size_t)n) {
+    snprintf(msg, sizeof msg, "alexnet native: sgdStepOuter needs a whole number of rows n >= 1 dividing a (%zu values) and b (%zu), got n = %g", na, nb, n);
+    napi_throw_range_error(env, NULL, msg);
+    return NULL;
+  }
+  s.n = (int64_t)n;
+  s.rows = (int64_t)(na / (size_t)n);
+  s.cols = (int64_t)(nb / (size_t)n);
+  if ((size_t)(s.rows * s.cols) != nw || nwo != nw || (m && (nm != nw || nmo != nw))) {
+    snprintf(msg, sizeof msg, "alexnet native: sgdStepOuter lengths differ: a^T b is %lld x %lld, weights %zu, weights output %zu, momentum %zu, momentum output %zu",
+             (long long)s.rows, (long long)s.cols, nw, nwo, nm, nmo);
+    napi_throw_range_error(env, NULL, msg);
+    return NULL;
+  }
+  const float *all[6] = {w, m, fa, fb, wo, mo};
+  for (int i = 0; i < 6; i++) {
+    for (int k = i + 1; k < 6; k++) {
+      if (all[i] && all[i] == all[k]) {
+        napi_throw_range_error(env, NULL, "alexnet native: sgdStepOuter needs separate buffers for weights, momentum, a, b and the two outputs");
+        return NULL;
+      }
+    }
+  }
+  int threads;
+  if (!get_step_params(env, a + 7, &s.p, &threads)) return NULL;
+  s.a = fa; s.b = fb; s.w = w; s.m = m; s.w_out = wo; s.m_out = mo;
+  double w_sq, g_sq;
+  if (!outer_step(&s, threads, &w_sq, &g_sq)) {
+    napi_throw_error(env, NULL, "alexnet native: out of memory");
+    return NULL;
+  }
+  return pair(env, w_sq, g_sq);
+}
+
+// outerSumSquares(a, b, n) -> |A^T B|^2 in float64 (A [n, rows], B [n, cols])
+static napi_value outer_sum_squares_js(napi_env env, napi_callback_info info) {
+  napi_value a[3];
+  if (!get_args(env, info, 3, a, "outerSumSquares")) return NULL;
+  float *fa, *fb;
+  size_t na, nb;
+  double n;
+  if (!get_f32(env, a[0], &fa, &na, "a") || !get_f32(env, a[1], &fb, &nb, "b") || !get_num(env, a[2], &n, "n")) return NULL;
+  if (!(n >= 1 && n == (double)(int64_t)n) || na % (size_t)n || nb % (size_t)n) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "alexnet native: outerSumSquares needs a whole number of rows n >= 1 dividing a (%zu values) and b (%zu), got n = %g", na, nb, n);
+    napi_throw_range_error(env, NULL, msg);
+    return NULL;
+  }
+  double sq = outer_sum_squares(fa, fb, (int64_t)n, (int64_t)(na / (size_t)n), (int64_t)(nb / (size_t)n));
+  if (sq < 0) {
+    napi_throw_error(env, NULL, "alexnet native: out of memory");
+    return NULL;
+  }
+  napi_value out;
+  CHECK(napi_create_double(env, sq, &out));
+  return out;
+}
+
+// rowSumSquares(x, cols) -> float64 sum of x[i]^2 over x [rows, cols], summed as sgdStepOuter sums weightSq
+static napi_value row_sum_squares_js(napi_env env, napi_callback_info info) {
+  napi_value a[2];
+  if (!get_args(env, info, 2, a, "rowSumSquares")) return NULL;
+  float *x;
+  size_t n;
+  double cols;
+  if (!get_f32(env, a[0], &x, &n, "x") || !get_num(env, a[1], &cols, "cols")) return NULL;
+  if (!(cols >= 1 && cols == (double)(int64_t)cols) || n % (size_t)cols) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "alexnet native: rowSumSquares needs a whole number of columns cols >= 1 dividing x (%zu values), got %g", n, cols);
+    napi_throw_range_error(env, NULL, msg);
+    return NULL;
+  }
+  napi_value out;
+  CHECK(napi_create_double(env, row_sum_squares(x, (int64_t)(n / (size_t)cols), (int64_t)cols), &out));
+  return out;
 }
 
 // sumSquares(x, threads) -> float64 sum of x[i]^2
@@ -351,8 +398,11 @@ static napi_value init(napi_env env, napi_value exports) {
     {"sgdStep", NULL, sgd_step, NULL, NULL, NULL, napi_enumerable, NULL},
     {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_enumerable, NULL},
     {"dropoutMask", NULL, dropout_mask, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"sgdStepOuter", NULL, sgd_step_outer, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"outerSumSquares", NULL, outer_sum_squares_js, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"rowSumSquares", NULL, row_sum_squares_js, NULL, NULL, NULL, napi_enumerable, NULL},
   };
-  if (napi_define_properties(env, exports, 3, props) != napi_ok) return NULL;
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;
 }
 

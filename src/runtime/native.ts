@@ -1,5 +1,6 @@
-// The optional native kernels of native/sgd.c: the in-place SGD update that lets the
-// trainer run only forward and backward in ORT (TrainGraphOptions.update 'host'), and
+// The optional native kernels of native/: the SGD update that lets the trainer run only
+// forward and backward in ORT (TrainGraphOptions.update 'host'), the same update for
+// Gemm weights with their gradient computed from two small factors (native/outer.c), and
 // the dropout masks.
 //
 // `npm install` builds them with node-gyp (tools/build_native.mjs, from package.json's
@@ -19,6 +20,17 @@ export interface NativeKernels {
    * Returns the float64 squared norms of w' and of g as given.
    */
   sgdStep(w: Float32Array, m: Float32Array | null, g: Float32Array, mOut: Float32Array | null, lr: number, wd: number, mu: number, nesterov: boolean, scale: number, threads: number): { weightSq: number; gradSq: number };
+  /**
+   * sgdStep for a Gemm weight w [rows, cols] whose gradient is the outer product
+   * G = A^T B of a [n, rows] and b [n, cols] (native/outer.c computes G in tiles, each
+   * element summed over k = 0..n-1 in order). Writes w' into wOut and m' into mOut; w, m,
+   * a and b are not changed. Returns the float64 squared norms of w' and of G.
+   */
+  sgdStepOuter(w: Float32Array, m: Float32Array | null, a: Float32Array, b: Float32Array, n: number, wOut: Float32Array, mOut: Float32Array | null, lr: number, wd: number, mu: number, nesterov: boolean, scale: number, threads: number): { weightSq: number; gradSq: number };
+  /** |A^T B|^2 in float64, from the two n x n Gram matrices: sgdStepOuter's gradSq before the step (for clipping). */
+  outerSumSquares(a: Float32Array, b: Float32Array, n: number): number;
+  /** The float64 sum of squares of x [rows, cols], summed as sgdStepOuter sums weightSq (the same bits). */
+  rowSumSquares(x: Float32Array, cols: number): number;
   /** The float64 sum of squares of x, summed as sgdStep sums its norms. */
   sumSquares(x: Float32Array, threads: number): number;
   /**
@@ -31,6 +43,8 @@ export interface NativeKernels {
 /** Where `npm install` puts the addon, from src/runtime or dist/runtime alike. */
 export const NATIVE_ADDON = fileURLToPath(new URL('../../build/Release/alexnet_native.node', import.meta.url));
 
+const EXPORTS = ['sgdStep', 'sgdStepOuter', 'outerSumSquares', 'rowSumSquares', 'sumSquares', 'dropoutMask'] as const;
+
 let loaded: { kernels: NativeKernels | null; reason: string } | undefined;
 
 function load(): { kernels: NativeKernels | null; reason: string } {
@@ -38,7 +52,8 @@ function load(): { kernels: NativeKernels | null; reason: string } {
   if (!existsSync(NATIVE_ADDON)) return { kernels: null, reason: `${NATIVE_ADDON} is missing: \`npm install\` builds it when a C compiler is present (\`npm run build:native\` retries)` };
   try {
     const k = createRequire(import.meta.url)(NATIVE_ADDON) as NativeKernels;
-    if (typeof k.sgdStep !== 'function' || typeof k.sumSquares !== 'function' || typeof k.dropoutMask !== 'function') return { kernels: null, reason: `${NATIVE_ADDON} does not export sgdStep, sumSquares and dropoutMask; rebuild it with \`npm run build:native\`` };
+    const missing = EXPORTS.filter((name) => typeof k[name] !== 'function');
+    if (missing.length) return { kernels: null, reason: `${NATIVE_ADDON} does not export ${missing.join(', ')}; rebuild it with \`npm run build:native\`` };
     return { kernels: k, reason: '' };
   } catch (e) {
     return { kernels: null, reason: `${NATIVE_ADDON} did not load: ${(e as Error).message}` };

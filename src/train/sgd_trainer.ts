@@ -100,6 +100,8 @@ export class SgdTrainer {
   private weightSq: Float64Array;
   /** Host update: buffers that the next step's new momenta are written into. */
   private spareMomenta = new Map<string, Float32Array>();
+  /** Host update: the same for new weights whose gradient the host forms (its other new weights go over ORT's gradient buffers). */
+  private spareWeights = new Map<string, Float32Array>();
   private disposed = false;
 
   private constructor(
@@ -138,7 +140,8 @@ export class SgdTrainer {
       for (const n of tg.frozenRegularized) frozenL2 += kernels!.sumSquares(weights.get(n)!.data as Float32Array, threads);
       host = { kernels: kernels!, threads, nesterov: opts.nesterov ?? false, ...(opts.clipNorm !== undefined ? { clipNorm: opts.clipNorm } : {}), frozenL2 };
     }
-    const session = await Session.create(tg.model, opts.session ?? {});
+    // with the update on the host, ORT's threads must not spin while it runs (SessionOptions.spinning)
+    const session = await Session.create(tg.model, { ...(update === 'host' ? { spinning: false } : {}), ...opts.session });
     return new SgdTrainer(session, tg, frozen, state, host);
   }
 
@@ -230,10 +233,21 @@ export class SgdTrainer {
     const h = this.host!;
     const tg = this.graph;
     const xent = (out['xent']!.data as Float32Array)[0]!;
-    const grads = tg.gradOutputs.map((name, i) => {
-      const g = out[name]!.data;
-      if (!(g instanceof Float32Array) || g.length !== tg.params[i]!.size) throw new Error(`SgdTrainer: gradient output ${name} should be ${tg.params[i]!.size} float32 values`);
-      return g;
+    const f32 = (name: string, what: string) => {
+      const v = out[name]?.data;
+      if (!(v instanceof Float32Array)) throw new Error(`SgdTrainer: ${what} output ${name} should be float32 values`);
+      return v;
+    };
+    const grads = tg.gradOutputs.map((o, i) => {
+      const p = tg.params[i]!;
+      if (o.kind === 'tensor') {
+        const g = f32(o.name, 'gradient');
+        if (g.length !== p.size) throw new Error(`SgdTrainer: gradient output ${o.name} should be ${p.size} float32 values, got ${g.length}`);
+        return g;
+      }
+      const [a, b] = [f32(o.a, 'gradient factor'), f32(o.b, 'gradient factor')];
+      if (a.length !== o.n * o.rows || b.length !== o.n * o.cols) throw new Error(`SgdTrainer: gradient factors ${o.a} and ${o.b} of ${p.name} should be ${o.n}x${o.rows} and ${o.n}x${o.cols}, got ${a.length} and ${b.length} values`);
+      return { a, b, n: o.n };
     });
     let l2 = h.frozenL2;
     tg.params.forEach((p, i) => {
@@ -245,20 +259,33 @@ export class SgdTrainer {
     let scale = 1;
     if (h.clipNorm !== undefined) {
       // the norm first: train_graph.ts's coefficient min(clip / (norm + 1e-6), 1) in float64, then float32
-      grads.forEach((g, i) => (paramGradSq[i] = h.kernels.sumSquares(g, h.threads)));
+      grads.forEach((g, i) => (paramGradSq[i] = g instanceof Float32Array ? h.kernels.sumSquares(g, h.threads) : h.kernels.outerSumSquares(g.a, g.b, g.n)));
       scale = Math.fround(Math.min(h.clipNorm / (total(paramGradSq) + 1e-6), 1));
     }
-    const momenta = tg.momentum > 0 ? tg.params.map((p) => this.spareMomenta.get(p.name) ?? new Float32Array(p.size)) : null;
+    const spare = (pool: Map<string, Float32Array>, p: TrainableParam) => pool.get(p.name) ?? new Float32Array(p.size);
+    const momenta = tg.momentum > 0 ? tg.params.map((p) => spare(this.spareMomenta, p)) : null;
+    const newWeights: Float32Array[] = [];
     const paramWeightSq = new Float64Array(tg.params.length);
     tg.params.forEach((p, i) => {
       const wd = p.regularized ? tg.weightDecay : 0;
+      const w = this.state.weights.get(p.name)!;
       const m = momenta ? this.state.momenta.get(p.name)! : null;
-      const r = h.kernels.sgdStep(this.state.weights.get(p.name)!, m, grads[i]!, momenta?.[i] ?? null, lr, wd, tg.momentum, h.nesterov, scale, h.threads);
+      const g = grads[i]!;
+      let r;
+      if (g instanceof Float32Array) {
+        r = h.kernels.sgdStep(w, m, g, momenta?.[i] ?? null, lr, wd, tg.momentum, h.nesterov, scale, h.threads);
+        newWeights.push(g);
+      } else {
+        const wOut = spare(this.spareWeights, p);
+        r = h.kernels.sgdStepOuter(w, m, g.a, g.b, g.n, wOut, momenta?.[i] ?? null, lr, wd, tg.momentum, h.nesterov, scale, h.threads);
+        newWeights.push(wOut);
+      }
       paramGradSq[i] = r.gradSq;
       paramWeightSq[i] = r.weightSq;
     });
     this.spareMomenta.clear();
-    this.hostPending = { weights: grads, momenta, weightSq: paramWeightSq };
+    this.spareWeights.clear();
+    this.hostPending = { weights: newWeights, momenta, weightSq: paramWeightSq };
     const gradNorm = total(paramGradSq);
     const r: StepResult = { loss, xent, correct: Number((out['correct']!.data as BigInt64Array)[0]!), gradNorm, paramGradSq, paramWeightSq, finite: false };
     r.finite = Number.isFinite(loss) && Number.isFinite(gradNorm) && paramGradSq.every(Number.isFinite) && paramWeightSq.every(Number.isFinite);
@@ -268,7 +295,15 @@ export class SgdTrainer {
   /** Squared norms of the current trainable weights (host update only). */
   private squares(): Float64Array {
     const sq = new Float64Array(this.graph.params.length);
-    if (this.host) this.graph.params.forEach((p, i) => (sq[i] = this.host!.kernels.sumSquares(this.state.weights.get(p.name)!, this.host!.threads)));
+    const h = this.host;
+    if (h) {
+      this.graph.params.forEach((p, i) => {
+        const w = this.state.weights.get(p.name)!;
+        const o = this.graph.gradOutputs[i]!;
+        // summed as the step that writes them sums them, so a restored run reports the same loss
+        sq[i] = o.kind === 'outer' ? h.kernels.rowSumSquares(w, o.cols) : h.kernels.sumSquares(w, h.threads);
+      });
+    }
     return sq;
   }
 
@@ -277,6 +312,7 @@ export class SgdTrainer {
     if (this.hostPending) {
       const hp = this.hostPending;
       this.graph.params.forEach((p, i) => {
+        if (this.graph.gradOutputs[i]!.kind === 'outer') this.spareWeights.set(p.name, this.state.weights.get(p.name)!);
         this.state.weights.set(p.name, hp.weights[i]!);
         if (hp.momenta) {
           this.spareMomenta.set(p.name, this.state.momenta.get(p.name)!);
@@ -297,6 +333,9 @@ export class SgdTrainer {
     if (!this.pending) throw new Error('SgdTrainer: reject without a pending step');
     this.pendingState = null;
     this.hostPending?.momenta?.forEach((m, i) => this.spareMomenta.set(this.graph.params[i]!.name, m));
+    this.hostPending?.weights.forEach((w, i) => {
+      if (this.graph.gradOutputs[i]!.kind === 'outer') this.spareWeights.set(this.graph.params[i]!.name, w);
+    });
     this.hostPending = null;
   }
 

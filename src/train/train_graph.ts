@@ -40,7 +40,7 @@
 // NOTES.md). 'graph' (the default here) is the whole step in ONNX, for any runtime.
 import type { Graph, Node, Value } from '../graph/graph.js';
 import * as b from '../graph/build.js';
-import { int, isStatic, str } from '../graph/types.js';
+import { getFloat, getInt, int, isStatic, str } from '../graph/types.js';
 import { toOnnx } from '../graph/onnx_writer.js';
 import { gradients, type ConvWeightGradMethod } from '../grad/index.js';
 import { defaultConvWeightGrad } from '../grad/conv_weight_grad.js';
@@ -77,7 +77,21 @@ export interface TrainGraphOptions extends SgdConfig {
   gradientOutputs?: boolean;
   /** 'graph' (default): the update is part of the graph; 'host': the graph ends at the gradients (see above). */
   update?: 'graph' | 'host';
+  /**
+   * With update 'host', where the gradient of a Gemm weight is formed (see "Gemm weights"
+   * above): 'host' (default) outputs its two factors, the Gemm's input and the gradient of
+   * its output, and the caller forms G = A^T B in its update (native/outer.c); 'graph'
+   * outputs G as ORT computes it.
+   */
+  gemmWeightGrad?: 'graph' | 'host';
 }
+
+/**
+ * How a step returns a trainable parameter's gradient: as a tensor (`name`, flat in the
+ * parameter's order), or as two factors whose product A^T B is the gradient, A [n, rows]
+ * and B [n, cols] with the parameter's elements in [rows, cols] order.
+ */
+export type GradOutput = { kind: 'tensor'; name: string } | { kind: 'outer'; a: string; b: string; n: number; rows: number; cols: number };
 
 export interface TrainableParam {
   name: string;
@@ -106,8 +120,8 @@ export interface TrainGraph {
   weightDecay: number;
   /** Frozen parameters that count in the L2 term (constants: with update 'host' the caller adds them). */
   frozenRegularized: string[];
-  /** The outputs that hold each trainable parameter's gradient, in params order (none without update 'host' or gradientOutputs). */
-  gradOutputs: string[];
+  /** How each trainable parameter's gradient is output, in params order (none without update 'host' or gradientOutputs). */
+  gradOutputs: GradOutput[];
   /** The dW formulation used for each Conv node that got a weight gradient. */
   convWeightGrad: Record<string, ConvWeightGradMethod>;
 }
@@ -171,6 +185,51 @@ function sumSquares(v: Value, n: number, name: string): Value {
   return b.reduce('ReduceSum', b.cast(rows, 11, `${name}/f64`), [0], true, name);
 }
 
+/** A Gemm that uses a trainable weight as its B input (directly or through a Reshape). */
+interface GemmUse {
+  /** The Gemm's input A [n, K] and output Y. */
+  x: Value;
+  y: Value;
+  /** B is the weight as [out, in] (G = dY^T X) rather than [in, out] (G = X^T dY). */
+  transB: boolean;
+}
+
+/**
+ * Trainable weights whose gradient is one outer product over the batch: each used once,
+ * as B of a Gemm with alpha 1 and A = X not transposed (or through one Reshape that only
+ * that Gemm reads), so G = dY^T X or X^T dY in the weight's own element order.
+ */
+function gemmWeights(g: Graph, trainable: readonly Value[]): Map<Value, GemmUse> {
+  const users = (v: Value) => g.nodes.filter((n) => n.inputs.includes(v));
+  const out = new Map<Value, GemmUse>();
+  for (const p of trainable) {
+    let u = users(p);
+    let bv = p;
+    if (u.length === 1 && u[0]!.op === 'Reshape' && u[0]!.inputs[0] === p) {
+      bv = u[0]!.outputs[0]!;
+      u = users(bv);
+    }
+    const gemm = u[0];
+    if (u.length !== 1 || gemm!.op !== 'Gemm' || gemm!.inputs[1] !== bv || gemm!.inputs[0] === bv) continue;
+    const x = gemm!.inputs[0]!;
+    if (getInt(gemm!.attrs, 'transA', 0) !== 0 || getFloat(gemm!.attrs, 'alpha', 1) !== 1 || !isStatic(x.shape)) continue;
+    out.set(p, { x, y: gemm!.outputs[0]!, transB: getInt(gemm!.attrs, 'transB', 0) === 1 });
+  }
+  return out;
+}
+
+/** Output v under its own name (no copy), or under the name it is already output as; a graph input or constant as a copy named `name`. */
+function outputAs(g: Graph, v: Value, name: string): string {
+  const known = g.outputs.find((o) => o.value === v);
+  if (known) return known.name;
+  if (v.producer === null) {
+    g.output(v, name);
+    return name;
+  }
+  g.output(v);
+  return v.name;
+}
+
 /**
  * Append the training step to a model's graph (built with isTraining: true and a numeric
  * batch) and serialise it. The model's graph is extended in place: build one per call.
@@ -230,9 +289,12 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
   const hits = b.cast(g.add1('Equal', [predicted, labels], {}, 'train/hits'), 7, 'train/hits_i64');
   const correct = b.reduce('ReduceSum', hits, [0], false, 'train/correct');
 
-  // backward
+  // backward; for a Gemm weight whose gradient the host forms, the gradient of the Gemm's output instead
   const chosen: Record<string, ConvWeightGradMethod> = {};
-  const grads = gradients(g, xent, trainable, { convWeightGrad: convPolicy(opts.convWeightGrad ?? {}, chosen) });
+  const outer = update === 'host' && (opts.gemmWeightGrad ?? 'host') === 'host' ? gemmWeights(g, trainable) : new Map<Value, GemmUse>();
+  if (opts.gemmWeightGrad !== undefined && opts.gemmWeightGrad !== 'graph' && opts.gemmWeightGrad !== 'host') throw new Error(`${where}: gemmWeightGrad must be 'graph' or 'host', got ${String(opts.gemmWeightGrad)}`);
+  const wrt = [...trainable.filter((p) => !outer.has(p)), ...[...outer.values()].map((u) => u.y)];
+  const grads = gradients(g, xent, wrt, { convWeightGrad: convPolicy(opts.convWeightGrad ?? {}, chosen) });
 
   const frozenRegularized = frozen.filter((p) => p.param!.regularized).map((p) => p.name);
   const recipe = `SGD momentum ${mu}${opts.nesterov ? ' (nesterov)' : ''}, weight decay ${wd}${eps > 0 ? `, label smoothing ${eps}` : ''}`;
@@ -242,14 +304,21 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
     // Each gradient is output under its own node's name and in its own shape: an output
     // named unlike its node gets an Identity, and a flat Reshape as an output is copied
     // too; either copied fc6's 151 MB gradient, 11-14 ms per step at 64x64.
-    const gradOutputs = trainable.map((p) => {
+    const gradOutputs = trainable.map((p): GradOutput => {
+      const u = outer.get(p);
+      if (u) {
+        const dy = grads.get(u.y)!;
+        const [a, bb] = u.transB ? [dy, u.x] : [u.x, dy];
+        const [n, rows, cols] = [a.shape[0], a.shape[1], bb.shape[1]] as number[];
+        return { kind: 'outer', a: outputAs(g, a, `grad_factor/${p.name}/a`), b: outputAs(g, bb, `grad_factor/${p.name}/b`), n: n!, rows: rows!, cols: cols! };
+      }
       const v = grads.get(p)!;
       if (v.producer === null || g.outputs.some((o) => o.value === v)) {
         g.output(v, gradName(p.name)); // a constant gradient, or one already output: a copy under its own name
-        return gradName(p.name);
+        return { kind: 'tensor', name: gradName(p.name) };
       }
       g.output(v);
-      return v.name;
+      return { kind: 'tensor', name: v.name };
     });
     return finish(model, g, frozen, frozenWeights, {
       where, labels, lr: null, info, batch, imageShape, mu, wd, update, frozenRegularized, chosen, gradOutputs,
@@ -309,8 +378,8 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
   g.output(weightSq, 'param_weight_sq');
   // output names equal the producing nodes' names, so the writer adds no Identity copies
   for (const v of [...newW, ...newM]) g.output(v);
-  const gradOutputs = opts.gradientOutputs ? trainable.map((p) => gradName(p.name)) : [];
-  gradOutputs.forEach((name, i) => g.output(rawGrads[i]!, name));
+  const gradOutputs: GradOutput[] = opts.gradientOutputs ? trainable.map((p) => ({ kind: 'tensor', name: gradName(p.name) })) : [];
+  gradOutputs.forEach((o, i) => g.output(rawGrads[i]!, (o as { name: string }).name));
   return finish(model, g, frozen, frozenWeights, {
     where, labels, lr, info, batch, imageShape, mu, wd, update, frozenRegularized, chosen, gradOutputs,
     doc: `${where}: ${recipe}`,
@@ -329,7 +398,7 @@ interface Built {
   update: 'graph' | 'host';
   frozenRegularized: string[];
   chosen: Record<string, ConvWeightGradMethod>;
-  gradOutputs: string[];
+  gradOutputs: GradOutput[];
   doc: string;
 }
 

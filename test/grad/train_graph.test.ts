@@ -2,8 +2,10 @@
 // PyTorch's SGD rules computed on the host (float64) from gradients that a separate
 // gradients() graph produces for the same weights and batch. Also: frozen parameters,
 // refusing a non-finite step, checkpoint and restore. Each suite runs with the update in
-// the ONNX graph and with the native in-place update (SgdTrainerOptions.update), and the
-// two are checked to give the same weights bit for bit.
+// the ONNX graph and with the native update (SgdTrainerOptions.update), the latter with
+// the fc weight gradients formed on the host (the default) or by ORT
+// (gemmWeightGrad 'graph'); the host update on ORT's gradients gives the graph's weights
+// bit for bit, and on its own fc gradients the same weights to rounding.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import * as b from '../../src/graph/build.js';
@@ -122,35 +124,48 @@ async function checkAgainstHost(opts: SgdTrainerOptions, lr: number, steps = 2) 
   return t;
 }
 
-const UPDATES = ['graph', 'host'] as const;
+/** The update in the graph; on the host with fc weight gradients formed there (the default); on the host with them from ORT. */
+const UPDATES: [string, Pick<SgdTrainerOptions, 'update' | 'gemmWeightGrad'>][] = [
+  ['in the graph', { update: 'graph' }],
+  ['on the host', { update: 'host' }],
+  ['on the host, Gemm weight gradients from ORT', { update: 'host', gemmWeightGrad: 'graph' }],
+];
 
-for (const update of UPDATES) describe(`training graph: SGD as torch.optim.SGD defines it (update in the ${update})`, () => {
+for (const [label, u] of UPDATES) describe(`training graph: SGD as torch.optim.SGD defines it (update ${label})`, () => {
+  const update = u.update;
   test('momentum 0.9, weight decay on weights only, two steps', async () => {
-    const t = await checkAgainstHost({ momentum: 0.9, weightDecay: 0.01, update }, 0.3);
+    const t = await checkAgainstHost({ momentum: 0.9, weightDecay: 0.01, ...u }, 0.3);
     assert.equal(t.update, update);
     assert.equal(t.params.length, 8);
     assert.deepEqual(t.params.filter((p) => p.regularized).map((p) => p.name), ['tiny/conv1/weights', 'tiny/conv2/weights', 'tiny/fc3/weights', 'tiny/fc4/weights']);
     // the graph update takes the momenta as inputs; the host update keeps them outside ORT
     assert.equal(t.inputNames.includes('momentum/tiny/fc4/weights'), update === 'graph');
     assert.equal(t.inputNames.includes('lr'), update === 'graph');
+    // on the host, the fc layers' weight gradients come as their two factors unless asked otherwise
+    const outer = update === 'host' && u.gemmWeightGrad !== 'graph' ? ['tiny/fc3/weights', 'tiny/fc4/weights'] : [];
+    assert.deepEqual(t.params.filter((_, i) => t.graph.gradOutputs[i]?.kind === 'outer').map((p) => p.name), outer);
+    assert.equal(t.graph.gradOutputs.length, update === 'host' ? 8 : 0);
+    const dB = t.graph.graph.nodes.filter((n) => /^grad\/tiny\/fc\d\/Gemm\/dB$/.test(n.name)).map((n) => n.name);
+    assert.deepEqual(dB, outer.length ? [] : ['grad/tiny/fc4/Gemm/dB', 'grad/tiny/fc3/Gemm/dB']);
+    if (outer.length) assert.deepEqual(t.graph.gradOutputs[6], { kind: 'outer', a: 'tiny/fc4/rows', b: 'grad/tiny/fc4/BiasAdd/dX', n: N, rows: 8, cols: TINY_CLASSES });
   });
 
   test('nesterov', async () => {
-    await checkAgainstHost({ momentum: 0.9, nesterov: true, weightDecay: 0.01, update }, 0.3);
+    await checkAgainstHost({ momentum: 0.9, nesterov: true, weightDecay: 0.01, ...u }, 0.3);
   });
 
   test('clipping by global norm (active), before decay and momentum', async () => {
-    await checkAgainstHost({ momentum: 0.9, weightDecay: 0.01, clipNorm: 0.05, update }, 0.3);
+    await checkAgainstHost({ momentum: 0.9, weightDecay: 0.01, clipNorm: 0.05, ...u }, 0.3);
   });
 
   test('plain SGD (momentum 0): no momentum buffers at all', async () => {
-    const t = await checkAgainstHost({ momentum: 0, weightDecay: 0.01, update }, 0.3);
+    const t = await checkAgainstHost({ momentum: 0, weightDecay: 0.01, ...u }, 0.3);
     assert.ok(!t.inputNames.some((n) => n.startsWith('momentum/')));
     assert.equal(t.momenta().size, 0);
   });
 
   test('frozen conv layers: no gradient nodes for them, unchanged, fc layers updated as before', async () => {
-    const t = await checkAgainstHost({ momentum: 0.9, weightDecay: 0.01, trainable: ['tiny/fc3/weights', 'tiny/fc3/biases', 'tiny/fc4/weights', 'tiny/fc4/biases'], update }, 0.3);
+    const t = await checkAgainstHost({ momentum: 0.9, weightDecay: 0.01, trainable: ['tiny/fc3/weights', 'tiny/fc3/biases', 'tiny/fc4/weights', 'tiny/fc4/biases'], ...u }, 0.3);
     assert.deepEqual(t.graph.frozen, ['tiny/conv1/weights', 'tiny/conv1/biases', 'tiny/conv2/weights', 'tiny/conv2/biases']);
     const grad = t.graph.graph.nodes.filter((n) => n.name.startsWith('grad/'));
     assert.ok(grad.length > 0);
@@ -173,43 +188,48 @@ describe('the update in the graph and on the host give the same weights', () => 
     ['plain SGD', { momentum: 0, weightDecay: 0.01 }],
   ];
   for (const [what, opts] of cases) {
-    test(`${what}: the same weights over three steps (bit for bit without clipping), loss and norms`, async () => {
-      const m1 = tinyModel(N);
-      const m2 = tinyModel(N);
-      const a = await SgdTrainer.create(m1, tinyWeights(m1), { ...opts, update: 'graph' });
-      const h = await SgdTrainer.create(m2, tinyWeights(m2), { ...opts, update: 'host' });
-      open.push(a, h);
+    test(`${what}: the same weights over three steps (bit for bit with the same gradients and without clipping), loss and norms`, async () => {
+      const ms = [tinyModel(N), tinyModel(N), tinyModel(N)];
+      const a = await SgdTrainer.create(ms[0]!, tinyWeights(ms[0]!), { ...opts, update: 'graph' });
+      // the host update on ORT's weight gradients, and on the fc weight gradients it forms itself
+      const h = await SgdTrainer.create(ms[1]!, tinyWeights(ms[1]!), { ...opts, update: 'host', gemmWeightGrad: 'graph' });
+      const o = await SgdTrainer.create(ms[2]!, tinyWeights(ms[2]!), { ...opts, update: 'host' });
+      open.push(a, h, o);
       for (let k = 0; k < 3; k++) {
         const { images, labels } = tinyBatch(N, k);
         const ra = await a.step(images, labels, 0.3);
         const rh = await h.step(images, labels, 0.3);
-        assert.ok(ra.finite && rh.finite);
-        a.commit();
-        h.commit();
-        if (opts.clipNorm === undefined) assert.equal(rh.xent, ra.xent);
-        else assert.ok(rel(rh.xent, ra.xent) < 1e-6, `xent ${rh.xent} vs ${ra.xent}`);
-        // the norms are summed in another order (native rows of 8 lanes, ORT's ReduceSumSquare)
-        assert.ok(rel(rh.gradNorm, ra.gradNorm) < 1e-6, `grad norm ${rh.gradNorm} vs ${ra.gradNorm}`);
-        rh.paramGradSq.forEach((v, i) => assert.ok(rel(v, ra.paramGradSq[i]!) < 1e-6, `|grad ${a.params[i]!.name}|^2 ${v} vs ${ra.paramGradSq[i]}`));
-        assert.ok(rel(rh.loss, ra.loss) < 1e-7, `loss ${rh.loss} vs ${ra.loss}`);
-        rh.paramWeightSq.forEach((v, i) => assert.ok(rel(v, ra.paramWeightSq[i]!) < 1e-6, `|${a.params[i]!.name}|^2 ${v} vs ${ra.paramWeightSq[i]}`));
-        if (opts.clipNorm === undefined) {
-          assert.deepEqual(h.weights(), a.weights(), `weights after step ${k + 1}`);
-          assert.deepEqual(h.momenta(), a.momenta(), `momenta after step ${k + 1}`);
-        } else {
-          // the clip coefficient comes from the norm, so it may differ in its last bit
-          const [wh, wa] = [h.weights(), a.weights()];
-          for (const [n, t] of wa) assert.ok(updateErr(wh.get(n)!.data as Float32Array, Float64Array.from(t.data as Float32Array), new Float32Array(t.data.length)) < 1e-6, `${n} after step ${k + 1}`);
+        const ro = await o.step(images, labels, 0.3);
+        assert.ok(ra.finite && rh.finite && ro.finite);
+        for (const t of [a, h, o]) t.commit();
+        for (const [r, t] of [[rh, h], [ro, o]] as const) {
+          if (opts.clipNorm === undefined) assert.equal(r.xent, ra.xent);
+          else assert.ok(rel(r.xent, ra.xent) < 1e-6, `xent ${r.xent} vs ${ra.xent}`);
+          // the norms are summed in another order (native rows of 8 lanes, ORT's ReduceSumSquare)
+          assert.ok(rel(r.gradNorm, ra.gradNorm) < 1e-6, `grad norm ${r.gradNorm} vs ${ra.gradNorm}`);
+          r.paramGradSq.forEach((v, i) => assert.ok(rel(v, ra.paramGradSq[i]!) < 1e-6, `|grad ${a.params[i]!.name}|^2 ${v} vs ${ra.paramGradSq[i]}`));
+          assert.ok(rel(r.loss, ra.loss) < 1e-7, `loss ${r.loss} vs ${ra.loss}`);
+          r.paramWeightSq.forEach((v, i) => assert.ok(rel(v, ra.paramWeightSq[i]!) < 1e-6, `|${a.params[i]!.name}|^2 ${v} vs ${ra.paramWeightSq[i]}`));
+          if (opts.clipNorm === undefined && t === h) {
+            assert.deepEqual(h.weights(), a.weights(), `weights after step ${k + 1}`);
+            assert.deepEqual(h.momenta(), a.momenta(), `momenta after step ${k + 1}`);
+          } else {
+            // the clip coefficient comes from the norm, so it may differ in its last bit; a
+            // G formed on the host differs from ORT's by the rounding of its sums
+            const [wt, wa] = [t.weights(), a.weights()];
+            for (const [n, x] of wa) assert.ok(updateErr(wt.get(n)!.data as Float32Array, Float64Array.from(x.data as Float32Array), new Float32Array(x.data.length)) < 1e-6, `${n} after step ${k + 1}`);
+          }
         }
       }
     });
   }
 });
 
-for (const update of UPDATES) describe(`SgdTrainer: refusing a step, checkpoints (update in the ${update})`, () => {
+for (const [label, u] of UPDATES) describe(`SgdTrainer: refusing a step, checkpoints (update ${label})`, () => {
+  const update = u.update;
   test('a non-finite step is refused: nothing applied, the first bad parameter named', async () => {
     const m = tinyModel(N);
-    const t = await SgdTrainer.create(m, tinyWeights(m), { momentum: 0.9, update });
+    const t = await SgdTrainer.create(m, tinyWeights(m), { momentum: 0.9, ...u });
     open.push(t);
     const { images, labels } = tinyBatch(N, 0);
     await t.step(images, labels, 0.1);
@@ -245,7 +265,7 @@ for (const update of UPDATES) describe(`SgdTrainer: refusing a step, checkpoints
 
   test('checkpoint (weights + momenta) and restore continue bit-exactly', async () => {
     const m1 = tinyModel(N);
-    const t1 = await SgdTrainer.create(m1, tinyWeights(m1), { momentum: 0.9, weightDecay: 0.01, update });
+    const t1 = await SgdTrainer.create(m1, tinyWeights(m1), { momentum: 0.9, weightDecay: 0.01, ...u });
     open.push(t1);
     for (let k = 0; k < 2; k++) {
       const { images, labels } = tinyBatch(N, k);
@@ -259,7 +279,7 @@ for (const update of UPDATES) describe(`SgdTrainer: refusing a step, checkpoints
     t1.commit();
 
     const m2 = tinyModel(N);
-    const t2 = await SgdTrainer.create(m2, tinyWeights(m2, 99), { momentum: 0.9, weightDecay: 0.01, update });
+    const t2 = await SgdTrainer.create(m2, tinyWeights(m2, 99), { momentum: 0.9, weightDecay: 0.01, ...u });
     open.push(t2);
     t2.restore(ckW, ckM);
     const r2 = await t2.step(images, labels, 0.2);
@@ -278,7 +298,7 @@ for (const update of UPDATES) describe(`SgdTrainer: refusing a step, checkpoints
 
   test('training-mode dropout runs and updates', async () => {
     const m = tinyModel(N, 0.5);
-    const t = await SgdTrainer.create(m, tinyWeights(m), { momentum: 0.9, update });
+    const t = await SgdTrainer.create(m, tinyWeights(m), { momentum: 0.9, ...u });
     open.push(t);
     const { images, labels } = tinyBatch(N, 0);
     const before = t.weights();

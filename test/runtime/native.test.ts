@@ -1,6 +1,8 @@
-// The native SGD kernels (native/sgd.c): the same float32 arithmetic as the update in
-// the ONNX graph, checked against a JS reference that rounds to float32 after every
-// operation; results that do not depend on the number of threads; clear errors.
+// The native SGD kernels (native/): the same float32 arithmetic as the update in the
+// ONNX graph, checked against a JS reference that rounds to float32 after every
+// operation; for Gemm weights, a gradient A^T B within float32 rounding of float64 and
+// then the same update bit for bit; results that do not depend on the number of
+// threads; clear errors.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -130,6 +132,85 @@ describe('native SGD kernels', () => {
     assert.throws(() => k.sgdStep(w, null, g, null, 'x' as unknown as number, 0, 0, false, 1, 1), { name: 'TypeError', message: 'alexnet native: lr must be a number' });
     assert.throws(() => k.sgdStep(w, null, g, null, 0.1, 0, 0, 1 as unknown as boolean, 1, 1), { name: 'TypeError', message: 'alexnet native: nesterov must be a boolean' });
     assert.throws(() => (k.sumSquares as (x: Float32Array) => number)(w), { name: 'TypeError', message: 'alexnet native: sumSquares takes 2 arguments' });
+  });
+
+  // G = A^T B in float64, A [n, rows], B [n, cols]
+  function outerRef(a: Float32Array, b: Float32Array, n: number): Float64Array {
+    const [R, C] = [a.length / n, b.length / n];
+    const g = new Float64Array(R * C);
+    for (let k = 0; k < n; k++) for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) g[r * C + c]! += a[k * R + r]! * b[k * C + c]!;
+    return g;
+  }
+
+  // rows past a 4-row tile, columns past a 32-column tile and past a 256-column run
+  const OUTER: [string, number, number, number][] = [
+    ['fc-like tiles', 6, 64, 512],
+    ['rows and columns past the tiles', 5, 11, 301],
+    ['one row of A, one column of B', 3, 1, 1],
+  ];
+  for (const [what, n, R, C] of OUTER) {
+    test(`sgdStepOuter (${what}: n ${n}, ${R} x ${C}): G = A^T B to float32 rounding, then sgdStep's arithmetic bit for bit, on any number of threads`, () => {
+      const k = kernels();
+      const a = values(n * R, 5);
+      const b = values(n * C, 6).map((v) => v * 0.1);
+      // w = 0, lr 1, plain SGD: w' = 0 - G * 1 = -G exactly, so w' shows the kernel's G
+      const gOut = new Float32Array(R * C);
+      const r0 = k.sgdStepOuter(new Float32Array(R * C), null, a, b, n, gOut, null, 1, 0, 0, false, 1, 2);
+      const G = gOut.map((v) => -v);
+      const ref = outerRef(a, b, n);
+      const scale = Math.max(...ref.map(Math.abs));
+      ref.forEach((v, i) => assert.ok(Math.abs(G[i]! - v) <= 1e-6 * scale, `G[${i}] ${G[i]} vs ${v}`));
+      let sq = 0;
+      for (const v of ref) sq += v * v;
+      assert.ok(Math.abs(r0.gradSq - sq) <= 1e-6 * sq, `|G|^2 of the float32 G: ${r0.gradSq} vs ${sq}`);
+      close(k.outerSumSquares(a, b, n), sq, 'outerSumSquares (float64)');
+      // the full step, against sgdStep on that G
+      const w0 = values(R * C, 7);
+      const m0 = values(R * C, 8).map((v) => v * 0.1);
+      const g = G.slice();
+      const mRef = new Float32Array(R * C);
+      const want = k.sgdStep(w0, m0, g, mRef, 0.05, 0.0005, 0.9, true, 0.37, 1);
+      const results = new Set<string>();
+      for (const threads of [1, 2, 3, 8]) {
+        const [w, m] = [w0.slice(), m0.slice()];
+        const [wOut, mOut] = [new Float32Array(R * C), new Float32Array(R * C)];
+        const r = k.sgdStepOuter(w, m, a, b, n, wOut, mOut, 0.05, 0.0005, 0.9, true, 0.37, threads);
+        assert.deepEqual(w, w0, 'the weights are read, not written');
+        assert.deepEqual(m, m0, 'the momenta are read, not written');
+        assert.deepEqual(wOut, g, `new weights, ${threads} threads`);
+        assert.deepEqual(mOut, mRef, `new momenta, ${threads} threads`);
+        close(r.weightSq, want.weightSq, '|new w|^2');
+        close(r.gradSq, want.gradSq, '|G|^2');
+        assert.equal(k.rowSumSquares(wOut, C), r.weightSq, 'rowSumSquares sums as sgdStepOuter does');
+        results.add(`${r.weightSq} ${r.gradSq}`);
+      }
+      assert.equal(results.size, 1, [...results].join(', '));
+    });
+  }
+
+  test('sgdStepOuter: a non-finite factor shows in the norms; bad arguments throw and say which', () => {
+    const k = kernels();
+    const [w, wOut] = [new Float32Array(6), new Float32Array(6)];
+    const a = Float32Array.of(1, 2, 3, 4); // n 2, rows 2
+    const b = Float32Array.of(1, NaN, 1, 1, 1, 1); // n 2, cols 3
+    const r = k.sgdStepOuter(w, null, a, b, 2, wOut, null, 0.1, 0, 0, false, 1, 2);
+    assert.ok(Number.isNaN(r.gradSq) && Number.isNaN(r.weightSq));
+    assert.throws(() => k.sgdStepOuter(w, null, a, b, 3, wOut, null, 0.1, 0, 0, false, 1, 1), {
+      name: 'RangeError',
+      message: 'alexnet native: sgdStepOuter needs a whole number of rows n >= 1 dividing a (4 values) and b (6), got n = 3',
+    });
+    assert.throws(() => k.sgdStepOuter(new Float32Array(5), null, a, b, 2, wOut, null, 0.1, 0, 0, false, 1, 1), {
+      name: 'RangeError',
+      message: 'alexnet native: sgdStepOuter lengths differ: a^T b is 2 x 3, weights 5, weights output 6, momentum 0, momentum output 0',
+    });
+    assert.throws(() => k.sgdStepOuter(w, null, a, b, 2, w, null, 0.1, 0, 0, false, 1, 1), {
+      name: 'RangeError',
+      message: 'alexnet native: sgdStepOuter needs separate buffers for weights, momentum, a, b and the two outputs',
+    });
+    assert.throws(() => k.sgdStepOuter(w, new Float32Array(6), a, b, 2, wOut, null, 0.1, 0, 0.9, false, 1, 1), { name: 'TypeError', message: 'alexnet native: sgdStepOuter takes a momentum and its output, or neither' });
+    assert.throws(() => k.sgdStepOuter(w, null, a, b, 2, wOut, null, 0.1, 0, 0, 'no' as unknown as boolean, 1, 1), { name: 'TypeError', message: 'alexnet native: nesterov must be a boolean' });
+    assert.throws(() => k.rowSumSquares(w, 4), { name: 'RangeError', message: 'alexnet native: rowSumSquares needs a whole number of columns cols >= 1 dividing x (6 values), got 4' });
+    assert.throws(() => k.outerSumSquares(a, b, 0), { name: 'RangeError', message: 'alexnet native: outerSumSquares needs a whole number of rows n >= 1 dividing a (4 values) and b (6), got n = 0' });
   });
 
   test('ALEXNET_NATIVE=0 turns them off: the trainer says why a host update cannot run, and the graph update still does', () => {

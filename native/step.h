@@ -1,0 +1,82 @@
+// The SGD update on float32 values, written once: native/sgd.c applies it to a gradient
+// buffer, native/outer.c to gradient tiles it computes. The arithmetic is the graph's
+// (src/train/train_graph.ts), operation by operation in float32 (every file including
+// this one is built with -ffp-contract=off, so no fused multiply-adds change the
+// rounding), so the host and graph updates give bit-identical weights and momenta:
+//   d   = g * scale + wd * w          scale: the clip coefficient (1 without clipping)
+//   buf = buf * mu + d                only with momentum
+//   s   = nesterov ? d + buf * mu : (momentum ? buf : d)
+//   w   = w - s * lr
+// Squared norms (of g as given, and of the new w) are summed in float32 over runs of 256
+// values in 8 lanes, as the graph's ReduceSumSquare rows are in float32 (so values
+// beyond ~1.8e19 give an infinite norm on both paths); callers add the runs in float64
+// in a fixed order.
+#ifndef ALEXNET_STEP_H
+#define ALEXNET_STEP_H
+#include <stdint.h>
+#include <string.h>
+
+typedef struct {
+  float lr, wd, mu, scale;
+  int nesterov;
+} StepParams;
+
+// 8 float32 lanes; the operations are IEEE float32 per lane, as the scalar ones are.
+typedef float v8f __attribute__((vector_size(32)));
+static inline v8f load8(const float *p) {
+  v8f v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+static inline void store8(float *p, v8f v) { memcpy(p, &v, sizeof v); }
+
+// The step on 8 values: reads w, m, g; writes the new weights into nw (which may be g)
+// and the new momenta into mo; adds the squares of g and of the new weights to the lanes
+// gsq and wsq.
+static inline __attribute__((always_inline)) void step8(const StepParams *p, const float *w, const float *m, const float *g, float *nw, float *mo,
+                                                        v8f *wsq, v8f *gsq, const int momentum, const int nesterov) {
+  v8f wi = load8(w), gi = load8(g);
+  v8f d = gi * p->scale;
+  d = d + wi * p->wd;
+  v8f st = d;
+  if (momentum) {
+    v8f bf = load8(m) * p->mu;
+    bf = bf + d;
+    store8(mo, bf);
+    st = nesterov ? d + bf * p->mu : bf;
+  }
+  v8f nwi = wi - st * p->lr;
+  store8(nw, nwi);
+  *gsq += gi * gi;
+  *wsq += nwi * nwi;
+}
+
+// The step on one run of at most 256 values, its squared norms summed in float32 over 8
+// lanes and returned in float64. The last values of the run (fewer than 8) go through
+// the same code, staged in zero-padded lanes: a zero weight, gradient and momentum add
+// nothing to the norms.
+static inline __attribute__((always_inline)) void step_run(const StepParams *p, const float *w, const float *m, const float *g, float *nw, float *mo, int64_t len,
+                                                           double *wrun, double *grun, const int momentum, const int nesterov) {
+  v8f wv8 = {0}, gv8 = {0};
+  int64_t i = 0;
+  for (; i + 8 <= len; i += 8) step8(p, w + i, momentum ? m + i : NULL, g + i, nw + i, momentum ? mo + i : NULL, &wv8, &gv8, momentum, nesterov);
+  if (i < len) {
+    size_t bytes = (size_t)(len - i) * sizeof(float);
+    float tw[8] = {0}, tm[8] = {0}, tg[8] = {0}, tnw[8], tmo[8];
+    memcpy(tw, w + i, bytes);
+    memcpy(tg, g + i, bytes);
+    if (momentum) memcpy(tm, m + i, bytes);
+    step8(p, tw, tm, tg, tnw, tmo, &wv8, &gv8, momentum, nesterov);
+    memcpy(nw + i, tnw, bytes);
+    if (momentum) memcpy(mo + i, tmo, bytes);
+  }
+  double wr = 0, gr = 0;
+  for (int k = 0; k < 8; k++) {
+    wr += wv8[k];
+    gr += gv8[k];
+  }
+  *wrun = wr;
+  *grun = gr;
+}
+
+#endif
