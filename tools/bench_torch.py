@@ -213,7 +213,30 @@ def fashion(a):
         f = (1 + math.cos(math.pi * t / total)) / 2 if a.schedule == "cosine" else 1.0
         return f * (t + 1) / a.warmup if t < a.warmup else f
     sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
-    start = time.perf_counter()
+    # --interleave K: the caller runs its own training between our chunks of K steps
+    # (tools/bench/train.ts), so that both sides see the same machine; "seconds" counts
+    # only our own running time. Each chunk starts on a line from stdin and ends with one
+    # JSON line: {"step": ..., "epochs": [epochs finished in the chunk], "done": ...}.
+    finished = []
+    clock = {"spent": 0.0, "since": None}
+
+    def elapsed():
+        return clock["spent"] + (time.perf_counter() - clock["since"])
+
+    def pause(step, done=False):
+        clock["spent"] = elapsed()
+        print(json.dumps({"step": step, "epochs": finished[:], "done": done}), flush=True)
+        finished.clear()
+        if not done and not sys.stdin.readline():
+            sys.exit(0)
+        clock["since"] = time.perf_counter()
+
+    if a.interleave:
+        print(json.dumps({"task": "fashion", "ready": True}), flush=True)
+        if not sys.stdin.readline():
+            return
+    clock["since"] = time.perf_counter()
+    step = 0
     for epoch in range(a.epochs):
         model.train()
         loss_sum, seen = 0.0, 0
@@ -225,13 +248,21 @@ def fashion(a):
             sched.step()
             loss_sum += float(loss) * len(y)
             seen += len(y)
+            step += 1
+            if a.interleave and step % a.interleave == 0:
+                pause(step)
         model.eval()
         hits = 0
         with torch.no_grad():
             for x, y in test_loader:
                 hits += int((model(x).argmax(1) == y).sum())
-        print(json.dumps({"task": "fashion", "epoch": epoch + 1, "seconds": time.perf_counter() - start,
-                          "trainLoss": loss_sum / seen, "top1": hits / len(test_y)}), flush=True)
+        record = {"task": "fashion", "epoch": epoch + 1, "seconds": elapsed(), "trainLoss": loss_sum / seen, "top1": hits / len(test_y)}
+        if a.interleave:
+            finished.append(record)
+        else:
+            print(json.dumps(record), flush=True)
+    if a.interleave:
+        pause(step, done=True)
 
 
 def main():
@@ -257,6 +288,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--interleave", type=int, default=0)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     if a.task == "infer":

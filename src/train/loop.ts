@@ -34,6 +34,12 @@ export interface TrainHooks {
   progress?: ProgressOptions;
   /** Test hook: SIGKILL this process midway through writing its Nth checkpoint (1-based; a fresh run's first is step 0's). */
   killDuringCheckpoint?: number;
+  /**
+   * Benchmark hook: awaited after every `every` updates; the loop's own times (images/s,
+   * train seconds) leave the wait out. `npm run bench -- fashion` runs PyTorch's chunks of
+   * the same recipe here, so that both sides share the machine's ups and downs.
+   */
+  pause?: { every: number; run: (step: number) => Promise<void> };
 }
 
 export interface TrainResult {
@@ -270,6 +276,11 @@ async function runLoop(s: RunSetup, hooks: TrainHooks): Promise<TrainResult> {
             logs.histograms(step, new Map(trainer.params.map((p) => [p.name, w.get(p.name)!.data as Float32Array])), grads);
           }
           progress?.update({ epoch: epoch + 1, step: stats.steps, loss: stats.lossSum / stats.steps, accuracy: stats.correct / stats.images, images: imagesHere });
+          if (hooks.pause && step % hooks.pause.every === 0) {
+            const p0 = performance.now();
+            await hooks.pause.run(step);
+            window.t += performance.now() - p0;
+          }
           // (not on the epoch's last full batch: the end-of-epoch checkpoint follows)
           const lastOfEpoch = s.train.size - b.cursor < cfg.batch;
           if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0 && !lastOfEpoch) await checkpoint(null);

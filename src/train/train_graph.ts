@@ -38,6 +38,14 @@
 // them); the caller takes the norms, adds the L2 term and applies the update above
 // (SgdTrainer with the native kernel of native/sgd.c, which is measured there and in
 // NOTES.md). 'graph' (the default here) is the whole step in ONNX, for any runtime.
+//
+// Gemm weights (update 'host', gemmWeightGrad 'host', the default there): the gradient of
+// an fc layer's weight is the outer product of its input X [n, in] and the gradient of
+// its output dY [n, out], summed over the n rows, so the graph outputs those two factors
+// (GradOutput 'outer'), 3 MB for fc6 at batch 64, and no dW Gemm; the caller forms
+// G = dY^T X (or X^T dY for [in, out] weights) inside its update (native/outer.c). That
+// saves ORT's dW Gemm, onnxruntime-node's copy of a 151 MB gradient into JS memory and
+// the update's read of it (NOTES.md, "fc weight gradients on the host").
 import type { Graph, Node, Value } from '../graph/graph.js';
 import * as b from '../graph/build.js';
 import { getFloat, getInt, int, isStatic, str } from '../graph/types.js';
@@ -79,7 +87,7 @@ export interface TrainGraphOptions extends SgdConfig {
   update?: 'graph' | 'host';
   /**
    * With update 'host', where the gradient of a Gemm weight is formed (see "Gemm weights"
-   * above): 'host' (default) outputs its two factors, the Gemm's input and the gradient of
+   * at the top of this file): 'host' (default) outputs its two factors, the Gemm's input and the gradient of
    * its output, and the caller forms G = A^T B in its update (native/outer.c); 'graph'
    * outputs G as ORT computes it.
    */

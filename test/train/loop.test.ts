@@ -92,11 +92,13 @@ describe('fine-tuning', () => {
     await saveNative(file, pretrained, { format: NATIVE_FORMAT, model: 'alexnet', numClasses: 1000, preprocess: 'torchvision', labels: 'imagenet1k' });
     const out = join(tmp, 'finetune');
     const lines: string[] = [];
+    const paused: number[] = [];
     const r = await train(
       { model: 'alexnet', data, inputSize: [63, 63], epochs: 1, batch: 4, lr: 0.01, weights: file, classes: 4, trainLayers: ['classifier.6', 'classifier.4'], reinit: ['classifier.4'], seed: 3, out, threads: 2 },
-      { log: (l) => lines.push(l) },
+      { log: (l) => lines.push(l), pause: { every: 2, run: async (step) => void paused.push(step) } },
     );
     assert.equal(r.steps, 4);
+    assert.deepEqual(paused, [2, 4], 'the benchmark hook runs after every 2 updates');
     assert.ok(lines.includes(`weights: ${file} (safetensors, 12 of 16 parameters loaded)`), lines.join('\n'));
     assert.ok(lines.includes(`classifier.6: shape differs from ${file} (weight [1000,4096] -> [4,4096], bias [1000] -> [4]); re-initialised`), lines.join('\n'));
     assert.ok(lines.includes('re-initialised classifier.4 (--reinit)'), lines.join('\n'));

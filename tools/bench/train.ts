@@ -7,7 +7,8 @@
 //            step never waits for images; and the peak RSS of `alexnet train` at batch 32.
 //   fashion  time to accuracy: torchvision alexnet from scratch on Fashion-MNIST at 64x64,
 //            the same recipe on both sides (RECIPE below), validated on all of t10k after
-//            each epoch.
+//            each epoch; the two runs interleaved in chunks of 50 steps, each side timing
+//            only its own chunks.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,7 @@ import { glibcTunables } from '../../src/runtime/tunables.js';
 import { readJsonl } from '../../src/train/jsonl.js';
 import { train } from '../../src/train/loop.js';
 import { SgdTrainer } from '../../src/train/sgd_trainer.js';
-import { f1, median, ROOT, torch } from './common.js';
+import { f1, median, ROOT, torch, torchServer } from './common.js';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
@@ -118,12 +119,34 @@ export async function fashionSection(): Promise<void> {
   console.log(`${R.nesterov ? 'Nesterov momentum, ' : ''}${R.labelSmoothing ? `label smoothing ${R.labelSmoothing}, ` : ''}${R.flip ? 'horizontal flips, ' : ''}${R.epochs} epochs, seed ${R.seed}; grey to RGB, bilinear resize, ImageNet normalisation; all 10000 test images after each epoch.\n`);
   console.log(`Our SGD update: ${updatePath()}.\n`);
   const tmp = mkdtempSync(join(tmpdir(), 'alexnet-bench-fashion-'));
+  // The two runs are interleaved in chunks of INTERLEAVE steps (ours, then PyTorch's, ...),
+  // each side's clock counting only its own chunks: this machine's speed drifted by up to
+  // 2x over minutes (the same step took 250 or 330 ms), which made two whole runs one
+  // after the other compare the machine's moods as much as the two stacks.
+  const INTERLEAVE = 50;
+  const args = ['fashion', '--folder', FASHION, '--batch', String(R.batch), '--lr', String(R.lr), '--wd', String(R.weightDecay), '--schedule', R.schedule, '--warmup', String(R.warmupSteps), '--epochs', String(R.epochs), '--size', String(R.size), '--seed', String(R.seed), ...(R.flip ? ['--flip'] : []), ...(R.nesterov ? ['--nesterov'] : []), '--label-smoothing', String(R.labelSmoothing)];
+  const server = await torchServer([...args, '--interleave', String(INTERLEAVE)]);
+  const pt: Record<string, number | string>[] = [];
+  let ptDone = server === null;
+  const torchChunk = async () => {
+    if (ptDone) return;
+    const r = (await server!.ask('go')) as unknown as { epochs: Record<string, number | string>[]; done: boolean };
+    pt.push(...r.epochs);
+    ptDone = r.done;
+  };
+  const pauses: [number, number][] = []; // wall-clock [start, end] of PyTorch's chunks, in seconds
   try {
     const out = join(tmp, 'run');
     const t0 = Date.now() / 1000;
-    await train({ model: 'alexnet', data: FASHION, val: FASHION, inputSize: [R.size, R.size], epochs: R.epochs, batch: R.batch, lr: R.lr, weightDecay: R.weightDecay, schedule: R.schedule, warmupSteps: R.warmupSteps, flip: R.flip, nesterov: R.nesterov, labelSmoothing: R.labelSmoothing, seed: R.seed, out, logEvery: 50, threads: 2, workers: 1, keep: 1 });
-    const ours = readJsonl(join(out, 'log.jsonl')).filter((r) => r['event'] === 'epoch').map((r) => ({ seconds: (r['time'] as number) - t0, top1: r['valTop1'] as number }));
-    const pt = torch(['fashion', '--folder', FASHION, '--batch', String(R.batch), '--lr', String(R.lr), '--wd', String(R.weightDecay), '--schedule', R.schedule, '--warmup', String(R.warmupSteps), '--epochs', String(R.epochs), '--size', String(R.size), '--seed', String(R.seed), ...(R.flip ? ['--flip'] : []), ...(R.nesterov ? ['--nesterov'] : []), '--label-smoothing', String(R.labelSmoothing)]);
+    const pause = { every: INTERLEAVE, run: async () => {
+      const p0 = Date.now() / 1000;
+      await torchChunk();
+      pauses.push([p0, Date.now() / 1000]);
+    } };
+    await train({ model: 'alexnet', data: FASHION, val: FASHION, inputSize: [R.size, R.size], epochs: R.epochs, batch: R.batch, lr: R.lr, weightDecay: R.weightDecay, schedule: R.schedule, warmupSteps: R.warmupSteps, flip: R.flip, nesterov: R.nesterov, labelSmoothing: R.labelSmoothing, seed: R.seed, out, logEvery: 50, threads: 2, workers: 1, keep: 1 }, { pause });
+    while (!ptDone) await torchChunk();
+    const paused = (t: number) => pauses.reduce((a, [p0, p1]) => a + (p1 <= t ? p1 - p0 : 0), 0);
+    const ours = readJsonl(join(out, 'log.jsonl')).filter((r) => r['event'] === 'epoch').map((r) => ({ seconds: (r['time'] as number) - t0 - paused(r['time'] as number), top1: r['valTop1'] as number }));
     const rows = ours.map((o, i) => [String(i + 1), f1(o.seconds), `${(o.top1 * 100).toFixed(2)}%`, pt[i] ? f1(Number(pt[i]!['seconds'])) : 'n/a', pt[i] ? `${(Number(pt[i]!['top1']) * 100).toFixed(2)}%` : 'n/a']);
     console.log(table(['epoch', '>ours s', '>ours top-1', '>PyTorch s', '>PyTorch top-1'], rows));
     const first90 = (xs: { seconds: number; top1: number }[]) => xs.find((x) => x.top1 >= 0.9)?.seconds ?? NaN;
@@ -134,6 +157,7 @@ export async function fashionSection(): Promise<void> {
     console.log(`\ntime to 90% test top-1: ours ${Number.isNaN(o90) ? 'not reached' : `${f1(o90)} s`}, PyTorch ${Number.isNaN(p90) ? 'not reached' : `${f1(p90)} s`}` +
       `${Number.isNaN(o90) || Number.isNaN(p90) ? '' : ` (ours/PyTorch ${(o90 / p90).toFixed(2)})`}; whole recipe: ours/PyTorch ${(oTotal / pTotal).toFixed(2)}. Target: >= 90% within ${R.epochs} epochs, time <= 0.70.\n`);
   } finally {
+    server?.close();
     rmSync(tmp, { recursive: true, force: true });
   }
 }
