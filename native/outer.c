@@ -9,7 +9,7 @@
 // G into fresh JS memory and the update's read of it: for torchvision alexnet at 64x64,
 // batch 64, fc6 and fc7 (55M of its 57M parameters) took ~23 ms of Gemms in ORT, ~35 ms
 // of copying and ~17 ms of update; computing G here in tiles that stay in the L1 cache
-// and updating each tile at once takes ~40 ms (NOTES.md, "Gemm weight gradients").
+// and updating each tile at once takes ~45 ms (NOTES.md, "fc weight gradients on the host").
 //
 // Each G[r, c] is summed over k = 0..n-1 in that order, with fused multiply-adds where
 // the CPU has them (GCC target clones: x86-64-v4, v3, or the baseline), so the result

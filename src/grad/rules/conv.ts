@@ -43,6 +43,18 @@ function dxByConvTranspose(ctx: GradContext, dy: Value, w: Value, win: Window2d,
   });
 }
 
+// [A, B, kh, kw] turned by 180 degrees in space: the kh*kw taps in reverse order, by a
+// MatMul with the reversing permutation. ORT's Slice with steps -1 took 0.8-2.0 ms for
+// each of torchvision alexnet's conv2-5 kernels, the MatMul 0.1-0.3 ms. Exact for finite
+// weights (each value is multiplied by 1 and added to zeros).
+function rotate180(ctx: GradContext, w: Value): Value {
+  const [a, bb, kh, kw] = staticShape(ctx, w) as [number, number, number, number];
+  const k = kh * kw;
+  const reverse = ctx.g.constant({ dtype: 'float32', shape: [k, k], data: Float32Array.from({ length: k * k }, (_, i) => (Math.floor(i / k) + (i % k) === k - 1 ? 1 : 0)) }, 'reverse_taps');
+  const taps = b.reshape(w, [a * bb, k], ctx.name('w_taps'));
+  return b.reshape(b.matmul(taps, reverse, ctx.name('w_taps_reversed')), [a, bb, kh, kw], ctx.name('w_flipped'));
+}
+
 // dX[n, g*Cg + c, h, x] = sum over m, i, j of dY[n, g*Mg + m, h + pt - i*dh, x + pl - j*dw] * W[g*Mg + m, c, i, j]
 // = a Conv of dY with W'[g*Cg + c, m, i, j] = W[g*Mg + m, c, kh-1-i, kw-1-j].
 function dxByConv(ctx: GradContext, dy: Value, w: Value, win: Window2d, pads: number[]): Value {
@@ -54,7 +66,7 @@ function dxByConv(ctx: GradContext, dy: Value, w: Value, win: Window2d, pads: nu
     const five = b.reshape(w, [G, M! / G, Cg!, kh!, kw!], ctx.name('w_groups'));
     wt = b.reshape(b.transpose(five, [0, 2, 1, 3, 4], ctx.name('w_groups_io')), [G * Cg!, M! / G, kh!, kw!], ctx.name('w_io'));
   }
-  const flipped = b.slice(wt, [kh! - 1, kw! - 1], [-kh! - 1, -kw! - 1], [2, 3], [-1, -1], ctx.name('w_flipped'));
+  const flipped = rotate180(ctx, wt);
   return b.conv(dy, flipped, null, { pads, dilations: [...win.dilations], group: G, name: ctx.name('dX') });
 }
 
