@@ -8,12 +8,12 @@ import type { Graph, Node, Value } from '../graph/graph.js';
 export type ConvWeightGradMethod = 'reference' | 'im2col' | 'batchconv' | 'spacetodepth';
 
 /** How the input gradient of a Conv is computed (see ./rules/conv.ts). */
-export type ConvInputGradMethod = 'convtranspose' | 'conv';
+export type ConvInputGradMethod = 'convtranspose' | 'conv' | 'stacked';
 
 export interface GradOptions {
   /** dW formulation per Conv node; default: ./conv_weight_grad.ts defaultConvWeightGrad. */
   convWeightGrad?: (node: Node) => ConvWeightGradMethod;
-  /** dX formulation per Conv node; default: 'conv' where it applies (stride 1), else 'convtranspose'. */
+  /** dX formulation per Conv node; default: ./rules/conv.ts defaultConvInputGrad. */
   convInputGrad?: (node: Node) => ConvInputGradMethod;
 }
 

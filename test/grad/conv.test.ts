@@ -5,8 +5,9 @@
 //
 // Every case runs the dW formulations (src/grad/conv_weight_grad.ts): the reference one
 // is checked against finite differences, and im2col, batchconv and (square stride, no
-// dilation, one group) spacetodepth against the same numbers and against the reference. Stride-1 cases also run both dX
-// formulations (flipped-kernel Conv, the default there, and ConvTranspose).
+// dilation, one group) spacetodepth against the same numbers and against the reference. Stride-1 cases also run the three dX
+// formulations (the flipped-kernel Conv over the stacked batch, the default on these small
+// images; that Conv per image; ConvTranspose).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as b from '../../src/graph/build.js';
@@ -72,14 +73,19 @@ describe('Conv gradient (float32)', () => {
         assert.equal(ops.has('Conv'), method === 'batchconv');
         assert.equal(ops.has('Gemm'), method === 'im2col' || method === 'spacetodepth');
       }
-      const ops = new Set(ref.graph.nodes.filter((n) => n.name === 'grad/Conv/dX').map((n) => n.op));
+      const ops = new Set(ref.graph.nodes.filter((n) => n.name === 'grad/Conv/dX' || n.name === 'grad/Conv/dX_stacked').map((n) => n.op));
       const stride1 = c.strides.every((v) => v === 1);
-      assert.deepEqual([...ops], [stride1 ? 'Conv' : 'ConvTranspose'], 'dX is a Conv where the stride is 1');
+      // every stride-1 case here has at most 64 pixels: dX is one Conv over the stacked batch
+      assert.deepEqual([...ops].sort(), stride1 ? ['Conv', 'Transpose'] : ['ConvTranspose'], 'dX is a stacked Conv where the stride is 1');
       if (stride1) {
-        const { grads } = await analyticGrad(convCase(c, 'reference', 'convtranspose'));
-        const dx = grads.get('x')!;
-        assert.ok(relDiff(dx, ref.numeric.get('x')!) <= 2e-5, `ConvTranspose dX differs from finite differences by ${relDiff(dx, ref.numeric.get('x')!)}`);
-        assert.ok(relDiff(dx, ref.analytic.get('x')!) <= 1e-6, `the two dX formulations differ by ${relDiff(dx, ref.analytic.get('x')!)}`);
+        const tall = ref.graph.nodes.find((n) => n.name === 'grad/Conv/dX_stacked')!;
+        assert.equal(tall.inputs[0]!.shape[0], 1, 'the batch is stacked into one image');
+        for (const dxMethod of ['conv', 'convtranspose'] as const) {
+          const { grads } = await analyticGrad(convCase(c, 'reference', dxMethod));
+          const dx = grads.get('x')!;
+          assert.ok(relDiff(dx, ref.numeric.get('x')!) <= 2e-5, `${dxMethod} dX differs from finite differences by ${relDiff(dx, ref.numeric.get('x')!)}`);
+          assert.ok(relDiff(dx, ref.analytic.get('x')!) <= 1e-6, `the ${dxMethod} and stacked dX differ by ${relDiff(dx, ref.analytic.get('x')!)}`);
+        }
       }
     });
   }

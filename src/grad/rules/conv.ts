@@ -6,7 +6,9 @@
 //       flipped in space and its in/out channels swapped, pads (k-1)d - p. ORT runs it
 //       2-3x faster than ConvTranspose (alexnet_v2 conv2-5 at batch 16: 112 ms for
 //       conv5's ConvTranspose vs ~50 ms for a Conv of the same size), so it is the
-//       default wherever it applies.
+//       default wherever it applies, on images of more than 64 pixels.
+//       'stacked' (stride 1 only): that Conv on the batch stacked into one tall image,
+//       the default on images of at most 64 pixels (defaultConvInputGrad).
 //   dW: one of three formulations chosen per node (../conv_weight_grad.ts).
 //   dB: dY summed over batch and space.
 import * as b from '../../graph/build.js';
@@ -25,8 +27,18 @@ function flippedPads(win: Window2d): number[] | null {
   return pads.every((p) => p >= 0) ? pads : null;
 }
 
-export function defaultConvInputGrad(win: Window2d): ConvInputGradMethod {
-  return flippedPads(win) ? 'conv' : 'convtranspose';
+/**
+ * 'stacked' for stride-1 convs on small images (at most 64 pixels), 'conv' for larger
+ * ones, 'convtranspose' for strided ones. Measured on the whole training step, the two
+ * variants in one process with their steps alternated (2 threads, ORT 1.30):
+ * torchvision alexnet at 64x64, batch 64 (conv2 on 7x7, conv3-5 on 3x3): 297 -> 262 ms
+ * with all four stacked, 297 -> 276 with conv2 alone; alexnet_v2 at 224, batch 16
+ * (conv2 on 27x27, conv3-5 on 13x13): no difference (430 vs 425, 450 vs 430 ms, within
+ * the machine's noise), so those keep one Conv per image.
+ */
+export function defaultConvInputGrad(win: Window2d, H: number, W: number): ConvInputGradMethod {
+  if (!flippedPads(win)) return 'convtranspose';
+  return H * W <= 64 ? 'stacked' : 'conv';
 }
 
 function dxByConvTranspose(ctx: GradContext, dy: Value, w: Value, win: Window2d, H: number, W: number, OH: number, OW: number): Value {
@@ -57,17 +69,40 @@ function rotate180(ctx: GradContext, w: Value): Value {
 
 // dX[n, g*Cg + c, h, x] = sum over m, i, j of dY[n, g*Mg + m, h + pt - i*dh, x + pl - j*dw] * W[g*Mg + m, c, i, j]
 // = a Conv of dY with W'[g*Cg + c, m, i, j] = W[g*Mg + m, c, kh-1-i, kw-1-j].
-function dxByConv(ctx: GradContext, dy: Value, w: Value, win: Window2d, pads: number[]): Value {
+/** W' of the flipped-kernel Conv: in and out channels swapped within each group, turned by 180 degrees. */
+function flippedKernel(ctx: GradContext, w: Value, G: number): Value {
   const [M, Cg, kh, kw] = staticShape(ctx, w);
-  const G = win.group;
   let wt: Value;
   if (G === 1) wt = b.transpose(w, [1, 0, 2, 3], ctx.name('w_io'));
   else {
     const five = b.reshape(w, [G, M! / G, Cg!, kh!, kw!], ctx.name('w_groups'));
     wt = b.reshape(b.transpose(five, [0, 2, 1, 3, 4], ctx.name('w_groups_io')), [G * Cg!, M! / G, kh!, kw!], ctx.name('w_io'));
   }
-  const flipped = rotate180(ctx, wt);
-  return b.conv(dy, flipped, null, { pads, dilations: [...win.dilations], group: G, name: ctx.name('dX') });
+  return rotate180(ctx, wt);
+}
+
+function dxByConv(ctx: GradContext, dy: Value, w: Value, win: Window2d, pads: number[]): Value {
+  return b.conv(dy, flippedKernel(ctx, w, win.group), null, { pads, dilations: [...win.dilations], group: win.group, name: ctx.name('dX') });
+}
+
+// The flipped-kernel Conv over the batch stacked into one tall image: each image's dY
+// padded above and below, the images one under another, one Conv (horizontal pads only),
+// and each image's rows cut out again. ORT's Conv runs an im2col and a Gemm per image,
+// which for a 7x7 or 3x3 image is a Gemm with 49 or 9 columns; the tall image gives it
+// one Gemm with N*(H + pads) columns, at the cost of the padding rows (11/7 of the
+// products for a 5x5 kernel on 7x7, 5/3 for 3x3 on 3x3).
+function dxByStackedConv(ctx: GradContext, dy: Value, w: Value, win: Window2d, pads: number[], H: number, W: number): Value {
+  const [N, M, OH, OW] = staticShape(ctx, dy) as [number, number, number, number];
+  const [pt, pl, pb, pr] = pads as [number, number, number, number];
+  const flipped = flippedKernel(ctx, w, win.group);
+  const Hp = OH + pt + pb;
+  const padded = b.pad(b.transpose(dy, [1, 0, 2, 3], ctx.name('dy_t')), [0, 0, pt, 0, 0, 0, pb, 0], 0, ctx.name('dy_t_padded')); // [M, N, Hp, OW]
+  const tall = b.reshape(padded, [1, M, N * Hp, OW], ctx.name('dy_stacked'));
+  const out = b.conv(tall, flipped, null, { pads: [0, pl, 0, pr], dilations: [...win.dilations], group: win.group, name: ctx.name('dX_stacked') }); // [1, C, N*Hp - (Hp - H), W]
+  const C = out.shape[1] as number;
+  const full = b.pad(out, [0, 0, 0, 0, 0, 0, Hp - H, 0], 0, ctx.name('dX_stacked_full'));
+  const rows = b.slice(b.reshape(full, [C, N, Hp, W], ctx.name('dX_images')), [0], [H], [2], undefined, ctx.name('dX_rows'));
+  return b.transpose(rows, [1, 0, 2, 3], ctx.name('dX'));
 }
 
 defineGrad('Conv', (ctx) => {
@@ -82,11 +117,14 @@ defineGrad('Conv', (ctx) => {
   let dW = null;
   let dB = null;
   if (ctx.needs[0]) {
-    const method = ctx.options.convInputGrad?.(ctx.node) ?? defaultConvInputGrad(win);
+    const method = ctx.options.convInputGrad?.(ctx.node) ?? defaultConvInputGrad(win, H!, W!);
     const pads = flippedPads(win);
     if (method === 'conv') {
       if (!pads) ctx.fail(`dX by a flipped-kernel Conv needs stride 1 and pads <= (k-1)*dilation, got strides [${win.strides}] pads [${win.pads}]`);
       dX = dxByConv(ctx, dy, w!, win, pads!);
+    } else if (method === 'stacked') {
+      if (!pads) ctx.fail(`dX by a stacked flipped-kernel Conv needs stride 1 and pads <= (k-1)*dilation, got strides [${win.strides}] pads [${win.pads}]`);
+      dX = dxByStackedConv(ctx, dy, w!, win, pads!, H!, W!);
     } else dX = dxByConvTranspose(ctx, dy, w!, win, H!, W!, OH!, OW!);
   }
   if (ctx.needs[1]) {
