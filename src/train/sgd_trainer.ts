@@ -33,6 +33,11 @@
 // them. For torchvision alexnet at 64x64, batch 64 (57M parameters) the pass takes ~18 ms
 // on 2 threads, against ~92 ms of update passes in ORT plus ~100 ms of copying new
 // weights and momenta out of it (NOTES.md, "The SGD update moved out of ORT").
+// fc weights (TrainGraph.gradOutputs kind 'outer', the default with the host update):
+// the graph outputs the layer's input and output gradient instead of the weight gradient,
+// and sgdStepOuter forms it tile by tile as it updates; the new weights then go into a
+// spare buffer, as the momenta do. ORT's threads are told not to spin after a run
+// (SessionOptions.spinning), since the native pass needs both cores right after it.
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { BuiltModel } from '../models/types.js';

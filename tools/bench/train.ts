@@ -34,7 +34,7 @@ export const RECIPE = { batch: 64, lr: 0.01, weightDecay: 0.0005, schedule: 'cos
 
 /** Where our SGD update runs in this process. */
 function updatePath(): string {
-  return nativeKernels() ? 'native kernels, in place (native/sgd.c)' : `inside the ONNX graph (${nativeUnavailable()})`;
+  return nativeKernels() ? 'native kernels (native/sgd.c), fc weight gradients formed there (native/outer.c)' : `inside the ONNX graph (${nativeUnavailable()})`;
 }
 
 /** Median ms per image of our training step (after 2 warm-up steps). */
