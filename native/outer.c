@@ -170,35 +170,15 @@ int outer_step(const OuterStep *s, int threads, double *w_sq, double *g_sq) {
 }
 
 // sum of x^2 over a [rows, cols] matrix as outer_step sums its weights' norm: runs of
-// RUN values within each row in step.h's 8 float32 lanes, each row's runs in float64,
-// then the rows in order. For the squared norm of weights that outer_step did not write
+// RUN values within each row (step.h's squares_run), each row's runs in float64, then
+// the rows in order. For the squared norm of weights that outer_step did not write
 // (at the start, after a restore), so that it is the same bit for bit.
-static inline void squares_run(const float *x, int64_t len, double *out) {
-  v8f a8 = {0};
-  int64_t i = 0;
-  for (; i + 8 <= len; i += 8) {
-    v8f v = load8(x + i);
-    a8 += v * v;
-  }
-  if (i < len) {
-    float t[8] = {0};
-    memcpy(t, x + i, (size_t)(len - i) * sizeof(float));
-    v8f v = load8(t);
-    a8 += v * v;
-  }
-  double r = 0;
-  for (int k = 0; k < 8; k++) r += a8[k];
-  *out = r;
-}
-
 double row_sum_squares(const float *x, int64_t rows, int64_t cols) {
   double sq = 0;
   for (int64_t r = 0; r < rows; r++) {
     double row = 0;
     for (int64_t q = 0; q < cols; q += RUN) {
-      double run;
-      squares_run(x + r * cols + q, q + RUN < cols ? RUN : cols - q, &run);
-      row += run;
+      row += squares_run(x + r * cols + q, q + RUN < cols ? RUN : cols - q);
     }
     sq += row;
   }

@@ -66,26 +66,8 @@ static void step_block(const Job *j, int64_t b) {
 
 static void squares_block(const Job *j, int64_t b) {
   int64_t i0 = b * BLOCK, i1 = i0 + BLOCK < j->n ? i0 + BLOCK : j->n;
-  const float *restrict x = j->w;
   double sq = 0;
-  for (int64_t r = i0; r < i1; r += 256) {
-    int64_t e = r + 256 < i1 ? r + 256 : i1;
-    int64_t i = r;
-    v8f a8 = {0};
-    for (; i + 8 <= e; i += 8) {
-      v8f v = load8(x + i);
-      a8 += v * v;
-    }
-    if (i < e) {  // the last values, zero-padded as in step_block_v
-      float t[8] = {0};
-      memcpy(t, x + i, (size_t)(e - i) * sizeof(float));
-      v8f v = load8(t);
-      a8 += v * v;
-    }
-    double row = 0;
-    for (int k = 0; k < 8; k++) row += a8[k];
-    sq += row;
-  }
+  for (int64_t r = i0; r < i1; r += 256) sq += squares_run(j->w + r, r + 256 < i1 ? 256 : i1 - r);
   j->w_sq[b] = sq;
 }
 
@@ -239,6 +221,15 @@ static napi_value sgd_step(napi_env env, napi_callback_info info) {
   return pair(env, w_sq, g_sq);
 }
 
+// n, the rows of A [n, rows] (na values) and B [n, cols] (nb values): a whole number >= 1 dividing both.
+static int check_rows(napi_env env, double n, size_t na, size_t nb, const char *fn) {
+  if (n >= 1 && n == (double)(int64_t)n && na % (size_t)n == 0 && nb % (size_t)n == 0) return 1;
+  char msg[200];
+  snprintf(msg, sizeof msg, "alexnet native: %s needs a whole number of rows n >= 1 dividing a (%zu values) and b (%zu), got n = %g", fn, na, nb, n);
+  napi_throw_range_error(env, NULL, msg);
+  return 0;
+}
+
 // sgdStepOuter(w, m | null, a, b, n, wOut, mOut | null, lr, wd, mu, nesterov, scale, threads) -> {weightSq, gradSq}:
 // the step with the gradient G = A^T B (A [n, rows], B [n, cols], w [rows, cols]) computed
 // by native/outer.c; the new weights go to wOut and the new momenta to mOut.
@@ -257,12 +248,8 @@ static napi_value sgd_step_outer(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "alexnet native: sgdStepOuter takes a momentum and its output, or neither");
     return NULL;
   }
+  if (!check_rows(env, n, na, nb, "sgdStepOuter")) return NULL;
   char msg[240];
-  if (!(n >= 1 && n == (double)(int64_t)n) || na % (size_t)n || nb % (size_t)n) {
-    snprintf(msg, sizeof msg, "alexnet native: sgdStepOuter needs a whole number of rows n >= 1 dividing a (%zu values) and b (%zu), got n = %g", na, nb, n);
-    napi_throw_range_error(env, NULL, msg);
-    return NULL;
-  }
   s.n = (int64_t)n;
   s.rows = (int64_t)(na / (size_t)n);
   s.cols = (int64_t)(nb / (size_t)n);
@@ -300,12 +287,7 @@ static napi_value outer_sum_squares_js(napi_env env, napi_callback_info info) {
   size_t na, nb;
   double n;
   if (!get_f32(env, a[0], &fa, &na, "a") || !get_f32(env, a[1], &fb, &nb, "b") || !get_num(env, a[2], &n, "n")) return NULL;
-  if (!(n >= 1 && n == (double)(int64_t)n) || na % (size_t)n || nb % (size_t)n) {
-    char msg[200];
-    snprintf(msg, sizeof msg, "alexnet native: outerSumSquares needs a whole number of rows n >= 1 dividing a (%zu values) and b (%zu), got n = %g", na, nb, n);
-    napi_throw_range_error(env, NULL, msg);
-    return NULL;
-  }
+  if (!check_rows(env, n, na, nb, "outerSumSquares")) return NULL;
   double sq = outer_sum_squares(fa, fb, (int64_t)n, (int64_t)(na / (size_t)n), (int64_t)(nb / (size_t)n));
   if (sq < 0) {
     napi_throw_error(env, NULL, "alexnet native: out of memory");

@@ -79,4 +79,24 @@ static inline __attribute__((always_inline)) void step_run(const StepParams *p, 
   *grun = gr;
 }
 
+// sum of x^2 over a run of at most 256 values, summed as step_run sums its norms (8
+// float32 lanes, the last values zero-padded, the lanes added in float64).
+static inline double squares_run(const float *x, int64_t len) {
+  v8f a8 = {0};
+  int64_t i = 0;
+  for (; i + 8 <= len; i += 8) {
+    v8f v = load8(x + i);
+    a8 += v * v;
+  }
+  if (i < len) {
+    float t[8] = {0};
+    memcpy(t, x + i, (size_t)(len - i) * sizeof(float));
+    v8f v = load8(t);
+    a8 += v * v;
+  }
+  double r = 0;
+  for (int k = 0; k < 8; k++) r += a8[k];
+  return r;
+}
+
 #endif
