@@ -142,9 +142,7 @@ int outer_step(const OuterStep *s, int threads, double *w_sq, double *g_sq) {
   double *rows = calloc(2 * (size_t)(R > 0 ? R : 1), sizeof(double));
   if (!rows) return 0;
   int64_t tiles = (R + TILE_ROWS - 1) / TILE_ROWS;
-  if (threads < 1) threads = 1;
-  if (threads > MAX_THREADS) threads = MAX_THREADS;
-  if (threads > tiles) threads = tiles > 0 ? (int)tiles : 1;
+  threads = clamp_threads(threads, tiles, MAX_THREADS);
   Part parts[MAX_THREADS];
   pthread_t tids[MAX_THREADS];
   int started[MAX_THREADS] = {0};

@@ -84,9 +84,7 @@ static int run_parallel(const Job *proto, int threads, double *w_sq, double *g_s
   int64_t blocks = (proto->n + BLOCK - 1) / BLOCK;
   double *sq = calloc(2 * (blocks > 0 ? blocks : 1), sizeof(double));
   if (!sq) return 0;
-  if (threads < 1) threads = 1;
-  if (threads > MAX_THREADS) threads = MAX_THREADS;
-  if (threads > blocks) threads = blocks > 0 ? (int)blocks : 1;
+  threads = clamp_threads(threads, blocks, MAX_THREADS);
   Job jobs[MAX_THREADS];
   pthread_t tids[MAX_THREADS];
   int started[MAX_THREADS] = {0};

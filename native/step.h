@@ -79,6 +79,13 @@ static inline __attribute__((always_inline)) void step_run(const StepParams *p, 
   *grun = gr;
 }
 
+// Threads for `units` pieces of work: at least 1, at most max and units.
+static inline int clamp_threads(int threads, int64_t units, int max) {
+  if (threads > max) threads = max;
+  if (threads > units) threads = (int)units;
+  return threads < 1 ? 1 : threads;
+}
+
 // sum of x^2 over a run of at most 256 values, summed as step_run sums its norms (8
 // float32 lanes, the last values zero-padded, the lanes added in float64).
 static inline double squares_run(const float *x, int64_t len) {
