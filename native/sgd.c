@@ -183,6 +183,30 @@ static int get_step_params(napi_env env, const napi_value *a, StepParams *p, int
   return 1;
 }
 
+// A momentum buffer comes with its output buffer, or neither is given.
+static int check_momentum_pair(napi_env env, const float *m, const float *mo, const char *fn) {
+  if ((m == NULL) == (mo == NULL)) return 1;
+  char msg[160];
+  snprintf(msg, sizeof msg, "alexnet native: %s takes a momentum and its output, or neither", fn);
+  napi_throw_type_error(env, NULL, msg);
+  return 0;
+}
+
+// No two of the given buffers (NULL ones aside) are the same; else a RangeError "<fn> needs separate buffers for <what>".
+static int check_separate(napi_env env, const float *const *bufs, int n, const char *fn, const char *what) {
+  for (int i = 0; i < n; i++) {
+    for (int k = i + 1; k < n; k++) {
+      if (bufs[i] && bufs[i] == bufs[k]) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "alexnet native: %s needs separate buffers for %s", fn, what);
+        napi_throw_range_error(env, NULL, msg);
+        return 0;
+      }
+    }
+  }
+  return 1;
+}
+
 // sgdStep(w, m | null, g, mOut | null, lr, wd, mu, nesterov, scale, threads) -> {weightSq, gradSq}
 static napi_value sgd_step(napi_env env, napi_callback_info info) {
   napi_value a[10];
@@ -193,20 +217,15 @@ static napi_value sgd_step(napi_env env, napi_callback_info info) {
   size_t nw, nm, ng, nmo;
   if (!get_f32(env, a[0], &w, &nw, "weights") || !get_opt_f32(env, a[1], &m, &nm, "momentum") ||
       !get_f32(env, a[2], &g, &ng, "gradient") || !get_opt_f32(env, a[3], &mo, &nmo, "momentum output")) return NULL;
-  if ((m == NULL) != (mo == NULL)) {
-    napi_throw_type_error(env, NULL, "alexnet native: sgdStep takes a momentum and its output, or neither");
-    return NULL;
-  }
+  if (!check_momentum_pair(env, m, mo, "sgdStep")) return NULL;
   if (ng != nw || (m && (nm != nw || nmo != nw))) {
     char msg[200];
     snprintf(msg, sizeof msg, "alexnet native: sgdStep lengths differ: weights %zu, momentum %zu, gradient %zu, momentum output %zu", nw, nm, ng, nmo);
     napi_throw_range_error(env, NULL, msg);
     return NULL;
   }
-  if (g == w || (m && (mo == m || mo == w || mo == g || m == g))) {
-    napi_throw_range_error(env, NULL, "alexnet native: sgdStep needs separate buffers for weights, momentum, gradient and momentum output");
-    return NULL;
-  }
+  const float *bufs[4] = {w, m, g, mo};
+  if (!check_separate(env, bufs, 4, "sgdStep", "weights, momentum, gradient and momentum output")) return NULL;
   int threads;
   if (!get_step_params(env, a + 4, &j.p, &threads)) return NULL;
   j.w = w; j.m = m; j.g = g; j.m_out = mo;
@@ -242,10 +261,7 @@ static napi_value sgd_step_outer(napi_env env, napi_callback_info info) {
   if (!get_f32(env, a[0], &w, &nw, "weights") || !get_opt_f32(env, a[1], &m, &nm, "momentum") || !get_f32(env, a[2], &fa, &na, "a") ||
       !get_f32(env, a[3], &fb, &nb, "b") || !get_num(env, a[4], &n, "n") || !get_f32(env, a[5], &wo, &nwo, "weights output") ||
       !get_opt_f32(env, a[6], &mo, &nmo, "momentum output")) return NULL;
-  if ((m == NULL) != (mo == NULL)) {
-    napi_throw_type_error(env, NULL, "alexnet native: sgdStepOuter takes a momentum and its output, or neither");
-    return NULL;
-  }
+  if (!check_momentum_pair(env, m, mo, "sgdStepOuter")) return NULL;
   if (!check_rows(env, n, na, nb, "sgdStepOuter")) return NULL;
   char msg[240];
   s.n = (int64_t)n;
@@ -257,15 +273,8 @@ static napi_value sgd_step_outer(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, msg);
     return NULL;
   }
-  const float *all[6] = {w, m, fa, fb, wo, mo};
-  for (int i = 0; i < 6; i++) {
-    for (int k = i + 1; k < 6; k++) {
-      if (all[i] && all[i] == all[k]) {
-        napi_throw_range_error(env, NULL, "alexnet native: sgdStepOuter needs separate buffers for weights, momentum, a, b and the two outputs");
-        return NULL;
-      }
-    }
-  }
+  const float *bufs[6] = {w, m, fa, fb, wo, mo};
+  if (!check_separate(env, bufs, 6, "sgdStepOuter", "weights, momentum, a, b and the two outputs")) return NULL;
   int threads;
   if (!get_step_params(env, a + 7, &s.p, &threads)) return NULL;
   s.a = fa; s.b = fb; s.w = w; s.m = m; s.w_out = wo; s.m_out = mo;

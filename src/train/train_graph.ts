@@ -257,6 +257,8 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
   if (opts.nesterov && mu === 0) throw new Error(`${where}: nesterov needs momentum > 0`);
   const update = opts.update ?? 'graph';
   if (update !== 'graph' && update !== 'host') throw new Error(`${where}: update must be 'graph' or 'host', got ${String(update)}`);
+  const gemmWeightGrad = opts.gemmWeightGrad ?? 'host';
+  if (gemmWeightGrad !== 'graph' && gemmWeightGrad !== 'host') throw new Error(`${where}: gemmWeightGrad must be 'graph' or 'host', got ${String(gemmWeightGrad)}`);
   const eps = opts.labelSmoothing ?? 0;
   if (!(eps >= 0 && eps < 1)) throw new Error(`${where}: label smoothing must be in [0, 1), got ${opts.labelSmoothing}`);
 
@@ -299,8 +301,7 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
 
   // backward; for a Gemm weight whose gradient the host forms, the gradient of the Gemm's output instead
   const chosen: Record<string, ConvWeightGradMethod> = {};
-  const outer = update === 'host' && (opts.gemmWeightGrad ?? 'host') === 'host' ? gemmWeights(g, trainable) : new Map<Value, GemmUse>();
-  if (opts.gemmWeightGrad !== undefined && opts.gemmWeightGrad !== 'graph' && opts.gemmWeightGrad !== 'host') throw new Error(`${where}: gemmWeightGrad must be 'graph' or 'host', got ${String(opts.gemmWeightGrad)}`);
+  const outer = update === 'host' && gemmWeightGrad === 'host' ? gemmWeights(g, trainable) : new Map<Value, GemmUse>();
   const wrt = [...trainable.filter((p) => !outer.has(p)), ...[...outer.values()].map((u) => u.y)];
   const grads = gradients(g, xent, wrt, { convWeightGrad: convPolicy(opts.convWeightGrad ?? {}, chosen) });
 
@@ -386,8 +387,12 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
   g.output(weightSq, 'param_weight_sq');
   // output names equal the producing nodes' names, so the writer adds no Identity copies
   for (const v of [...newW, ...newM]) g.output(v);
-  const gradOutputs: GradOutput[] = opts.gradientOutputs ? trainable.map((p) => ({ kind: 'tensor', name: gradName(p.name) })) : [];
-  gradOutputs.forEach((o, i) => g.output(rawGrads[i]!, (o as { name: string }).name));
+  const gradOutputs: GradOutput[] = !opts.gradientOutputs
+    ? []
+    : trainable.map((p, i) => {
+        g.output(rawGrads[i]!, gradName(p.name));
+        return { kind: 'tensor', name: gradName(p.name) };
+      });
   return finish(model, g, frozen, frozenWeights, {
     where, labels, lr, info, batch, imageShape, mu, wd, update, frozenRegularized, chosen, gradOutputs,
     doc: `${where}: ${recipe}`,

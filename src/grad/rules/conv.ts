@@ -119,12 +119,9 @@ defineGrad('Conv', (ctx) => {
   if (ctx.needs[0]) {
     const method = ctx.options.convInputGrad?.(ctx.node) ?? defaultConvInputGrad(win, H!, W!);
     const pads = flippedPads(win);
-    if (method === 'conv') {
-      if (!pads) ctx.fail(`dX by a flipped-kernel Conv needs stride 1 and pads <= (k-1)*dilation, got strides [${win.strides}] pads [${win.pads}]`);
-      dX = dxByConv(ctx, dy, w!, win, pads!);
-    } else if (method === 'stacked') {
-      if (!pads) ctx.fail(`dX by a stacked flipped-kernel Conv needs stride 1 and pads <= (k-1)*dilation, got strides [${win.strides}] pads [${win.pads}]`);
-      dX = dxByStackedConv(ctx, dy, w!, win, pads!, H!, W!);
+    if (method === 'conv' || method === 'stacked') {
+      if (!pads) ctx.fail(`dX by a ${method === 'stacked' ? 'stacked ' : ''}flipped-kernel Conv needs stride 1 and pads <= (k-1)*dilation, got strides [${win.strides}] pads [${win.pads}]`);
+      dX = method === 'conv' ? dxByConv(ctx, dy, w!, win, pads!) : dxByStackedConv(ctx, dy, w!, win, pads!, H!, W!);
     } else dX = dxByConvTranspose(ctx, dy, w!, win, H!, W!, OH!, OW!);
   }
   if (ctx.needs[1]) {
