@@ -133,15 +133,20 @@ export function evalTensor(img: RgbImage, t: Pick<SampleTransform, 'preset' | 's
   return preprocess(img, t.preset, { size: t.size, resize: t.size });
 }
 
-/** One decoded sample through its transform. */
-export function transformSample(img: RgbImage, t: SampleTransform): Tensor<'float32'> {
+/** The random choices for a sample of width x height: a crop box (null: the whole image, as evaluation takes it) and a flip. */
+export function drawSample(width: number, height: number, t: SampleTransform): { box: Box | null; flip: boolean } {
   const a = t.augment;
-  if (!a || (a.mode === 'none' && !a.flip)) return evalTensor(img, t);
+  if (!a || (a.mode === 'none' && !a.flip)) return { box: null, flip: false };
   const rng = new Rng(a.seed, 0, a.stream);
   let box: Box | null = null;
-  if (a.mode === 'crop') box = randomCropBox(img.width, img.height, t, rng);
-  else if (a.mode === 'resized-crop') box = randomResizedCropBox(img.width, img.height, rng);
-  const flip = a.flip && rng.next() < 0.5;
+  if (a.mode === 'crop') box = randomCropBox(width, height, t, rng);
+  else if (a.mode === 'resized-crop') box = randomResizedCropBox(width, height, rng);
+  return { box, flip: a.flip && rng.next() < 0.5 };
+}
+
+/** One decoded sample through its transform. */
+export function transformSample(img: RgbImage, t: SampleTransform): Tensor<'float32'> {
+  const { box, flip } = drawSample(img.width, img.height, t);
   if (!box) return evalTensor(flip ? flipHorizontal(img) : img, t);
   return boxToTensor(img, box, t.preset, t.size, flip);
 }

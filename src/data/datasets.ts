@@ -20,7 +20,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { Rng } from '../nn/init.js';
 import { isImageFile } from './files.js';
 import { idxLabelsFileFor, idxSplitFiles, readIdx } from './idx.js';
-import type { RgbImage } from './image.js';
+import type { GreyImage, RgbImage } from './image.js';
 
 /** How the whole image maps to the network input at evaluation time. */
 export type Fit = 'preset' | 'stretch';
@@ -40,6 +40,11 @@ export interface Dataset {
   label(i: number): number;
   /** A file path, or pixels already in memory. */
   source(i: number): string | RgbImage;
+  /**
+   * Grey datasets in memory (IDX): sample i's one channel, without a copy. source(i) is
+   * this image in RGB; the loader transforms the grey channel once instead (./grey.ts).
+   */
+  grey?(i: number): GreyImage;
   /** How sample i is named in warnings. */
   name(i: number): string;
 }
@@ -151,6 +156,9 @@ class IdxDataset implements Dataset {
   label(i: number): number {
     return this.labels[i]!;
   }
+  grey(i: number): GreyImage {
+    return { data: this.images.subarray(i * this.pixels, (i + 1) * this.pixels), width: this.w, height: this.h };
+  }
   source(i: number): RgbImage {
     const grey = this.images.subarray(i * this.pixels, (i + 1) * this.pixels);
     const rgb = new Uint8Array(this.pixels * 3);
@@ -218,6 +226,7 @@ export function subset(ds: Dataset, indices: readonly number[]): Dataset {
     size: idx.length,
     label: (i) => ds.label(idx[i]!),
     source: (i) => ds.source(idx[i]!),
+    ...(ds.grey ? { grey: (i: number) => ds.grey!(idx[i]!) } : {}),
     name: (i) => ds.name(idx[i]!),
   };
 }

@@ -9,6 +9,13 @@ export interface RgbImage {
   readonly height: number;
 }
 
+/** An 8-bit grey image (IDX datasets): width * height bytes, rows top to bottom. */
+export interface GreyImage {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+}
+
 /** An RgbImage over `data` (or zero-filled), checked for size. */
 export function rgbImage(width: number, height: number, data?: Uint8Array): RgbImage {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {

@@ -13,6 +13,13 @@
 // tops up its window: the jobs of the next `prefetch` batches are posted, and the
 // workers decode them while the caller runs the step.
 //
+// Grey datasets in memory (IDX: Fashion-MNIST) go through ./grey.ts instead: the one grey
+// channel is transformed once, not three times, and a batch-sized run of samples is one
+// worker job, not one message per image (the loader alone, batches of 64 at 64x64 with one
+// worker: 19.1 -> 13.9 ms of CPU per batch; on
+// two cores the worker's time is taken from ONNX Runtime's threads). The tensors are the
+// same bit for bit.
+//
 // Resuming: `cursor` counts the positions of the epoch's order consumed so far; a batch
 // reports the cursor after it, and epoch(e, cursor) continues from there with the same
 // augmentation draws (they depend only on seed, epoch and position).
@@ -21,6 +28,7 @@ import { float32, type Tensor } from '../tensor.js';
 import { augmentStream, type AugmentMode, type SampleTransform, transformSample } from './augment.js';
 import type { Dataset } from './datasets.js';
 import { decodeImage } from './decode.js';
+import { greyBatch, greyPath } from './grey.js';
 import type { ImagePool } from './pool.js';
 import type { PresetName } from './preprocess.js';
 
@@ -113,6 +121,29 @@ export class Loader {
     }
   }
 
+  /** Whether epoch `epoch`'s samples go through ./grey.ts (a grey dataset in memory, a transform it takes). */
+  private greyPath(epoch: number): boolean {
+    return this.dataset.grey !== undefined && greyPath(this.transform(epoch, 0));
+  }
+
+  /** Samples of a grey dataset through ./grey.ts in one job; an outcome per sample. */
+  private loadGrey(indices: number[], transforms: SampleTransform[]): Promise<Outcome>[] {
+    const images = indices.map((i) => this.dataset.grey!(i));
+    const pool = this.opts.pool;
+    const all: Promise<Tensor<'float32'>[]> = pool
+      ? pool.runGrey(images, transforms).then((t) => {
+          const each = t.data.length / indices.length;
+          return indices.map((_, k) => float32([1, ...t.shape.slice(1)], t.data.subarray(k * each, (k + 1) * each)));
+        })
+      : new Promise((resolve) => resolve(greyBatch(images, transforms)));
+    return indices.map((_, k) =>
+      all.then(
+        (ts): Outcome => ({ ok: true, tensor: ts[k]! }),
+        (e: Error): Outcome => ({ ok: false, error: e.message }),
+      ),
+    );
+  }
+
   /** The batches of one epoch from `cursor` on. */
   async *epoch(epoch: number, cursor = 0): AsyncGenerator<Batch> {
     this.trailingSkips = 0;
@@ -123,8 +154,20 @@ export class Loader {
     const inflight = new Map<number, Promise<Outcome>>();
     let next = cursor; // next position to post
     let take = cursor; // next position to consume
+    const grey = this.greyPath(epoch);
     const fill = () => {
       while (next < n && next - take < window) {
+        if (grey) {
+          // one job per batch-sized run of positions (see the header)
+          const end = Math.min(n, next + batch, take + window);
+          const positions = Array.from({ length: end - next }, (_, k) => next + k);
+          next = end;
+          this.loadGrey(
+            positions.map((p) => order[p]!),
+            positions.map((p) => this.transform(epoch, p)),
+          ).forEach((r, k) => inflight.set(positions[k]!, r));
+          continue;
+        }
         const pos = next++;
         const index = order[pos]!;
         if (this.bad.has(index)) inflight.set(pos, Promise.resolve({ ok: false, error: '' }));

@@ -6,9 +6,9 @@ import { Worker } from 'node:worker_threads';
 import type { Tensor } from '../tensor.js';
 import type { SampleTransform } from './augment.js';
 import type { DecodeOptions } from './decode.js';
-import type { RgbImage } from './image.js';
+import type { GreyImage, RgbImage } from './image.js';
 import type { PreprocessOptions, PresetName } from './preprocess.js';
-import type { PoolJob, PoolReply, SharedSlot } from './preprocess_worker.js';
+import type { GreyJob, PoolJob, PoolReply, SharedSlot } from './preprocess_worker.js';
 
 export type { SharedSlot };
 
@@ -85,6 +85,27 @@ export class ImagePool {
 
   /** Decode + preprocess one image; rejects with the decoder's message on a bad file. */
   run(task: PoolTask): Promise<Tensor<'float32'>> {
+    return this.post((id) => ({ id, input: task.input, name: task.name, preset: task.preset, opts: task.opts, decode: task.decode ?? {}, ...(task.transform ? { transform: task.transform } : {}), ...(task.into ? { into: task.into } : {}) }), task.into);
+  }
+
+  /**
+   * Grey images through their transforms (./grey.ts's greyBatch) in one job: an [n, ...]
+   * tensor. The pixels are copied into the message.
+   */
+  runGrey(images: readonly GreyImage[], transforms: readonly SampleTransform[]): Promise<Tensor<'float32'>> {
+    const first = images[0];
+    if (!first || images.length !== transforms.length) return Promise.reject(new Error(`image pool: a grey job needs images and one transform each, got ${images.length} and ${transforms.length}`));
+    const each = first.width * first.height;
+    const pixels = new Uint8Array(each * images.length);
+    for (let k = 0; k < images.length; k++) {
+      const g = images[k]!;
+      if (g.width !== first.width || g.height !== first.height) return Promise.reject(new Error(`image pool: grey image ${k} is ${g.width}x${g.height}, image 0 ${first.width}x${first.height}`));
+      pixels.set(g.data, k * each);
+    }
+    return this.post((id) => ({ id, kind: 'grey', pixels, width: first.width, height: first.height, transforms: [...transforms] }));
+  }
+
+  private post(job: (id: number) => PoolJob | GreyJob, into?: SharedSlot): Promise<Tensor<'float32'>> {
     if (this.closed) return Promise.reject(new Error('image pool is closed'));
     const live = this.workers.filter((x) => !this.dead.has(x));
     if (live.length === 0) return Promise.reject(new Error(`image workers failed: ${[...this.dead.values()][0]!.message}`));
@@ -93,12 +114,11 @@ export class ImagePool {
     for (const x of live) if (this.load.get(x)! < this.load.get(w)!) w = x;
     if (this.load.get(w)! > 0 && this.workers.length < this.size) w = this.spawn();
     const id = this.nextId++;
-    const job: PoolJob = { id, input: task.input, name: task.name, preset: task.preset, opts: task.opts, decode: task.decode ?? {}, ...(task.transform ? { transform: task.transform } : {}), ...(task.into ? { into: task.into } : {}) };
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, worker: w, ...(task.into ? { into: task.into } : {}) });
+      this.pending.set(id, { resolve, reject, worker: w, ...(into ? { into } : {}) });
       this.load.set(w, this.load.get(w)! + 1);
       w.ref();
-      w.postMessage(job);
+      w.postMessage(job(id));
     });
   }
 

@@ -3,6 +3,7 @@
 import { parentPort } from 'node:worker_threads';
 import { type SampleTransform, transformSample } from './augment.js';
 import { decodeImage, type DecodeOptions } from './decode.js';
+import { greyBatch } from './grey.js';
 import type { RgbImage } from './image.js';
 import { type PreprocessOptions, preprocess, type PresetName } from './preprocess.js';
 
@@ -24,11 +25,35 @@ export interface PoolJob {
   into?: SharedSlot;
 }
 
+/** A batch of grey images (./grey.ts): `pixels` holds them one after another, each width x height. */
+export interface GreyJob {
+  id: number;
+  kind: 'grey';
+  pixels: Uint8Array;
+  width: number;
+  height: number;
+  transforms: SampleTransform[];
+}
+
 /** data is absent when the job wrote into its shared slot. */
 export type PoolReply = { id: number; shape: number[]; data?: Float32Array } | { id: number; error: string };
 
-parentPort!.on('message', async (job: PoolJob) => {
+function runGrey(job: GreyJob): { id: number; shape: number[]; data: Float32Array } {
+  const each = job.width * job.height;
+  const images = job.transforms.map((_, k) => ({ data: job.pixels.subarray(k * each, (k + 1) * each), width: job.width, height: job.height }));
+  const [h, w] = job.transforms[0]?.size ?? [0, 0];
+  const data = new Float32Array(images.length * 3 * h * w);
+  const ts = greyBatch(images, job.transforms, data);
+  return { id: job.id, shape: [ts.length, ...(ts[0]?.shape.slice(1) ?? [])], data };
+}
+
+parentPort!.on('message', async (job: PoolJob | GreyJob) => {
   try {
+    if ('kind' in job) {
+      const reply = runGrey(job);
+      parentPort!.postMessage(reply, [reply.data.buffer as ArrayBuffer]);
+      return;
+    }
     const img =
       typeof job.input === 'string' || job.input instanceof Uint8Array
         ? await decodeImage(typeof job.input === 'string' ? job.input : Buffer.from(job.input.buffer, job.input.byteOffset, job.input.byteLength), { ...job.decode, name: job.name })

@@ -94,14 +94,14 @@ export interface Normalization {
 }
 
 /** A new array for an h x w x 3 tensor, or `into` (which must have exactly that length). */
-function output(h: number, w: number, into: Float32Array | undefined): Float32Array {
+export function tensorBuffer(h: number, w: number, into: Float32Array | undefined): Float32Array {
   if (!into) return new Float32Array(h * w * 3);
   if (into.length !== h * w * 3) throw new Error(`tensor output: ${h}x${w}x3 needs ${h * w * 3} values, the buffer given has ${into.length}`);
   return into;
 }
 
 function writeTensor(h: number, w: number, layout: Layout, value: (pixel: number, c: number) => number, into?: Float32Array): Tensor<'float32'> {
-  const out = output(h, w, into);
+  const out = tensorBuffer(h, w, into);
   const plane = h * w;
   if (layout === 'NCHW') {
     for (let c = 0; c < 3; c++) for (let p = 0; p < plane; p++) out[c * plane + p] = value(p, c);
@@ -118,6 +118,23 @@ function checkNorm(n: Normalization): void {
 }
 
 /**
+ * The float32 value of each 8-bit pixel value in each output channel (0, 1, 2), in
+ * torchvision's order: f(f(v / divisor) - mean) / std. Shared by toTensor and the grey path
+ * (./grey.ts), so both write the same bits.
+ */
+export function channelTables(n: Normalization): Float32Array[] {
+  checkNorm(n);
+  const f = Math.fround;
+  return [0, 1, 2].map((c) => {
+    const m = f(n.mean[c]!);
+    const s = f(n.std[c]!);
+    const lut = new Float32Array(256);
+    for (let v = 0; v < 256; v++) lut[v] = f(f(v / n.divisor) - m) / s;
+    return lut;
+  });
+}
+
+/**
  * An 8-bit RGB image as a [1,3,H,W] or [1,H,W,3] float32 tensor. Values are computed in
  * float32 in torchvision's order: ToTensor's img.float().div(255), then Normalize's
  * sub_(mean).div_(std) with float32 mean and std, so the result is bit-identical to torch.
@@ -125,21 +142,13 @@ function checkNorm(n: Normalization): void {
  * batch slot, say) and the tensor returned views it.
  */
 export function toTensor(img: RgbImage, n: Normalization, into?: Float32Array): Tensor<'float32'> {
-  checkNorm(n);
-  const f = Math.fround;
-  const luts = [0, 1, 2].map((c) => {
-    const m = f(n.mean[c]!);
-    const s = f(n.std[c]!);
-    const lut = new Float32Array(256);
-    for (let v = 0; v < 256; v++) lut[v] = f(f(v / n.divisor) - m) / s;
-    return lut;
-  });
+  const luts = channelTables(n);
   const src = img.data;
   const srcC = n.channels === 'BGR' ? [2, 1, 0] : [0, 1, 2];
   // writeTensor(h, w, layout, (p, c) => luts[c][src[p * 3 + srcC[c]]]) written out: the
   // closure call per value was 0.8 ms of a 224x224 image, these loops take a quarter of that.
   const plane = img.width * img.height;
-  const out = output(img.height, img.width, into);
+  const out = tensorBuffer(img.height, img.width, into);
   for (let c = 0; c < 3; c++) {
     const lut = luts[c]!;
     const s0 = srcC[c]!;
