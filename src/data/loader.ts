@@ -210,6 +210,11 @@ export class Loader {
 function stack(items: readonly Tensor<'float32'>[]): Tensor<'float32'> {
   const first = items[0]!;
   const each = first.data.length;
+  // consecutive views of one buffer (a grey job's samples): the batch is that buffer, no copy
+  const { buffer, byteOffset } = first.data;
+  if (items.every((t, i) => t.data.buffer === buffer && t.data.byteOffset === byteOffset + i * each * 4 && t.data.length === each)) {
+    return float32([items.length, ...first.shape.slice(1)], new Float32Array(buffer, byteOffset, each * items.length));
+  }
   const out = new Float32Array(each * items.length);
   items.forEach((t, i) => {
     if (t.data.length !== each) throw new Error(`Loader: sample ${i} has shape [${t.shape.join(',')}], sample 0 has [${first.shape.join(',')}]`);
