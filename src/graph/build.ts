@@ -127,6 +127,10 @@ export function concat(xs: Value[], axis: number, name?: string): Value {
   return xs[0]!.graph.add1('Concat', xs, { axis: int(axis) }, name);
 }
 
+export function gather(x: Value, indices: Value, axis: number, name?: string): Value {
+  return x.graph.add1('Gather', [x, indices], { axis: int(axis) }, name);
+}
+
 export function slice(x: Value, starts: number[], ends: number[], axes: number[], steps?: number[], name?: string): Value {
   const g = x.graph;
   const inputs = [x, i64(g, starts, 'starts'), i64(g, ends, 'ends'), i64(g, axes, 'axes')];

@@ -154,6 +154,33 @@ export class Graph {
     return value;
   }
 
+  /**
+   * Replace a node by the nodes that `build` adds, which must compute values of the same
+   * types as its outputs (returned in the same order). The new nodes take the old one's
+   * place in the node list, so the list stays in topological order, and every use of an
+   * old output (node inputs, graph outputs) is pointed at its replacement.
+   */
+  replace(node: Node, build: () => Value[]): Value[] {
+    const at = this.nodes.indexOf(node);
+    if (at < 0) throw new Error(`graph ${this.name}: no node ${node.name} to replace`);
+    const before = this.nodes.length;
+    const outs = build();
+    const added = this.nodes.splice(before);
+    if (outs.length !== node.outputs.length) throw new Error(`graph ${this.name}: ${node.name} has ${node.outputs.length} outputs, its replacement ${outs.length}`);
+    node.outputs.forEach((o, i) => {
+      const n = outs[i]!;
+      if (n.dtype !== o.dtype || shapeStr(n.shape) !== shapeStr(o.shape)) throw new Error(`graph ${this.name}: ${node.name} output ${o.name} is ${typeStr(o.type)}, its replacement ${typeStr(n.type)}`);
+    });
+    for (const v of [...added.flatMap((n) => n.inputs)]) {
+      if (v && v.producer && node.outputs.includes(v)) throw new Error(`graph ${this.name}: the replacement of ${node.name} reads its output ${v.name}`);
+    }
+    this.nodes.splice(at, 1, ...added);
+    const map = new Map(node.outputs.map((o, i) => [o, outs[i]!]));
+    for (const n of this.nodes) n.inputs.forEach((v, i) => v && map.has(v) && (n.inputs[i] = map.get(v)!));
+    this.outputs.forEach((o) => map.has(o.value) && (o.value = map.get(o.value)!));
+    return outs;
+  }
+
   /** Values reachable backwards from the given ones (used to prune unused parameters). */
   reachable(from: Value[]): Set<Value> {
     const seen = new Set<Value>();

@@ -52,6 +52,7 @@ import { getFloat, getInt, int, isStatic, str } from '../graph/types.js';
 import { toOnnx } from '../graph/onnx_writer.js';
 import { gradients, type ConvWeightGradMethod } from '../grad/index.js';
 import { defaultConvWeightGrad } from '../grad/conv_weight_grad.js';
+import { lowerSmallConvs, SMALL_CONV_PIXELS } from './conv_gemm.js';
 import type { BuiltModel } from '../models/types.js';
 import type { Tensor } from '../tensor.js';
 import { shapeStr, tensor } from '../tensor.js';
@@ -92,6 +93,11 @@ export interface TrainGraphOptions extends SgdConfig {
    * outputs G as ORT computes it.
    */
   gemmWeightGrad?: 'graph' | 'host';
+  /**
+   * Convs with at most this many output pixels per image run as one Gemm over the batch
+   * (./conv_gemm.ts); default SMALL_CONV_PIXELS (16), 0 for none.
+   */
+  smallConvGemm?: number;
 }
 
 /**
@@ -132,6 +138,8 @@ export interface TrainGraph {
   gradOutputs: GradOutput[];
   /** The dW formulation used for each Conv node that got a weight gradient. */
   convWeightGrad: Record<string, ConvWeightGradMethod>;
+  /** Convs lowered to one Gemm over the batch (TrainGraphOptions.smallConvGemm). */
+  convAsGemm: string[];
 }
 
 export const momentumName = (param: string) => `momentum/${param}`;
@@ -207,7 +215,7 @@ interface GemmUse {
  * as B of a Gemm with alpha 1 and A = X not transposed (or through one Reshape that only
  * that Gemm reads), so G = dY^T X or X^T dY in the weight's own element order.
  */
-function gemmWeights(g: Graph, trainable: readonly Value[]): Map<Value, GemmUse> {
+function gemmWeights(g: Graph, trainable: readonly Value[], skip: ReadonlySet<string>): Map<Value, GemmUse> {
   const users = (v: Value) => g.nodes.filter((n) => n.inputs.includes(v));
   const out = new Map<Value, GemmUse>();
   for (const p of trainable) {
@@ -218,7 +226,7 @@ function gemmWeights(g: Graph, trainable: readonly Value[]): Map<Value, GemmUse>
       u = users(bv);
     }
     const gemm = u[0];
-    if (u.length !== 1 || gemm!.op !== 'Gemm' || gemm!.inputs[1] !== bv || gemm!.inputs[0] === bv) continue;
+    if (u.length !== 1 || gemm!.op !== 'Gemm' || skip.has(gemm!.name) || gemm!.inputs[1] !== bv || gemm!.inputs[0] === bv) continue;
     const x = gemm!.inputs[0]!;
     if (getInt(gemm!.attrs, 'transA', 0) !== 0 || getFloat(gemm!.attrs, 'alpha', 1) !== 1 || !isStatic(x.shape)) continue;
     out.set(p, { x, y: gemm!.outputs[0]!, transB: getInt(gemm!.attrs, 'transB', 0) === 1 });
@@ -262,8 +270,12 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
   const eps = opts.labelSmoothing ?? 0;
   if (!(eps >= 0 && eps < 1)) throw new Error(`${where}: label smoothing must be in [0, 1), got ${opts.labelSmoothing}`);
 
+  const pixels = opts.smallConvGemm ?? SMALL_CONV_PIXELS;
+  if (!(Number.isInteger(pixels) && pixels >= 0)) throw new Error(`${where}: smallConvGemm must be a whole number of pixels, got ${opts.smallConvGemm}`);
+  const lowered = lowerSmallConvs(g, pixels);
+
   // logits [N, classes]
-  let logits = model.output;
+  let logits = lowered.replaced.get(model.output) ?? model.output;
   if (logits.shape.length === 4 && logits.shape[1] === 1 && logits.shape[2] === 1) logits = b.reshape(logits, [batch, Number(logits.shape[3])], 'train/logits');
   if (logits.shape.length !== 2) throw new Error(`${where}: logits must be [N, classes], got ${shapeStr(logits.shape)}`);
 
@@ -301,7 +313,7 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
 
   // backward; for a Gemm weight whose gradient the host forms, the gradient of the Gemm's output instead
   const chosen: Record<string, ConvWeightGradMethod> = {};
-  const outer = update === 'host' && gemmWeightGrad === 'host' ? gemmWeights(g, trainable) : new Map<Value, GemmUse>();
+  const outer = update === 'host' && gemmWeightGrad === 'host' ? gemmWeights(g, trainable, new Set(lowered.names.map((n) => `${n}/gemm`))) : new Map<Value, GemmUse>();
   const wrt = [...trainable.filter((p) => !outer.has(p)), ...[...outer.values()].map((u) => u.y)];
   const grads = gradients(g, xent, wrt, { convWeightGrad: convPolicy(opts.convWeightGrad ?? {}, chosen) });
 
@@ -330,7 +342,7 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
       return { kind: 'tensor', name: v.name };
     });
     return finish(model, g, frozen, frozenWeights, {
-      where, labels, lr: null, info, batch, imageShape, mu, wd, update, frozenRegularized, chosen, gradOutputs,
+      where, labels, lr: null, info, batch, imageShape, mu, wd, update, frozenRegularized, chosen, gradOutputs, convAsGemm: lowered.names,
       doc: `${where}: forward and backward; the caller applies ${recipe}`,
     });
   }
@@ -394,7 +406,7 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
         return { kind: 'tensor', name: gradName(p.name) };
       });
   return finish(model, g, frozen, frozenWeights, {
-    where, labels, lr, info, batch, imageShape, mu, wd, update, frozenRegularized, chosen, gradOutputs,
+    where, labels, lr, info, batch, imageShape, mu, wd, update, frozenRegularized, chosen, gradOutputs, convAsGemm: lowered.names,
     doc: `${where}: ${recipe}`,
   });
 }
@@ -412,12 +424,13 @@ interface Built {
   frozenRegularized: string[];
   chosen: Record<string, ConvWeightGradMethod>;
   gradOutputs: GradOutput[];
+  convAsGemm: string[];
   doc: string;
 }
 
 /** Serialise the graph with the frozen weights as initializers, and describe it. */
 function finish(model: BuiltModel, g: Graph, frozen: readonly Value[], frozenWeights: ReadonlyMap<string, Tensor>, o: Built): TrainGraph {
-  const { where, labels, lr, info, batch, imageShape, mu, wd, update, frozenRegularized, chosen, gradOutputs } = o;
+  const { where, labels, lr, info, batch, imageShape, mu, wd, update, frozenRegularized, chosen, gradOutputs, convAsGemm } = o;
   const weights = new Map<string, Tensor>();
   for (const p of frozen) {
     const t = frozenWeights.get(p.name);
@@ -445,5 +458,6 @@ function finish(model: BuiltModel, g: Graph, frozen: readonly Value[], frozenWei
     frozenRegularized,
     gradOutputs,
     convWeightGrad: chosen,
+    convAsGemm,
   };
 }

@@ -12,18 +12,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as b from '../../src/graph/build.js';
 import type { ConvInputGradMethod, ConvWeightGradMethod } from '../../src/grad/index.js';
-import { analyticGrad, assertGrad, type FdCase, relDiff } from './fd.js';
-
-interface ConvCase {
-  what: string;
-  x: [number, number, number, number];
-  m: number;
-  kernel: [number, number];
-  strides: [number, number];
-  pads: [number, number, number, number];
-  dilations?: [number, number];
-  group?: number;
-}
+import { analyticGrad, assertGrad, type ConvCase, type FdCase, relDiff } from './fd.js';
 
 const CASES: ConvCase[] = [
   // (10 + 2 - 3) mod 2 = 1: one row of X is seen by no window, dX needs output_padding 1

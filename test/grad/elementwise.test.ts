@@ -1,8 +1,12 @@
 // Element-wise, matrix-product, shape and reduction rules against finite differences,
 // in float64 (ORT's CPU kernels for these ops take doubles).
+import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as b from '../../src/graph/build.js';
+import { Graph } from '../../src/graph/graph.js';
+import { gradients } from '../../src/grad/index.js';
 import { padZeros } from '../../src/grad/util.js';
+import { tensor } from '../../src/tensor.js';
 import { assertGrad } from './fd.js';
 
 const EPS = 1e-6;
@@ -122,6 +126,46 @@ describe('shape ops (float64)', () => {
       eps: EPS,
       tol: TOL,
     });
+  });
+});
+
+describe('Gather with constant indices (float64)', () => {
+  // axis 1 of [2, 5, 3]; index 4 read three times (once as -1), 0 twice, 2 never
+  const idx = [[4, 0, 1], [3, -1, 0], [4, 1, 3]];
+  const indices = (g: Graph) => g.constant(tensor('int64', [3, 3], BigInt64Array.from(idx.flat(), BigInt)), 'idx');
+
+  test('the transposed gather: dX sums dY over the positions that read each element', async () => {
+    const r = await assertGrad({
+      name: 'gather',
+      inputs: [{ name: 'x', shape: [2, 5, 3] }],
+      build: (g, [x]) => b.mul(b.gather(x!, indices(g), 1), b.gather(x!, indices(g), 1)), // [2, 3, 3, 3], quadratic in x
+      eps: EPS,
+      tol: TOL,
+    });
+    const ops = r.graph.nodes.filter((n) => n.name.startsWith('grad/')).map((n) => n.op);
+    assert.ok(ops.includes('Gather') && !ops.includes('ScatterElements'), ops.join(', '));
+  });
+
+  test('one element read far more often than the others: a scatter-add', async () => {
+    const many = Array.from({ length: 40 }, (_, i) => (i % 8 === 0 ? i % 5 : 2));
+    const r = await assertGrad({
+      name: 'gather_hot',
+      inputs: [{ name: 'x', shape: [5, 2] }],
+      build: (g, [x]) => {
+        const y = b.gather(x!, g.constant(tensor('int64', [40], BigInt64Array.from(many, BigInt)), 'idx'), 0); // [40, 2]
+        return b.mul(y, y);
+      },
+      eps: EPS,
+      tol: TOL,
+    });
+    assert.ok(r.graph.nodes.some((n) => n.op === 'ScatterElements'), 'index 2 read 36 times: a table of 5 x 36 would be over 4x the 40 gathered');
+  });
+
+  test('indices out of range are named', async () => {
+    const g = new Graph('bad_gather');
+    const x = g.input('x', { dtype: 'float64', shape: [2, 3] });
+    const y = b.gather(x, g.constant(tensor('int64', [2], BigInt64Array.of(0n, 3n)), 'idx'), 1);
+    assert.throws(() => gradients(g, b.reduce('ReduceSum', y, [0, 1], false), [x]), /Gather.*index 3 at 1 is outside \[-3, 3\)/);
   });
 });
 

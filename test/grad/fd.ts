@@ -25,6 +25,18 @@ export interface FdInput {
   wrt?: boolean;
 }
 
+/** A 2-D conv case: input [N, C, H, W], m filters, attributes as ONNX writes them. */
+export interface ConvCase {
+  what: string;
+  x: [number, number, number, number];
+  m: number;
+  kernel: [number, number];
+  strides: [number, number];
+  pads: [number, number, number, number];
+  dilations?: [number, number];
+  group?: number;
+}
+
 export interface FdCase {
   name: string;
   inputs: FdInput[];

@@ -72,7 +72,7 @@ describe('gradients()', () => {
 
   test('the registry covers the ops the models use', () => {
     const ops = gradOps();
-    for (const op of ['Conv', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'ReduceMean', 'Relu', 'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose', 'Concat', 'Slice', 'Identity', 'Dropout', 'LRN', 'SoftmaxCrossEntropyLoss']) {
+    for (const op of ['Conv', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'ReduceMean', 'Relu', 'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose', 'Concat', 'Slice', 'Gather', 'Pad', 'Identity', 'Dropout', 'LRN', 'SoftmaxCrossEntropyLoss']) {
       assert.ok(ops.includes(op), op);
     }
   });

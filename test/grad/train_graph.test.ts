@@ -175,9 +175,16 @@ for (const [label, u] of UPDATES) describe(`training graph: SGD as torch.optim.S
 
   test('the dW formulation is chosen per conv and can be overridden by layer', async () => {
     const m = tinyModel(N);
-    const t = await SgdTrainer.create(m, tinyWeights(m), { momentum: 0.9, convWeightGrad: { 'tiny/conv2': 'reference' } });
+    const t = await SgdTrainer.create(m, tinyWeights(m), { momentum: 0.9, convWeightGrad: { 'tiny/conv2': 'reference' }, smallConvGemm: 0 });
     open.push(t);
     assert.deepEqual(t.graph.convWeightGrad, { 'tiny/conv2/Conv2D': 'reference', 'tiny/conv1/Conv2D': 'batchconv' });
+    assert.deepEqual(t.graph.convAsGemm, []);
+    // by default conv1 (8x8 output) is one Gemm over the batch; conv2 is grouped and stays a Conv
+    const m2 = tinyModel(N);
+    const t2 = await SgdTrainer.create(m2, tinyWeights(m2), { momentum: 0.9 });
+    open.push(t2);
+    assert.deepEqual(t2.graph.convAsGemm, ['tiny/conv1/Conv2D']);
+    assert.deepEqual(t2.graph.convWeightGrad, { 'tiny/conv2/Conv2D': 'im2col' });
   });
 });
 

@@ -64,4 +64,19 @@ describe('shape inference', () => {
     assert.throws(() => g.output(y2, 'out'), /output out is already declared/);
     assert.throws(() => g.input('x', { dtype: 'float32', shape: [1] }), /input name x is already used/);
   });
+
+  test('replace: the new nodes take the old one\'s place, its uses are rewired, and mismatches are refused', () => {
+    const g = new Graph('r');
+    const x = g.input('x', { dtype: 'float32', shape: [2, 3] });
+    const relu = b.unary('Relu', x, 'relu');
+    const y = b.unary('Neg', relu, 'neg');
+    g.output(relu, 'kept');
+    const [z] = g.replace(relu.producer!, () => [b.unary('Abs', b.unary('Exp', x, 'exp'), 'abs')]);
+    assert.deepEqual(g.nodes.map((n) => n.name), ['exp', 'abs', 'neg'], 'in topological order');
+    assert.equal(y.producer!.inputs[0], z);
+    assert.equal(g.outputs.find((o) => o.name === 'kept')!.value, z);
+    assert.throws(() => g.replace(relu.producer!, () => [x]), /no node relu to replace/);
+    assert.throws(() => g.replace(y.producer!, () => [b.reshape(x, [6], 'flat')]), /neg output neg is float32\[2,3\], its replacement float32\[6\]/);
+    assert.deepEqual(g.nodes.map((n) => n.name), ['exp', 'abs', 'neg'], 'a refused replacement leaves the graph as it was');
+  });
 });

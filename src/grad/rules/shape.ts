@@ -119,3 +119,46 @@ defineGrad('Pad', (ctx) => {
   const ends = axes.map((a, i) => pads[i]! + shape[a]!);
   return [b.slice(ctx.dy[0]!, starts, ends, axes, undefined, ctx.name('dX'))];
 });
+
+// Gather with constant indices along `axis`: dX[.., d, ..] is the sum of dY over the
+// index positions that read d. When no d is read much more often than the others, the
+// gradient is itself a Gather, of dY by the transposed index table: row d lists the (at
+// most T) positions that read d, padded with a pointer to an appended zero, and a
+// ReduceSum over those T columns adds them in a fixed order. For the im2col of
+// src/train/conv_gemm.ts (each input pixel read by at most kh*kw taps) T = 9 for a 3x3
+// kernel. Otherwise (a table of more than 4x the gathered size or the axis, whichever is
+// larger: one element read far more often than the others) a ScatterElements with
+// reduction 'add', which adds one element at a time in an order ONNX leaves open.
+defineGrad('Gather', (ctx) => {
+  const x = ctx.node.inputs[0]!;
+  if (ctx.needs[1]) ctx.fail('indices have no gradient');
+  const ind = constInts(ctx, 1, 'indices')!;
+  const shape = staticShape(ctx, x);
+  const r = shape.length;
+  const a = getInt(ctx.node.attrs, 'axis', 0);
+  const axis = a < 0 ? a + r : a;
+  const D = shape[axis]!;
+  const pre = shape.slice(0, axis).reduce((p, d) => p * d, 1);
+  const post = shape.slice(axis + 1).reduce((p, d) => p * d, 1);
+  const P = ind.length;
+  const readers: number[][] = Array.from({ length: D }, () => []);
+  ind.forEach((v, p) => {
+    const d = v < 0 ? v + D : v;
+    if (!(d >= 0 && d < D)) ctx.fail(`index ${v} at ${p} is outside [-${D}, ${D})`);
+    readers[d]!.push(p);
+  });
+  const T = Math.max(1, ...readers.map((l) => l.length));
+  const dy = b.reshape(ctx.dy[0]!, [pre, P, post], ctx.name('dy_3d'));
+  if (D * T > 4 * Math.max(P, D)) {
+    const at = BigInt64Array.from(ind, (v) => BigInt(v < 0 ? v + D : v));
+    const idx = ctx.g.add1('Expand', [ctx.g.constant(tensor('int64', [1, P, 1], at), 'gather_index'), b.i64(ctx.g, [pre, P, post], 'shape')], {}, ctx.name('index'));
+    const sum = ctx.g.add1('ScatterElements', [zeros(ctx.g, x.dtype, [pre, D, post], ctx.name('zeros')), idx, dy], { axis: { type: 'int', value: 1 }, reduction: { type: 'string', value: 'add' } }, ctx.name('scatter_add'));
+    return [b.reshape(sum, shape, ctx.name('dX'))];
+  }
+  const table = new BigInt64Array(D * T).fill(BigInt(P)); // P: the appended zero
+  readers.forEach((l, d) => l.forEach((p, t) => (table[d * T + t] = BigInt(p))));
+  const dyz = padZeros(dy, [0, 0, 0, 0, 1, 0], ctx.name('dy_zero'));
+  const picked = b.gather(dyz, ctx.g.constant(tensor('int64', [D, T], table), 'gather_readers'), 1, ctx.name('picked')); // [pre, D, T, post]
+  const summed = T === 1 ? b.reshape(picked, [pre, D, post], ctx.name('picked_3d')) : b.reduce('ReduceSum', picked, [2], false, ctx.name('sum'));
+  return [b.reshape(summed, shape, ctx.name('dX'))];
+});

@@ -1,5 +1,5 @@
 // Shape inference for the ops that move data without computing: Reshape, Flatten,
-// Squeeze/Unsqueeze, Transpose, Concat, Slice, Pad, Expand, Split.
+// Squeeze/Unsqueeze, Transpose, Concat, Slice, Pad, Expand, Split, Gather.
 import type { Dim, Shape } from '../types.js';
 import { getInt, getInts, getString } from '../types.js';
 import { defineOp } from './registry.js';
@@ -118,6 +118,17 @@ defineOp('Concat', {
     const shape = [...first.shape];
     shape[axis] = total;
     return [{ dtype: first.dtype, shape }];
+  },
+});
+
+// Gather along one axis: data.shape[:axis] + indices.shape + data.shape[axis+1:].
+defineOp('Gather', {
+  infer(ctx) {
+    const x = req(ctx, 0, 'data');
+    const idx = req(ctx, 1, 'indices');
+    if (idx.dtype !== 'int64' && idx.dtype !== 'int32') throw new Error(`indices must be integers, got ${idx.dtype}`);
+    const axis = normAxis(getInt(ctx.attrs, 'axis', 0), x.shape.length);
+    return [{ dtype: x.dtype, shape: [...x.shape.slice(0, axis), ...idx.shape, ...x.shape.slice(axis + 1)] }];
   },
 });
 
