@@ -171,8 +171,8 @@ export class Graph {
       const n = outs[i]!;
       if (n.dtype !== o.dtype || shapeStr(n.shape) !== shapeStr(o.shape)) throw new Error(`graph ${this.name}: ${node.name} output ${o.name} is ${typeStr(o.type)}, its replacement ${typeStr(n.type)}`);
     });
-    for (const v of [...added.flatMap((n) => n.inputs)]) {
-      if (v && v.producer && node.outputs.includes(v)) throw new Error(`graph ${this.name}: the replacement of ${node.name} reads its output ${v.name}`);
+    for (const v of added.flatMap((n) => n.inputs)) {
+      if (v && node.outputs.includes(v)) throw new Error(`graph ${this.name}: the replacement of ${node.name} reads its output ${v.name}`);
     }
     this.nodes.splice(at, 1, ...added);
     const map = new Map(node.outputs.map((o, i) => [o, outs[i]!]));

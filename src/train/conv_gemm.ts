@@ -27,6 +27,7 @@
 import type { Graph, Node, Value } from '../graph/graph.js';
 import * as b from '../graph/build.js';
 import { getInt, getInts, isStatic } from '../graph/types.js';
+import { padZeros } from '../grad/util.js';
 import { tensor } from '../tensor.js';
 
 /** Output pixels per image up to which a conv is lowered (13x13 maps: 169). */
@@ -64,11 +65,12 @@ function eligible(n: Node, maxPixels: number): boolean {
 
 /**
  * Rewrite every eligible Conv of `g` in place as above. Returns the names of the convs
- * lowered and each old output with its replacement. The new nodes are named under the
- * conv's (`<conv>/gemm`...), so layer scopes still hold.
+ * lowered, the names of their Gemms and each old output with its replacement. The new
+ * nodes are named under the conv's (`<conv>/gemm`...), so layer scopes still hold.
  */
-export function lowerSmallConvs(g: Graph, maxPixels = SMALL_CONV_PIXELS): { names: string[]; replaced: Map<Value, Value> } {
+export function lowerSmallConvs(g: Graph, maxPixels = SMALL_CONV_PIXELS): { names: string[]; gemms: string[]; replaced: Map<Value, Value> } {
   const names: string[] = [];
+  const gemms: string[] = [];
   const replaced = new Map<Value, Value>();
   for (const n of g.nodes.filter((x) => eligible(x, maxPixels))) {
     const [x, w, bias] = n.inputs as [Value, Value, Value | null | undefined];
@@ -82,16 +84,17 @@ export function lowerSmallConvs(g: Graph, maxPixels = SMALL_CONV_PIXELS): { name
     const { table, OH, OW } = im2colTable(HP, WP, [kh!, kw!], strides, dil);
     const [P, T] = [OH * OW, kh! * kw!];
     const [out] = g.replace(n, () => {
-      const padded = pads.some((p) => p !== 0) ? g.add1('Pad', [x, b.i64(g, [0, 0, pt, pl, 0, 0, pb, pr], 'pads')], { mode: { type: 'string', value: 'constant' } }, `${n.name}/x_pad`) : x;
+      const padded = pads.some((p) => p !== 0) ? padZeros(x, [0, 0, pt, pl, 0, 0, pb, pr], `${n.name}/x_pad`) : x;
       const pixels = b.reshape(b.transpose(padded, [0, 2, 3, 1], `${n.name}/x_nhwc`), [N!, HP * WP, C!], `${n.name}/x_pixels`);
       const cols = b.gather(pixels, g.constant(tensor('int64', [P, T], table), `${n.name}/im2col`), 1, `${n.name}/cols`); // [N, P, T, C]
       const w2 = b.reshape(b.transpose(w, [0, 2, 3, 1], `${n.name}/w_ohwi`), [M!, T * C!], `${n.name}/w_2d`);
       const y = b.gemm(b.reshape(cols, [N! * P, T * C!], `${n.name}/cols_2d`), w2, bias ?? null, { transB: true, name: `${n.name}/gemm` });
+      gemms.push(y.producer!.name);
       const nchw = b.transpose(b.reshape(y, [N!, P, M!], `${n.name}/y_3d`), [0, 2, 1], `${n.name}/y_t`);
       return [b.reshape(nchw, [N!, M!, OH, OW], `${n.name}/y`)];
     });
     names.push(n.name);
     replaced.set(n.outputs[0]!, out!);
   }
-  return { names, replaced };
+  return { names, gemms, replaced };
 }

@@ -95,7 +95,7 @@ export interface TrainGraphOptions extends SgdConfig {
   gemmWeightGrad?: 'graph' | 'host';
   /**
    * Convs with at most this many output pixels per image run as one Gemm over the batch
-   * (./conv_gemm.ts); default SMALL_CONV_PIXELS (16), 0 for none.
+   * (./conv_gemm.ts); default SMALL_CONV_PIXELS (169), 0 for none.
    */
   smallConvGemm?: number;
 }
@@ -313,7 +313,7 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
 
   // backward; for a Gemm weight whose gradient the host forms, the gradient of the Gemm's output instead
   const chosen: Record<string, ConvWeightGradMethod> = {};
-  const outer = update === 'host' && gemmWeightGrad === 'host' ? gemmWeights(g, trainable, new Set(lowered.names.map((n) => `${n}/gemm`))) : new Map<Value, GemmUse>();
+  const outer = update === 'host' && gemmWeightGrad === 'host' ? gemmWeights(g, trainable, new Set(lowered.gemms)) : new Map<Value, GemmUse>();
   const wrt = [...trainable.filter((p) => !outer.has(p)), ...[...outer.values()].map((u) => u.y)];
   const grads = gradients(g, xent, wrt, { convWeightGrad: convPolicy(opts.convWeightGrad ?? {}, chosen) });
 

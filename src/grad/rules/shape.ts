@@ -141,17 +141,17 @@ defineGrad('Gather', (ctx) => {
   const pre = shape.slice(0, axis).reduce((p, d) => p * d, 1);
   const post = shape.slice(axis + 1).reduce((p, d) => p * d, 1);
   const P = ind.length;
-  const readers: number[][] = Array.from({ length: D }, () => []);
-  ind.forEach((v, p) => {
+  const at = ind.map((v, p) => {
     const d = v < 0 ? v + D : v;
     if (!(d >= 0 && d < D)) ctx.fail(`index ${v} at ${p} is outside [-${D}, ${D})`);
-    readers[d]!.push(p);
+    return d;
   });
+  const readers: number[][] = Array.from({ length: D }, () => []);
+  at.forEach((d, p) => readers[d]!.push(p));
   const T = Math.max(1, ...readers.map((l) => l.length));
   const dy = b.reshape(ctx.dy[0]!, [pre, P, post], ctx.name('dy_3d'));
   if (D * T > 4 * Math.max(P, D)) {
-    const at = BigInt64Array.from(ind, (v) => BigInt(v < 0 ? v + D : v));
-    const idx = ctx.g.add1('Expand', [ctx.g.constant(tensor('int64', [1, P, 1], at), 'gather_index'), b.i64(ctx.g, [pre, P, post], 'shape')], {}, ctx.name('index'));
+    const idx = ctx.g.add1('Expand', [ctx.g.constant(tensor('int64', [1, P, 1], BigInt64Array.from(at, BigInt)), 'gather_index'), b.i64(ctx.g, [pre, P, post], 'shape')], {}, ctx.name('index'));
     const sum = ctx.g.add1('ScatterElements', [zeros(ctx.g, x.dtype, [pre, D, post], ctx.name('zeros')), idx, dy], { axis: { type: 'int', value: 1 }, reduction: { type: 'string', value: 'add' } }, ctx.name('scatter_add'));
     return [b.reshape(sum, shape, ctx.name('dX'))];
   }
