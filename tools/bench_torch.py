@@ -201,6 +201,15 @@ def fashion(a):
                                          persistent_workers=a.workers > 0)
     test_loader = torch.utils.data.DataLoader(test_ds, batch_size=256, num_workers=a.workers)
     model = torchvision.models.alexnet(num_classes=10)
+    if a.init == "kaiming":
+        # src/models/params.ts 'kaiming': torchvision's VGG/ResNet scheme (vgg.py _initialize_weights)
+        for mod in model.modules():
+            if isinstance(mod, torch.nn.Conv2d):
+                torch.nn.init.kaiming_normal_(mod.weight, mode="fan_out", nonlinearity="relu")
+                torch.nn.init.constant_(mod.bias, 0)
+            elif isinstance(mod, torch.nn.Linear):
+                torch.nn.init.normal_(mod.weight, 0, 0.01)
+                torch.nn.init.constant_(mod.bias, 0)
     decay = [p for p in model.parameters() if p.dim() > 1]
     no_decay = [p for p in model.parameters() if p.dim() <= 1]
     opt = torch.optim.SGD([{"params": decay, "weight_decay": a.wd}, {"params": no_decay, "weight_decay": 0.0}],
@@ -285,6 +294,7 @@ def main():
     ap.add_argument("--flip", action="store_true")
     ap.add_argument("--nesterov", action="store_true")
     ap.add_argument("--label-smoothing", type=float, default=0.0)
+    ap.add_argument("--init", choices=["model", "kaiming"], default="model")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--workers", type=int, default=1)

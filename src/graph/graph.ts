@@ -25,6 +25,12 @@ export interface ParamInfo {
   regularized: boolean;
   /** The layer the parameter belongs to, e.g. 'alexnet_v2/fc7' or 'features.0'. */
   layer: string;
+  /**
+   * A weight's fans as PyTorch counts them (torch.nn.init._calculate_fan_in_and_fan_out:
+   * in = C_in/groups x kh x kw, out = C_out x kh x kw), for other initialisers than the
+   * model's own (src/train/init_weights.ts). Absent on biases.
+   */
+  fans?: { in: number; out: number };
 }
 
 export type ValueKind = 'input' | 'param' | 'const' | 'node';

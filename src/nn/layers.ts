@@ -60,7 +60,8 @@ export function conv2d(net: Net, x: Feature, o: Conv2dOptions): Feature {
   const cin = c / groups;
   const spec = typeof o.weights === 'function' ? o.weights(kh * kw * cin, (kh * kw * o.filters) / groups) : o.weights;
   const wShape = o.weightLayout === 'HWIO' ? [kh, kw, cin, o.filters] : [o.filters, cin, kh, kw];
-  const weights = g.param(spec.name, { dtype: 'float32', shape: wShape }, { init: spec.init, regularized: spec.regularized ?? true, layer: o.scope });
+  const fans = { in: kh * kw * cin, out: kh * kw * o.filters };
+  const weights = g.param(spec.name, { dtype: 'float32', shape: wShape }, { init: spec.init, regularized: spec.regularized ?? true, layer: o.scope, fans });
   const biases = o.biases
     ? g.param(o.biases.name, { dtype: 'float32', shape: [o.filters] }, { init: o.biases.init, regularized: o.biases.regularized ?? false, layer: o.scope })
     : null;
@@ -218,7 +219,7 @@ export function linear(net: Net, x: Feature, o: LinearOptions): Feature {
   }
   const spec = typeof o.weights === 'function' ? o.weights(k, o.units) : o.weights;
   const wShape = o.weightLayout === 'OI' ? [o.units, k] : [k, o.units];
-  const w = g.param(spec.name, { dtype: 'float32', shape: wShape }, { init: spec.init, regularized: spec.regularized ?? true, layer: o.scope });
+  const w = g.param(spec.name, { dtype: 'float32', shape: wShape }, { init: spec.init, regularized: spec.regularized ?? true, layer: o.scope, fans: { in: k, out: o.units } });
   const bias = o.biases
     ? g.param(o.biases.name, { dtype: 'float32', shape: [o.units] }, { init: o.biases.init, regularized: o.biases.regularized ?? false, layer: o.scope })
     : null;

@@ -3,6 +3,7 @@
 // run. Defaults are written out here and nowhere else.
 import type { AugmentMode } from '../data/augment.js';
 import { AUGMENT_MODES } from '../data/augment.js';
+import { INIT_SCHEMES, type InitScheme } from '../models/params.js';
 import type { BuiltModel, ModelSpec } from '../models/types.js';
 import { NAN_POLICIES, type NanPolicy } from './guard.js';
 import { checkSchedule, type ScheduleKind } from './schedule.js';
@@ -47,6 +48,8 @@ export interface TrainOptions {
   weights?: string;
   /** Layers re-initialised with the model's initialisers after loading --weights. */
   reinit?: string[];
+  /** Initialisers of parameters not loaded from weights: the model's (default) or kaiming (src/models/params.ts). */
+  init?: InitScheme;
   augment?: AugmentMode;
   flip?: boolean;
   seed?: number;
@@ -103,6 +106,8 @@ export interface TrainConfig {
   trainLayers: string[] | null;
   weights: string | null;
   reinit: string[];
+  /** 'model' unless chosen; absent from checkpoints written before it existed (read as 'model'). */
+  init: InitScheme;
   augment: AugmentMode;
   flip: boolean;
   seed: number;
@@ -146,6 +151,7 @@ export function resolveConfig(o: TrainOptions, spec: ModelSpec, dataClasses: rea
   check(o.valSplit === undefined || (o.valSplit > 0 && o.valSplit < 1), `validation split must be in (0, 1), got ${o.valSplit}`);
   check(!(o.val && o.valSplit), 'give either a validation path or a validation split, not both');
   check(o.augment === undefined || AUGMENT_MODES.includes(o.augment), `augment must be one of ${AUGMENT_MODES.join(', ')}, got ${o.augment}`);
+  check(o.init === undefined || INIT_SCHEMES.includes(o.init), `init must be one of ${INIT_SCHEMES.join(', ')}, got ${o.init}`);
   check(o.nanPolicy === undefined || NAN_POLICIES.includes(o.nanPolicy), `NaN policy must be one of ${NAN_POLICIES.join(', ')}, got ${o.nanPolicy}`);
   check(!(o.nesterov && o.momentum === 0), 'nesterov needs momentum > 0');
   const classes = o.classes ?? dataClasses.length;
@@ -179,6 +185,7 @@ export function resolveConfig(o: TrainOptions, spec: ModelSpec, dataClasses: rea
     trainLayers: o.trainLayers ?? null,
     weights: o.weights ?? null,
     reinit: o.reinit ?? [],
+    init: o.init ?? 'model',
     augment: o.augment ?? 'none',
     flip: o.flip ?? false,
     seed: o.seed ?? 0,

@@ -8,9 +8,10 @@
 //                    last layer) is re-initialised, with a message naming it and the shapes
 //   --reinit fc8     named layers re-initialised after loading, whatever the file holds
 //
-// Re-initialised parameters draw from the model's initialisers with the run's seed, so
-// they are the same as in a from-scratch run with that seed.
-import { paramSpecs } from '../models/params.js';
+// Re-initialised parameters draw from the model's initialisers (or --init kaiming, see
+// src/models/params.ts) with the run's seed, so they are the same as in a from-scratch
+// run with that seed.
+import { paramSpecs, type InitScheme } from '../models/params.js';
 import type { BuiltModel } from '../models/types.js';
 import { initParams } from '../nn/init.js';
 import { shapeStr, type Tensor } from '../tensor.js';
@@ -27,16 +28,18 @@ export interface InitialWeights {
 }
 
 /** Random weights from the model's initialisers for some parameters only. */
-function fresh(m: BuiltModel, names: ReadonlySet<string>, seed: number): Map<string, Tensor> {
-  return initParams(paramSpecs(m).filter((p) => names.has(p.name)), seed);
+function fresh(m: BuiltModel, names: ReadonlySet<string>, seed: number, scheme: InitScheme): Map<string, Tensor> {
+  return initParams(paramSpecs(m, scheme).filter((p) => names.has(p.name)), seed);
 }
 
-export async function initialWeights(m: BuiltModel, opts: { weights: string | null; reinit: readonly string[]; seed: number }): Promise<InitialWeights> {
+export async function initialWeights(m: BuiltModel, opts: { weights: string | null; reinit: readonly string[]; seed: number; init?: InitScheme }): Promise<InitialWeights> {
   const messages: string[] = [];
   const all = new Set(m.graph.params.map((p) => p.name));
+  const scheme = opts.init ?? 'model';
+  const fromScheme = scheme === 'model' ? `${m.name}'s initialisers` : `${scheme} initialisation`;
   if (!opts.weights) {
-    messages.push(`weights: ${m.name}'s initialisers, seed ${opts.seed}`);
-    return { weights: fresh(m, all, opts.seed), messages };
+    messages.push(`weights: ${fromScheme}, seed ${opts.seed}`);
+    return { weights: fresh(m, all, opts.seed, scheme), messages };
   }
   const path = weightsFileOf(opts.weights);
   const file = await readWeights(path);
@@ -67,7 +70,7 @@ export async function initialWeights(m: BuiltModel, opts: { weights: string | nu
   if (matched.unexpected.length) messages.push(`ignored ${matched.unexpected.length} tensors ${m.name} does not have (${matched.unexpected.slice(0, 3).join(', ')}${matched.unexpected.length > 3 ? ', ...' : ''})`);
   if (opts.reinit.length) messages.push(`re-initialised ${opts.reinit.map(shortLayer).join(', ')} (--reinit)`);
   const redo = new Set([...changed, ...reinitParams, ...matched.missing]);
-  for (const [n, t] of fresh(m, redo, opts.seed)) weights.set(n, t);
+  for (const [n, t] of fresh(m, redo, opts.seed, scheme)) weights.set(n, t);
   messages.unshift(`weights: ${path} (${file.format}, ${weights.size - redo.size} of ${all.size} parameters loaded)`);
   return { weights, messages };
 }

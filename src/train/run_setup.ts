@@ -45,7 +45,8 @@ export async function setupRun(opts: TrainOptions | ResumeOptions): Promise<RunS
   const messages: string[] = [];
   if ('resume' in opts && opts.resume) {
     resumed = await readCheckpoint(latestCheckpoint(opts.resume).dir);
-    cfg = { ...(resumed.state.config as unknown as TrainConfig) };
+    // fields added since a checkpoint was written read as their defaults
+    cfg = { init: 'model', labelSmoothing: 0, ...(resumed.state.config as unknown as Partial<TrainConfig>) } as TrainConfig;
     for (const [k, v] of Object.entries(opts)) {
       if (v === undefined || k === 'resume') continue;
       if ((RESUMABLE_OVERRIDES as readonly string[]).includes(k)) {
@@ -99,7 +100,7 @@ export async function setupRun(opts: TrainOptions | ResumeOptions): Promise<RunS
     const missing = model.graph.params.filter((p) => !weights.has(p.name)).map((p) => p.name);
     if (missing.length) throw new Error(`${resumed.dir}: checkpoint lacks ${missing.slice(0, 3).join(', ')}`);
   } else {
-    const init = await initialWeights(model, { weights: cfg.weights, reinit: cfg.reinit, seed: cfg.seed });
+    const init = await initialWeights(model, { weights: cfg.weights, reinit: cfg.reinit, seed: cfg.seed, init: cfg.init });
     weights = init.weights;
     messages.push(...init.messages);
   }

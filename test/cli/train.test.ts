@@ -199,6 +199,7 @@ describe('errors', () => {
       [['train', '--data', photos, '--out', join(tmp, 'x'), '--lr', 'fast'], /^alexnet: --lr must be a positive number, got "fast"\n$/],
       [['train', '--data', photos, '--out', join(tmp, 'x'), '--augment', 'mixup'], /^alexnet: --augment must be one of none, crop, resized-crop, got "mixup"\n$/],
       [['train', '--data', photos, '--out', join(tmp, 'x'), '--label-smoothing', '1'], /^alexnet: --label-smoothing must be in \[0, 1\), got "1"\n$/],
+      [['train', '--data', photos, '--out', join(tmp, 'x'), '--init', 'xavier'], /^alexnet: --init must be one of model, kaiming, got "xavier"\n$/],
       [['train', '--data', photos, '--out', join(tmp, 'x'), '--nan-policy', 'ignore'], /^alexnet: --nan-policy must be one of reduce-lr, skip, stop, got "ignore"\n$/],
       [['eval', '--data', photos], /^alexnet: eval: --weights FILE is required\n$/],
       [['eval', '--weights', 'w', '--data', photos, '--model', 'vgg'], /^alexnet: unknown model "vgg"; valid models: /],

@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { alexnetSpec } from '../../src/models/alexnet.js';
-import { randomWeights } from '../../src/models/params.js';
+import { paramSpecs, randomWeights } from '../../src/models/params.js';
+import { initParams } from '../../src/nn/init.js';
+import { initialWeights } from '../../src/train/init_weights.js';
 import type { Tensor } from '../../src/tensor.js';
 import { listCheckpoints, readCheckpoint } from '../../src/train/checkpoint.js';
 import { NonFiniteError } from '../../src/train/guard.js';
@@ -116,6 +118,19 @@ describe('fine-tuning', () => {
       assert.equal(same, !trained, `${n}: ${trained ? 'trained, must change' : 'frozen, must not change'}`);
     }
     assert.deepEqual([...end.momenta.keys()].sort(), ['classifier.4.bias', 'classifier.4.weight', 'classifier.6.bias', 'classifier.6.weight']);
+  });
+
+  test('--init kaiming: what is loaded stays, what is re-initialised draws from the kaiming scheme', async () => {
+    const file = join(tmp, 'pretrained.safetensors'); // written by the test above
+    const m = alexnetSpec.build({ inputSize: [63, 63], numClasses: 4 });
+    const r = await initialWeights(m, { weights: file, reinit: ['classifier.4'], seed: 3, init: 'kaiming' });
+    const pretrained = randomWeights(alexnetSpec.build({ inputSize: [63, 63] }), 42);
+    assert.ok(bytes(r.weights.get('features.0.weight')!).equals(bytes(pretrained.get('features.0.weight')!)));
+    const kaiming = initParams(paramSpecs(m, 'kaiming').filter((p) => p.name.startsWith('classifier.4') || p.name.startsWith('classifier.6')), 3);
+    for (const [n, w] of kaiming) assert.ok(bytes(r.weights.get(n)!).equals(bytes(w)), n);
+    assert.ok((r.weights.get('classifier.6.bias')!.data as Float32Array).every((v) => v === 0));
+    const scratch = await initialWeights(m, { weights: null, reinit: [], seed: 3, init: 'kaiming' });
+    assert.deepEqual(scratch.messages, ['weights: kaiming initialisation, seed 3']);
   });
 });
 

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { table } from '../../src/cli/format.js';
 import { alexnetV2Spec } from '../../src/models/alexnet_v2.js';
-import { randomWeights } from '../../src/models/params.js';
+import { randomWeights, type InitScheme } from '../../src/models/params.js';
 import { generate } from '../../src/nn/init.js';
 import { numel } from '../../src/tensor.js';
 import { DropoutMasks } from '../../src/train/dropout.js';
@@ -30,7 +30,7 @@ import { f1, median, ROOT, torch, torchServer } from './common.js';
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
 /** The Fashion-MNIST time-to-accuracy recipe, shared with tools/bench_torch.py fashion. */
-export const RECIPE = { batch: 64, lr: 0.01, weightDecay: 0.0005, schedule: 'cosine' as const, warmupSteps: 100, flip: true, nesterov: true, labelSmoothing: 0, epochs: 3, size: 64, seed: 0 };
+export const RECIPE = { batch: 64, lr: 0.01, weightDecay: 0.0005, schedule: 'cosine' as const, warmupSteps: 100, flip: true, nesterov: true, labelSmoothing: 0, init: 'model' as InitScheme, epochs: 3, size: 64, seed: 0 };
 
 /** Where our SGD update runs in this process. */
 function updatePath(): string {
@@ -116,7 +116,7 @@ export async function fashionSection(): Promise<void> {
   const R = RECIPE;
   console.log(`## time to accuracy: torchvision alexnet from scratch, Fashion-MNIST at ${R.size}x${R.size}\n`);
   console.log(`Recipe (both sides): batch ${R.batch}, SGD lr ${R.lr} momentum 0.9, weight decay ${R.weightDecay} on weights, ${R.schedule} schedule with ${R.warmupSteps} warm-up steps,`);
-  console.log(`${R.nesterov ? 'Nesterov momentum, ' : ''}${R.labelSmoothing ? `label smoothing ${R.labelSmoothing}, ` : ''}${R.flip ? 'horizontal flips, ' : ''}${R.epochs} epochs, seed ${R.seed}; grey to RGB, bilinear resize, ImageNet normalisation; all 10000 test images after each epoch.\n`);
+  console.log(`${R.nesterov ? 'Nesterov momentum, ' : ''}${R.labelSmoothing ? `label smoothing ${R.labelSmoothing}, ` : ''}${R.flip ? 'horizontal flips, ' : ''}${R.init === 'model' ? '' : `${R.init} initialisation, `}${R.epochs} epochs, seed ${R.seed}; grey to RGB, bilinear resize, ImageNet normalisation; all 10000 test images after each epoch.\n`);
   console.log(`Our SGD update: ${updatePath()}.\n`);
   const tmp = mkdtempSync(join(tmpdir(), 'alexnet-bench-fashion-'));
   // The two runs are interleaved in chunks of INTERLEAVE steps (ours, then PyTorch's, ...),
@@ -124,7 +124,7 @@ export async function fashionSection(): Promise<void> {
   // 2x over minutes (the same step took 250 or 330 ms), which made two whole runs one
   // after the other compare the machine's moods as much as the two stacks.
   const INTERLEAVE = 50;
-  const args = ['fashion', '--folder', FASHION, '--batch', String(R.batch), '--lr', String(R.lr), '--wd', String(R.weightDecay), '--schedule', R.schedule, '--warmup', String(R.warmupSteps), '--epochs', String(R.epochs), '--size', String(R.size), '--seed', String(R.seed), ...(R.flip ? ['--flip'] : []), ...(R.nesterov ? ['--nesterov'] : []), '--label-smoothing', String(R.labelSmoothing)];
+  const args = ['fashion', '--folder', FASHION, '--batch', String(R.batch), '--lr', String(R.lr), '--wd', String(R.weightDecay), '--schedule', R.schedule, '--warmup', String(R.warmupSteps), '--epochs', String(R.epochs), '--size', String(R.size), '--seed', String(R.seed), ...(R.flip ? ['--flip'] : []), ...(R.nesterov ? ['--nesterov'] : []), '--label-smoothing', String(R.labelSmoothing), '--init', R.init];
   const server = await torchServer([...args, '--interleave', String(INTERLEAVE)]);
   const pt: Record<string, number | string>[] = [];
   let ptDone = server === null;
@@ -143,7 +143,7 @@ export async function fashionSection(): Promise<void> {
       await torchChunk();
       pauses.push([p0, Date.now() / 1000]);
     } };
-    await train({ model: 'alexnet', data: FASHION, val: FASHION, inputSize: [R.size, R.size], epochs: R.epochs, batch: R.batch, lr: R.lr, weightDecay: R.weightDecay, schedule: R.schedule, warmupSteps: R.warmupSteps, flip: R.flip, nesterov: R.nesterov, labelSmoothing: R.labelSmoothing, seed: R.seed, out, logEvery: 50, threads: 2, workers: 1, keep: 1 }, { pause });
+    await train({ model: 'alexnet', data: FASHION, val: FASHION, inputSize: [R.size, R.size], epochs: R.epochs, batch: R.batch, lr: R.lr, weightDecay: R.weightDecay, schedule: R.schedule, warmupSteps: R.warmupSteps, flip: R.flip, nesterov: R.nesterov, labelSmoothing: R.labelSmoothing, init: R.init, seed: R.seed, out, logEvery: 50, threads: 2, workers: 1, keep: 1 }, { pause });
     while (!ptDone) await torchChunk();
     const paused = (t: number) => pauses.reduce((a, [p0, p1]) => a + (p1 <= t ? p1 - p0 : 0), 0);
     // Both clocks count the training steps, their data and the validations. PyTorch's starts

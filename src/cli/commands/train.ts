@@ -4,6 +4,7 @@ import type { AugmentMode } from '../../data/augment.js';
 import type { NanPolicy } from '../../train/guard.js';
 import type { ScheduleKind } from '../../train/schedule.js';
 import type { TrainOptions } from '../../train/config.js';
+import { INIT_SCHEMES, type InitScheme } from '../../models/params.js';
 import { int, num, parse, size, UsageError, type Values } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -32,6 +33,7 @@ const FLAGS = {
   'train-layers': { type: 'string' },
   weights: { type: 'string', short: 'w' },
   reinit: { type: 'string' },
+  init: { type: 'string' },
   augment: { type: 'string' },
   flip: { type: 'boolean' },
   seed: { type: 'string' },
@@ -88,6 +90,7 @@ function options(v: Values): Partial<TrainOptions> {
     trainLayers: list(v['train-layers']),
     weights: v['weights'] as string | undefined,
     reinit: list(v['reinit']),
+    init: oneOf<InitScheme>(v['init'], 'init', INIT_SCHEMES),
     augment: oneOf<AugmentMode>(v['augment'], 'augment', ['none', 'crop', 'resized-crop']),
     flip: v['flip'] ? true : undefined,
     seed: optInt('seed', 0),
@@ -139,6 +142,9 @@ export const trainCommand: Command = {
   --train-layers L     train only these layers (e.g. fc8,fc7 or classifier.6); the others are frozen
   --weights FILE       start from .pth, .npy, .onnx or .safetensors (kratzert's bvlc_alexnet.npy too)
   --reinit L           re-initialise these layers after loading --weights
+  --init S             initialisers of what is not loaded: model (default: the model's own) or
+                       kaiming (torchvision's VGG/ResNet scheme: conv N(0, 2/fan_out), fc N(0, 0.01),
+                       biases 0)
   --augment A          none (default), crop (random crop) or resized-crop (RandomResizedCrop); --flip
   --seed S             seeds initialisation, shuffling, augmentation and dropout (default 0)
   --nan-policy P       reduce-lr (default: go back, halve the rate; give up after 5), skip or stop
