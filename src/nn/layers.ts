@@ -58,9 +58,11 @@ export function conv2d(net: Net, x: Feature, o: Conv2dOptions): Feature {
   const groups = o.groups ?? 1;
   if (c % groups !== 0) throw new Error(`${o.scope}: ${c} input channels are not divisible by ${groups} groups`);
   const cin = c / groups;
-  const spec = typeof o.weights === 'function' ? o.weights(kh * kw * cin, (kh * kw * o.filters) / groups) : o.weights;
-  const wShape = o.weightLayout === 'HWIO' ? [kh, kw, cin, o.filters] : [o.filters, cin, kh, kw];
+  // PyTorch's fans (stored for other initialisers); the model's own initialiser gets
+  // TF's fan_out per group, as before
   const fans = { in: kh * kw * cin, out: kh * kw * o.filters };
+  const spec = typeof o.weights === 'function' ? o.weights(fans.in, fans.out / groups) : o.weights;
+  const wShape = o.weightLayout === 'HWIO' ? [kh, kw, cin, o.filters] : [o.filters, cin, kh, kw];
   const weights = g.param(spec.name, { dtype: 'float32', shape: wShape }, { init: spec.init, regularized: spec.regularized ?? true, layer: o.scope, fans });
   const biases = o.biases
     ? g.param(o.biases.name, { dtype: 'float32', shape: [o.filters] }, { init: o.biases.init, regularized: o.biases.regularized ?? false, layer: o.scope })
@@ -217,9 +219,10 @@ export function linear(net: Net, x: Feature, o: LinearOptions): Feature {
   if (x.value.shape.length !== 2 || typeof k !== 'number') {
     throw new Error(`${o.scope}: expects [N, K] rows, got [${x.value.shape.join(',')}]; flatten first`);
   }
-  const spec = typeof o.weights === 'function' ? o.weights(k, o.units) : o.weights;
+  const fans = { in: k, out: o.units };
+  const spec = typeof o.weights === 'function' ? o.weights(fans.in, fans.out) : o.weights;
   const wShape = o.weightLayout === 'OI' ? [o.units, k] : [k, o.units];
-  const w = g.param(spec.name, { dtype: 'float32', shape: wShape }, { init: spec.init, regularized: spec.regularized ?? true, layer: o.scope, fans: { in: k, out: o.units } });
+  const w = g.param(spec.name, { dtype: 'float32', shape: wShape }, { init: spec.init, regularized: spec.regularized ?? true, layer: o.scope, fans });
   const bias = o.biases
     ? g.param(o.biases.name, { dtype: 'float32', shape: [o.units] }, { init: o.biases.init, regularized: o.biases.regularized ?? false, layer: o.scope })
     : null;

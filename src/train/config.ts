@@ -201,6 +201,11 @@ export function resolveConfig(o: TrainOptions, spec: ModelSpec, dataClasses: rea
   return cfg;
 }
 
+/** A checkpoint's saved configuration, with the fields added since it was written at their defaults. */
+export function savedConfig(saved: Record<string, unknown>): TrainConfig {
+  return { labelSmoothing: 0, init: 'model', ...saved } as TrainConfig;
+}
+
 /** A layer's name without the model's scope ('alexnet_v2/fc8' -> 'fc8'). */
 export function shortLayer(layer: string): string {
   const i = layer.lastIndexOf('/');

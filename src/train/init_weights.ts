@@ -32,10 +32,10 @@ function fresh(m: BuiltModel, names: ReadonlySet<string>, seed: number, scheme: 
   return initParams(paramSpecs(m, scheme).filter((p) => names.has(p.name)), seed);
 }
 
-export async function initialWeights(m: BuiltModel, opts: { weights: string | null; reinit: readonly string[]; seed: number; init?: InitScheme }): Promise<InitialWeights> {
+export async function initialWeights(m: BuiltModel, opts: { weights: string | null; reinit: readonly string[]; seed: number; init: InitScheme }): Promise<InitialWeights> {
   const messages: string[] = [];
   const all = new Set(m.graph.params.map((p) => p.name));
-  const scheme = opts.init ?? 'model';
+  const scheme = opts.init;
   const fromScheme = scheme === 'model' ? `${m.name}'s initialisers` : `${scheme} initialisation`;
   if (!opts.weights) {
     messages.push(`weights: ${fromScheme}, seed ${opts.seed}`);

@@ -104,7 +104,7 @@ async function runLoop(s: RunSetup, hooks: TrainHooks): Promise<TrainResult> {
     nesterov: cfg.nesterov,
     weightDecay: cfg.weightDecay,
     ...(cfg.clipNorm !== null ? { clipNorm: cfg.clipNorm } : {}),
-    labelSmoothing: cfg.labelSmoothing ?? 0,
+    labelSmoothing: cfg.labelSmoothing,
     ...(s.trainable ? { trainable: s.trainable } : {}),
     session,
   });

@@ -8,7 +8,7 @@ import { getModel } from '../models/registry.js';
 import type { BuildOptions, BuiltModel, ModelSpec } from '../models/types.js';
 import type { Tensor } from '../tensor.js';
 import { latestCheckpoint, readCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
-import { layerParams, resolveConfig, resolveLayers, RESUMABLE_OVERRIDES, type TrainConfig, type TrainOptions } from './config.js';
+import { layerParams, resolveConfig, savedConfig, resolveLayers, RESUMABLE_OVERRIDES, type TrainConfig, type TrainOptions } from './config.js';
 import { initialWeights } from './init_weights.js';
 
 /** Resume the run in `resume` (its newest checkpoint); other fields override the saved configuration where allowed. */
@@ -45,8 +45,7 @@ export async function setupRun(opts: TrainOptions | ResumeOptions): Promise<RunS
   const messages: string[] = [];
   if ('resume' in opts && opts.resume) {
     resumed = await readCheckpoint(latestCheckpoint(opts.resume).dir);
-    // fields added since a checkpoint was written read as their defaults
-    cfg = { init: 'model', labelSmoothing: 0, ...(resumed.state.config as unknown as Partial<TrainConfig>) } as TrainConfig;
+    cfg = savedConfig(resumed.state.config);
     for (const [k, v] of Object.entries(opts)) {
       if (v === undefined || k === 'resume') continue;
       if ((RESUMABLE_OVERRIDES as readonly string[]).includes(k)) {
