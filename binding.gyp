@@ -3,7 +3,7 @@
     {
       "target_name": "alexnet_native",
       "sources": ["native/sgd.c", "native/outer.c"],
-      "cflags": ["-O3", "-ffp-contract=off", "-pthread"],
+      "cflags": ["-O3", "-ffp-contract=off", "-fno-math-errno", "-pthread"],
       "ldflags": ["-pthread"]
     }
   ]

@@ -74,21 +74,24 @@ typedef struct {
 
 // The step on rows r..r+rows-1, columns c0..c0+len-1, with their G in g ([TILE_ROWS][BLOCK_COLS]).
 static inline __attribute__((always_inline)) void update_rows(const OuterStep *s, const float *g, int64_t r, int rows, int64_t c0, int64_t len,
-                                                              double *row_w, double *row_g, const int momentum, const int nesterov) {
+                                                              double *row_w, double *row_g, const int kind) {
+  const int has_m = kind != PLAIN, has_v = kind == ADAMW;
   for (int rr = 0; rr < rows; rr++) {
     for (int64_t q = 0; q < len; q += RUN) {
       int64_t off = (r + rr) * s->cols + c0 + q, l = q + RUN < len ? RUN : len - q;
       double wrun, grun;
-      step_run(&s->p, s->w + off, momentum ? s->m + off : NULL, g + rr * BLOCK_COLS + q, s->w_out + off, momentum ? s->m_out + off : NULL, l, &wrun, &grun, momentum, nesterov);
+      step_run(&s->p, s->w + off, has_m ? s->m + off : NULL, has_v ? s->v + off : NULL, g + rr * BLOCK_COLS + q, s->w_out + off, has_m ? s->m_out + off : NULL,
+               has_v ? s->v_out + off : NULL, l, &wrun, &grun, kind);
       row_w[r + rr] += wrun;
       row_g[r + rr] += grun;
     }
   }
 }
 
-EXACT_CLONES static void update_rows_nesterov(const OuterStep *s, const float *g, int64_t r, int rows, int64_t c0, int64_t len, double *row_w, double *row_g) { update_rows(s, g, r, rows, c0, len, row_w, row_g, 1, 1); }
-EXACT_CLONES static void update_rows_momentum(const OuterStep *s, const float *g, int64_t r, int rows, int64_t c0, int64_t len, double *row_w, double *row_g) { update_rows(s, g, r, rows, c0, len, row_w, row_g, 1, 0); }
-EXACT_CLONES static void update_rows_plain(const OuterStep *s, const float *g, int64_t r, int rows, int64_t c0, int64_t len, double *row_w, double *row_g) { update_rows(s, g, r, rows, c0, len, row_w, row_g, 0, 0); }
+EXACT_CLONES static void update_rows_adamw(const OuterStep *s, const float *g, int64_t r, int rows, int64_t c0, int64_t len, double *row_w, double *row_g) { update_rows(s, g, r, rows, c0, len, row_w, row_g, ADAMW); }
+EXACT_CLONES static void update_rows_nesterov(const OuterStep *s, const float *g, int64_t r, int rows, int64_t c0, int64_t len, double *row_w, double *row_g) { update_rows(s, g, r, rows, c0, len, row_w, row_g, NESTEROV); }
+EXACT_CLONES static void update_rows_momentum(const OuterStep *s, const float *g, int64_t r, int rows, int64_t c0, int64_t len, double *row_w, double *row_g) { update_rows(s, g, r, rows, c0, len, row_w, row_g, MOMENTUM); }
+EXACT_CLONES static void update_rows_plain(const OuterStep *s, const float *g, int64_t r, int rows, int64_t c0, int64_t len, double *row_w, double *row_g) { update_rows(s, g, r, rows, c0, len, row_w, row_g, PLAIN); }
 
 static void *run_part(void *arg) {
   Part *p = arg;
@@ -128,9 +131,12 @@ static void *run_part(void *arg) {
     for (int64_t r = p->r0; r < p->r1; r += TILE_ROWS) {
       int rows = r + TILE_ROWS <= p->r1 ? TILE_ROWS : (int)(p->r1 - r);
       gemm_run(ap + (r - p->r0) / TILE_ROWS * n * TILE_ROWS, bp, ldb, n, padded, g);
-      if (s->m && s->p.nesterov) update_rows_nesterov(s, g, r, rows, c0, len, p->row_w, p->row_g);
-      else if (s->m) update_rows_momentum(s, g, r, rows, c0, len, p->row_w, p->row_g);
-      else update_rows_plain(s, g, r, rows, c0, len, p->row_w, p->row_g);
+      switch (s->kind) {
+        case ADAMW: update_rows_adamw(s, g, r, rows, c0, len, p->row_w, p->row_g); break;
+        case NESTEROV: update_rows_nesterov(s, g, r, rows, c0, len, p->row_w, p->row_g); break;
+        case MOMENTUM: update_rows_momentum(s, g, r, rows, c0, len, p->row_w, p->row_g); break;
+        default: update_rows_plain(s, g, r, rows, c0, len, p->row_w, p->row_g);
+      }
     }
   }
   free(ap), free(g), free(bpad);

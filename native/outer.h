@@ -10,6 +10,9 @@ typedef struct {
   int64_t n, rows, cols;
   const float *w, *m;  // [rows, cols]; m NULL without momentum
   float *w_out, *m_out;  // the new weights and momenta (m_out NULL without momentum)
+  const float *v;  // AdamW's second moments (m its first), else NULL
+  float *v_out;
+  int kind;  // step.h: PLAIN, MOMENTUM, NESTEROV or ADAMW
   StepParams p;
 } OuterStep;
 

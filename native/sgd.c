@@ -1,4 +1,4 @@
-// The SGD step of the trainer's host update (src/train/sgd_trainer.ts), as a Node addon;
+// The SGD and AdamW steps of the trainer's host update (src/train/sgd_trainer.ts), as a Node addon;
 // also the dropout masks of src/train/dropout.ts (at the end of this file).
 //
 // Why native: an ORT inference session cannot update its inputs in place. The in-graph
@@ -29,9 +29,12 @@
 
 typedef struct {
   const float *w;
-  const float *m;  // NULL without momentum
+  const float *m;  // NULL without momentum (AdamW: the first moments)
+  const float *v;  // AdamW's second moments, else NULL
   float *g;        // NULL for sum_squares; receives the new weights
   float *m_out;    // NULL without momentum
+  float *v_out;    // NULL but for AdamW
+  int kind;        // step.h: PLAIN, MOMENTUM, NESTEROV or ADAMW
   int64_t n;
   StepParams p;
   double *w_sq, *g_sq;  // per block
@@ -44,13 +47,15 @@ typedef struct {
 // of this loop poorly (36 ms for 57M values on 2 threads, 72 on one, against ~18 and
 // ~35). The 8 lanes also keep the norms vectorisable: a single running float sum is a
 // serial chain of additions, which made the pass compute-bound (~45 ms).
-static inline __attribute__((always_inline)) void step_block_v(const Job *j, int64_t b, const int momentum, const int nesterov) {
+static inline __attribute__((always_inline)) void step_block_v(const Job *j, int64_t b, const int kind) {
   int64_t i0 = b * BLOCK, i1 = i0 + BLOCK < j->n ? i0 + BLOCK : j->n;
   double wsq = 0, gsq = 0;
   for (int64_t r = i0; r < i1; r += 256) {
     int64_t len = r + 256 < i1 ? 256 : i1 - r;
     double wrun, grun;
-    step_run(&j->p, j->w + r, momentum ? j->m + r : NULL, j->g + r, j->g + r, momentum ? j->m_out + r : NULL, len, &wrun, &grun, momentum, nesterov);
+    const int has_m = kind != PLAIN, has_v = kind == ADAMW;
+    step_run(&j->p, j->w + r, has_m ? j->m + r : NULL, has_v ? j->v + r : NULL, j->g + r, j->g + r, has_m ? j->m_out + r : NULL, has_v ? j->v_out + r : NULL,
+             len, &wrun, &grun, kind);
     wsq += wrun;
     gsq += grun;
   }
@@ -59,9 +64,12 @@ static inline __attribute__((always_inline)) void step_block_v(const Job *j, int
 }
 
 static void step_block(const Job *j, int64_t b) {
-  if (j->m && j->p.nesterov) step_block_v(j, b, 1, 1);
-  else if (j->m) step_block_v(j, b, 1, 0);
-  else step_block_v(j, b, 0, 0);
+  switch (j->kind) {
+    case ADAMW: step_block_v(j, b, ADAMW); break;
+    case NESTEROV: step_block_v(j, b, NESTEROV); break;
+    case MOMENTUM: step_block_v(j, b, MOMENTUM); break;
+    default: step_block_v(j, b, PLAIN);
+  }
 }
 
 static void squares_block(const Job *j, int64_t b) {
@@ -168,6 +176,26 @@ static napi_value pair(napi_env env, double w_sq, double g_sq) {
   return out;
 }
 
+// Run a step job on `threads` threads; {weightSq, gradSq}, or an error when out of memory.
+static napi_value run_step(napi_env env, const Job *j, int threads) {
+  double w_sq, g_sq;
+  if (!run_parallel(j, threads, &w_sq, &g_sq)) {
+    napi_throw_error(env, NULL, "alexnet native: out of memory");
+    return NULL;
+  }
+  return pair(env, w_sq, g_sq);
+}
+
+// The same for a Gemm weight's step (native/outer.c).
+static napi_value run_outer_step(napi_env env, const OuterStep *s, int threads) {
+  double w_sq, g_sq;
+  if (!outer_step(s, threads, &w_sq, &g_sq)) {
+    napi_throw_error(env, NULL, "alexnet native: out of memory");
+    return NULL;
+  }
+  return pair(env, w_sq, g_sq);
+}
+
 // lr, wd, mu, nesterov, scale, threads: the step's settings from six arguments.
 static int get_step_params(napi_env env, const napi_value *a, StepParams *p, int *threads) {
   double lr, wd, mu, sc, th;
@@ -229,13 +257,9 @@ static napi_value sgd_step(napi_env env, napi_callback_info info) {
   int threads;
   if (!get_step_params(env, a + 4, &j.p, &threads)) return NULL;
   j.w = w; j.m = m; j.g = g; j.m_out = mo;
+  j.kind = m ? (j.p.nesterov ? NESTEROV : MOMENTUM) : PLAIN;
   j.n = (int64_t)nw;
-  double w_sq, g_sq;
-  if (!run_parallel(&j, threads, &w_sq, &g_sq)) {
-    napi_throw_error(env, NULL, "alexnet native: out of memory");
-    return NULL;
-  }
-  return pair(env, w_sq, g_sq);
+  return run_step(env, &j, threads);
 }
 
 // n, the rows of A [n, rows] (na values) and B [n, cols] (nb values): a whole number >= 1 dividing both.
@@ -278,12 +302,99 @@ static napi_value sgd_step_outer(napi_env env, napi_callback_info info) {
   int threads;
   if (!get_step_params(env, a + 7, &s.p, &threads)) return NULL;
   s.a = fa; s.b = fb; s.w = w; s.m = m; s.w_out = wo; s.m_out = mo;
-  double w_sq, g_sq;
-  if (!outer_step(&s, threads, &w_sq, &g_sq)) {
-    napi_throw_error(env, NULL, "alexnet native: out of memory");
+  s.kind = m ? (s.p.nesterov ? NESTEROV : MOMENTUM) : PLAIN;
+  return run_outer_step(env, &s, threads);
+}
+
+// AdamW's settings {b1, b2, eps, wdFactor, stepSize, bc2Sqrt} (step.h), then scale and threads.
+static int get_adamw_params(napi_env env, const napi_value *a, StepParams *p, int *threads) {
+  static const char *const names[6] = {"b1", "b2", "eps", "wdFactor", "stepSize", "bc2Sqrt"};
+  double x[6], sc, th;
+  napi_valuetype t;
+  if (napi_typeof(env, a[0], &t) != napi_ok || t != napi_object) {
+    napi_throw_type_error(env, NULL, "alexnet native: the AdamW settings must be an object {b1, b2, eps, wdFactor, stepSize, bc2Sqrt}");
+    return 0;
+  }
+  for (int i = 0; i < 6; i++) {
+    napi_value v;
+    char what[40];
+    snprintf(what, sizeof what, "AdamW setting %s", names[i]);
+    if (napi_get_named_property(env, a[0], names[i], &v) != napi_ok || !get_num(env, v, &x[i], what)) return 0;
+  }
+  if (!get_num(env, a[1], &sc, "scale") || !get_num(env, a[2], &th, "threads")) return 0;
+  memset(p, 0, sizeof *p);
+  p->scale = (float)sc;
+  p->b1 = (float)x[0];
+  p->omb1 = (float)(1 - x[0]);
+  p->b2 = (float)x[1];
+  p->omb2 = (float)(1 - x[1]);
+  p->eps = (float)x[2];
+  p->wdf = (float)x[3];
+  p->step_size = (float)x[4];
+  p->bc2s = (float)x[5];
+  *threads = (int)th;
+  return 1;
+}
+
+// adamwStep(w, m, v, g, mOut, vOut, settings, scale, threads) -> {weightSq, gradSq}: the
+// AdamW step of step.h; new weights over g, new moments into mOut and vOut.
+static napi_value adamw_step(napi_env env, napi_callback_info info) {
+  napi_value a[9];
+  if (!get_args(env, info, 9, a, "adamwStep")) return NULL;
+  Job j;
+  memset(&j, 0, sizeof j);
+  float *w, *m, *v, *g, *mo, *vo;
+  size_t nw, nm, nv, ng, nmo, nvo;
+  if (!get_f32(env, a[0], &w, &nw, "weights") || !get_f32(env, a[1], &m, &nm, "first moments") || !get_f32(env, a[2], &v, &nv, "second moments") ||
+      !get_f32(env, a[3], &g, &ng, "gradient") || !get_f32(env, a[4], &mo, &nmo, "first moments output") || !get_f32(env, a[5], &vo, &nvo, "second moments output")) return NULL;
+  if (nm != nw || nv != nw || ng != nw || nmo != nw || nvo != nw) {
+    char msg[240];
+    snprintf(msg, sizeof msg, "alexnet native: adamwStep lengths differ: weights %zu, first moments %zu, second moments %zu, gradient %zu, outputs %zu and %zu", nw, nm, nv, ng, nmo, nvo);
+    napi_throw_range_error(env, NULL, msg);
     return NULL;
   }
-  return pair(env, w_sq, g_sq);
+  const float *bufs[6] = {w, m, v, g, mo, vo};
+  if (!check_separate(env, bufs, 6, "adamwStep", "weights, moments, gradient and outputs")) return NULL;
+  int threads;
+  if (!get_adamw_params(env, a + 6, &j.p, &threads)) return NULL;
+  j.w = w; j.m = m; j.v = v; j.g = g; j.m_out = mo; j.v_out = vo;
+  j.kind = ADAMW;
+  j.n = (int64_t)nw;
+  return run_step(env, &j, threads);
+}
+
+// adamwStepOuter(w, m, v, a, b, n, wOut, mOut, vOut, settings, scale, threads) -> {weightSq, gradSq}:
+// adamwStep with the gradient G = A^T B formed by native/outer.c, as sgdStepOuter.
+static napi_value adamw_step_outer(napi_env env, napi_callback_info info) {
+  napi_value a[12];
+  if (!get_args(env, info, 12, a, "adamwStepOuter")) return NULL;
+  OuterStep s;
+  memset(&s, 0, sizeof s);
+  float *w, *m, *v, *fa, *fb, *wo, *mo, *vo;
+  size_t nw, nm, nv, na, nb, nwo, nmo, nvo;
+  double n;
+  if (!get_f32(env, a[0], &w, &nw, "weights") || !get_f32(env, a[1], &m, &nm, "first moments") || !get_f32(env, a[2], &v, &nv, "second moments") ||
+      !get_f32(env, a[3], &fa, &na, "a") || !get_f32(env, a[4], &fb, &nb, "b") || !get_num(env, a[5], &n, "n") ||
+      !get_f32(env, a[6], &wo, &nwo, "weights output") || !get_f32(env, a[7], &mo, &nmo, "first moments output") ||
+      !get_f32(env, a[8], &vo, &nvo, "second moments output")) return NULL;
+  if (!check_rows(env, n, na, nb, "adamwStepOuter")) return NULL;
+  s.n = (int64_t)n;
+  s.rows = (int64_t)(na / (size_t)n);
+  s.cols = (int64_t)(nb / (size_t)n);
+  if ((size_t)(s.rows * s.cols) != nw || nwo != nw || nm != nw || nv != nw || nmo != nw || nvo != nw) {
+    char msg[280];
+    snprintf(msg, sizeof msg, "alexnet native: adamwStepOuter lengths differ: a^T b is %lld x %lld, weights %zu, weights output %zu, moments %zu and %zu, outputs %zu and %zu",
+             (long long)s.rows, (long long)s.cols, nw, nwo, nm, nv, nmo, nvo);
+    napi_throw_range_error(env, NULL, msg);
+    return NULL;
+  }
+  const float *bufs[8] = {w, m, v, fa, fb, wo, mo, vo};
+  if (!check_separate(env, bufs, 8, "adamwStepOuter", "weights, moments, a, b and the three outputs")) return NULL;
+  int threads;
+  if (!get_adamw_params(env, a + 9, &s.p, &threads)) return NULL;
+  s.a = fa; s.b = fb; s.w = w; s.m = m; s.v = v; s.w_out = wo; s.m_out = mo; s.v_out = vo;
+  s.kind = ADAMW;
+  return run_outer_step(env, &s, threads);
 }
 
 // outerSumSquares(a, b, n) -> |A^T B|^2 in float64 (A [n, rows], B [n, cols])
@@ -390,6 +501,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"sgdStepOuter", NULL, sgd_step_outer, NULL, NULL, NULL, napi_enumerable, NULL},
     {"outerSumSquares", NULL, outer_sum_squares_js, NULL, NULL, NULL, napi_enumerable, NULL},
     {"rowSumSquares", NULL, row_sum_squares_js, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"adamwStep", NULL, adamw_step, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"adamwStepOuter", NULL, adamw_step_outer, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -212,8 +212,12 @@ def fashion(a):
                 torch.nn.init.constant_(mod.bias, 0)
     decay = [p for p in model.parameters() if p.dim() > 1]
     no_decay = [p for p in model.parameters() if p.dim() <= 1]
-    opt = torch.optim.SGD([{"params": decay, "weight_decay": a.wd}, {"params": no_decay, "weight_decay": 0.0}],
-                          lr=a.lr, momentum=0.9, nesterov=a.nesterov)
+    groups = [{"params": decay, "weight_decay": a.wd}, {"params": no_decay, "weight_decay": 0.0}]
+    if a.optimizer == "adamw":
+        # src/train/train_graph.ts 'adamw': torch.optim.AdamW, betas (0.9, 0.999), eps 1e-8
+        opt = torch.optim.AdamW(groups, lr=a.lr)
+    else:
+        opt = torch.optim.SGD(groups, lr=a.lr, momentum=0.9, nesterov=a.nesterov)
     steps_per_epoch = len(loader)
     total = steps_per_epoch * a.epochs
 
@@ -295,6 +299,7 @@ def main():
     ap.add_argument("--nesterov", action="store_true")
     ap.add_argument("--label-smoothing", type=float, default=0.0)
     ap.add_argument("--init", choices=["model", "kaiming"], default="model")
+    ap.add_argument("--optimizer", choices=["sgd", "adamw"], default="sgd")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--workers", type=int, default=1)

@@ -1,4 +1,4 @@
-"""PyTorch oracle for the training graph (src/train/train_graph.ts): two SGD steps.
+"""PyTorch oracle for the training graph (src/train/train_graph.ts): two SGD (or AdamW) steps.
 
 Run by `npm test` (tools/run-tests.mjs) as: /usr/bin/python3 tools/gen_grad_oracle.py --out DIR
 
@@ -172,6 +172,14 @@ CASES = [
         "trainable": ["alexnet_v2/fc8/weights", "alexnet_v2/fc8/biases", "alexnet_v2/fc7/weights", "alexnet_v2/fc7/biases"],
     },
     {"name": "alexnet_all", "model": "alexnet", "classes": 1000, "batch": 4, "trainable": None},
+    # torch.optim.AdamW (betas 0.9, 0.999), decoupled decay 0.05 on weights only; "buf1"
+    # holds exp_avg and "sq1" exp_avg_sq after step 1. eps is 1e-3, not the default 1e-8:
+    # Adam's first step is lr * g / (|g| + eps), so for |g| near eps the update swings with
+    # the last bits of g. With eps 1e-8, float32 PyTorch and ORT, whose gradients differ
+    # by rounding, gave fc7 updates 1e-1 of the largest apart at such elements (and lr 1e-3
+    # took the loss from 6.9 to 72 in one step); 1e-3 is above the gradients' rounding
+    # noise, so the comparison checks the arithmetic, not that noise.
+    {"name": "alexnet_v2_adamw", "model": "alexnet_v2", "classes": 1000, "batch": 4, "trainable": None, "optimizer": "adamw", "lr": 1e-4, "weightDecay": 0.05, "eps": 1e-3},
     # CrossEntropyLoss(label_smoothing=0.1); fc8 and fc7 only, which is all the loss changes
     {
         "name": "alexnet_v2_fc8_fc7_smoothing",
@@ -220,11 +228,18 @@ def run_case(case, out_dir):
     train = [n for n in names if n in trainable]  # the TypeScript order: graph parameter order
     reg = [params[n] for n in train if model["regularized"](n)]
     noreg = [params[n] for n in train if not model["regularized"](n)]
-    groups = [{"params": reg, "weight_decay": SGD["weightDecay"]}]
+    wd = case.get("weightDecay", SGD["weightDecay"])
+    groups = [{"params": reg, "weight_decay": wd}]
     if noreg:
         groups.append({"params": noreg, "weight_decay": 0.0})
-    sgd = {**SGD, "lr": case.get("lr", SGD["lr"])}
-    opt = torch.optim.SGD(groups, lr=sgd["lr"], momentum=SGD["momentum"], dampening=0, nesterov=False)
+    adamw = case.get("optimizer") == "adamw"
+    sgd = {**SGD, "lr": case.get("lr", SGD["lr"]), "weightDecay": wd, "optimizer": case.get("optimizer", "sgd")}
+    if adamw:
+        sgd["momentum"] = 0
+        sgd["eps"] = case["eps"]
+        opt = torch.optim.AdamW(groups, lr=sgd["lr"], betas=(0.9, 0.999), eps=case["eps"])
+    else:
+        opt = torch.optim.SGD(groups, lr=sgd["lr"], momentum=SGD["momentum"], dampening=0, nesterov=False)
 
     steps = []
     snapshots = {}
@@ -243,12 +258,15 @@ def run_case(case, out_dir):
         weight_sq = {n: float((params[n].detach().double() ** 2).sum()) for n in train}
         if k == 0:
             snapshots["w1"] = [params[n].detach().numpy().copy() for n in train]
-            snapshots["buf1"] = [opt.state[params[n]]["momentum_buffer"].detach().numpy().copy() for n in train]
+            first = "exp_avg" if adamw else "momentum_buffer"
+            snapshots["buf1"] = [opt.state[params[n]][first].detach().numpy().copy() for n in train]
+            if adamw:
+                snapshots["sq1"] = [opt.state[params[n]]["exp_avg_sq"].detach().numpy().copy() for n in train]
         steps.append({
             "labels": [int(v) for v in labels],
             "imageSum": float(images.astype(np.float64).sum()),
             "xent": float(xent),
-            "loss": float(xent) + SGD["weightDecay"] / 2 * l2,
+            "loss": float(xent) if adamw else float(xent) + wd / 2 * l2,  # AdamW's decay is no loss term
             "correct": correct,
             "gradNorm": math.sqrt(sum(grad_sq.values())),
             "paramGradSq": grad_sq,
@@ -260,7 +278,7 @@ def run_case(case, out_dir):
     tensors = [{"name": n, "shape": list(params[n].shape)} for n in train]
     offset = 0
     with open(os.path.join(out_dir, bin_name), "wb") as f:
-        for section in ("w1", "buf1", "w2"):
+        for section in ("w1", "buf1", "sq1", "w2") if adamw else ("w1", "buf1", "w2"):
             for t, a in zip(tensors, snapshots[section]):
                 f.write(np.ascontiguousarray(a, dtype="<f4").tobytes())
                 t[section] = offset

@@ -1,4 +1,4 @@
-// The optional native kernels of native/: the SGD update that lets the trainer run only
+// The optional native kernels of native/: the SGD and AdamW updates that lets the trainer run only
 // forward and backward in ORT (TrainGraphOptions.update 'host'), the same update for
 // Gemm weights with their gradient computed from two small factors (native/outer.c), and
 // the dropout masks.
@@ -27,6 +27,15 @@ export interface NativeKernels {
    * a and b are not changed. Returns the float64 squared norms of w' and of G.
    */
   sgdStepOuter(w: Float32Array, m: Float32Array | null, a: Float32Array, b: Float32Array, n: number, wOut: Float32Array, mOut: Float32Array | null, lr: number, wd: number, mu: number, nesterov: boolean, scale: number, threads: number): { weightSq: number; gradSq: number };
+  /**
+   * One parameter's AdamW step (torch.optim.AdamW, amsgrad off), as train_graph.ts writes it
+   * in ONNX: d = g*scale; m' = m*b1 + d*(1-b1); v' = v*b2 + ((1-b2)*d)*d;
+   * w' = w*wdFactor - (m'*stepSize) / (sqrt(v')/bc2Sqrt + eps), all in float32. Writes w'
+   * over g, m' into mOut and v' into vOut. Returns the float64 squared norms of w' and g.
+   */
+  adamwStep(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, mOut: Float32Array, vOut: Float32Array, settings: AdamwScalars, scale: number, threads: number): { weightSq: number; gradSq: number };
+  /** adamwStep for a Gemm weight whose gradient is A^T B, as sgdStepOuter; w' goes into wOut. */
+  adamwStepOuter(w: Float32Array, m: Float32Array, v: Float32Array, a: Float32Array, b: Float32Array, n: number, wOut: Float32Array, mOut: Float32Array, vOut: Float32Array, settings: AdamwScalars, scale: number, threads: number): { weightSq: number; gradSq: number };
   /** |A^T B|^2 in float64, from the two n x n Gram matrices: sgdStepOuter's gradSq before the step (for clipping). */
   outerSumSquares(a: Float32Array, b: Float32Array, n: number): number;
   /** The float64 sum of squares of x [rows, cols], summed as sgdStepOuter sums weightSq (the same bits). */
@@ -40,10 +49,24 @@ export interface NativeKernels {
   dropoutMask(mask: Float32Array, key: number, counter: number, keep: number, scale: number): void;
 }
 
+/**
+ * The scalars of one AdamW step t (1-based) at learning rate lr, in float64 (the kernel
+ * and the graph round them to float32): wdFactor = 1 - lr*wd, stepSize = lr / (1 - b1^t),
+ * bc2Sqrt = sqrt(1 - b2^t), as torch.optim.AdamW computes them.
+ */
+export interface AdamwScalars {
+  b1: number;
+  b2: number;
+  eps: number;
+  wdFactor: number;
+  stepSize: number;
+  bc2Sqrt: number;
+}
+
 /** Where `npm install` puts the addon, from src/runtime or dist/runtime alike. */
 export const NATIVE_ADDON = fileURLToPath(new URL('../../build/Release/alexnet_native.node', import.meta.url));
 
-const EXPORTS = ['sgdStep', 'sgdStepOuter', 'outerSumSquares', 'rowSumSquares', 'sumSquares', 'dropoutMask'] as const;
+const EXPORTS = ['sgdStep', 'sgdStepOuter', 'adamwStep', 'adamwStepOuter', 'outerSumSquares', 'rowSumSquares', 'sumSquares', 'dropoutMask'] as const;
 
 let loaded: { kernels: NativeKernels | null; reason: string } | undefined;
 

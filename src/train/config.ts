@@ -7,6 +7,7 @@ import { INIT_SCHEMES, type InitScheme } from '../models/params.js';
 import type { BuiltModel, ModelSpec } from '../models/types.js';
 import { NAN_POLICIES, type NanPolicy } from './guard.js';
 import { checkSchedule, type ScheduleKind } from './schedule.js';
+import { ADAMW_DEFAULTS, OPTIMIZERS, type Optimizer } from './train_graph.js';
 
 export interface TrainOptions {
   /** Registry name: alexnet, bvlc_alexnet or alexnet_v2. */
@@ -26,10 +27,14 @@ export interface TrainOptions {
   epochs: number;
   batch: number;
   lr: number;
-  /** Default 0.9. */
+  /** 'sgd' (default: with momentum, PyTorch's rule) or 'adamw' (torch.optim.AdamW; src/train/train_graph.ts). */
+  optimizer?: Optimizer;
+  /** SGD only. Default 0.9. */
   momentum?: number;
   nesterov?: boolean;
-  /** Default the model's arg scope (slim 0.0005, torchvision 1e-4, Caffe 5e-4). */
+  /** AdamW only: (beta1, beta2), default (0.9, 0.999). */
+  betas?: [number, number];
+  /** Default the model's arg scope (slim 0.0005, torchvision 1e-4, Caffe 5e-4); AdamW decouples it. */
   weightDecay?: number;
   schedule?: ScheduleKind;
   stepEpochs?: number;
@@ -90,8 +95,13 @@ export interface TrainConfig {
   epochs: number;
   batch: number;
   lr: number;
+  /** 'sgd' unless chosen; absent from checkpoints written before it existed (read as 'sgd'). */
+  optimizer: Optimizer;
+  /** SGD's momentum (0 for AdamW). */
   momentum: number;
   nesterov: boolean;
+  /** AdamW's betas ([0.9, 0.999] unless chosen; stored for SGD runs too, unused). */
+  betas: [number, number];
   weightDecay: number;
   schedule: ScheduleKind;
   stepEpochs: number;
@@ -154,6 +164,11 @@ export function resolveConfig(o: TrainOptions, spec: ModelSpec, dataClasses: rea
   check(o.init === undefined || INIT_SCHEMES.includes(o.init), `init must be one of ${INIT_SCHEMES.join(', ')}, got ${o.init}`);
   check(o.nanPolicy === undefined || NAN_POLICIES.includes(o.nanPolicy), `NaN policy must be one of ${NAN_POLICIES.join(', ')}, got ${o.nanPolicy}`);
   check(!(o.nesterov && o.momentum === 0), 'nesterov needs momentum > 0');
+  check(o.optimizer === undefined || OPTIMIZERS.includes(o.optimizer), `optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${o.optimizer}`);
+  const adamw = o.optimizer === 'adamw';
+  check(!adamw || (o.momentum === undefined && !o.nesterov), 'AdamW takes betas (--betas B1,B2), not momentum or nesterov');
+  check(adamw || o.betas === undefined, 'betas are an AdamW setting; choose the optimizer adamw');
+  check(o.betas === undefined || (o.betas.length === 2 && o.betas.every((b) => b >= 0 && b < 1)), `betas must be two numbers in [0, 1), got ${o.betas?.join(',')}`);
   const classes = o.classes ?? dataClasses.length;
   check(classes >= dataClasses.length, `--classes ${classes} is fewer than the ${dataClasses.length} classes in the data`);
   const inputSize = o.inputSize ?? spec.defaultImageSize;
@@ -171,8 +186,10 @@ export function resolveConfig(o: TrainOptions, spec: ModelSpec, dataClasses: rea
     epochs: o.epochs,
     batch: o.batch,
     lr: o.lr,
-    momentum: o.momentum ?? 0.9,
+    optimizer: o.optimizer ?? 'sgd',
+    momentum: adamw ? 0 : (o.momentum ?? 0.9),
     nesterov: o.nesterov ?? false,
+    betas: o.betas ?? [...ADAMW_DEFAULTS.betas],
     weightDecay: o.weightDecay ?? modelWeightDecay,
     schedule: o.schedule ?? 'constant',
     stepEpochs: o.stepEpochs ?? 30,
@@ -203,7 +220,7 @@ export function resolveConfig(o: TrainOptions, spec: ModelSpec, dataClasses: rea
 
 /** A checkpoint's saved configuration, with the fields added since it was written at their defaults. */
 export function savedConfig(saved: Record<string, unknown>): TrainConfig {
-  return { labelSmoothing: 0, init: 'model', ...saved } as TrainConfig;
+  return { labelSmoothing: 0, init: 'model', optimizer: 'sgd', betas: [...ADAMW_DEFAULTS.betas], ...saved } as TrainConfig;
 }
 
 /** A layer's name without the model's scope ('alexnet_v2/fc8' -> 'fc8'). */

@@ -1,5 +1,5 @@
 // The training loop behind `alexnet train`: epochs of seeded, prefetched batches through
-// SgdTrainer (one ORT graph: forward, backward, SGD with momentum), with the NaN guard,
+// SgdTrainer (one ORT graph: forward, backward, SGD with momentum or AdamW), with the NaN guard,
 // validation on the inference graph, checkpoints and logs.
 //
 //   const r = await train({ model: 'alexnet', data: 'flowers/', val: 'flowers-val/', epochs: 10,
@@ -26,6 +26,7 @@ import { TrainLogs } from './logs.js';
 import { makeLoaders, type ResumeOptions, type RunSetup, setupRun } from './run_setup.js';
 import { learningRate, type ScheduleSpec } from './schedule.js';
 import { SgdTrainer, type StepResult } from './sgd_trainer.js';
+import { ADAMW_DEFAULTS } from './train_graph.js';
 
 export interface TrainHooks {
   /** Set-up messages, warnings, epoch summaries and NaN-guard messages, one line each. */
@@ -99,21 +100,24 @@ async function runLoop(s: RunSetup, hooks: TrainHooks): Promise<TrainResult> {
     throw new Error(`${out} already holds a run (${listCheckpoints(out).at(-1)!.dir}); continue it with --resume ${out}, or choose another --out`);
   }
 
+  const adamw = cfg.optimizer === 'adamw';
   const trainer = await SgdTrainer.create(s.model, s.weights, {
+    optimizer: cfg.optimizer,
     momentum: cfg.momentum,
     nesterov: cfg.nesterov,
+    ...(adamw ? { betas: cfg.betas } : {}),
     weightDecay: cfg.weightDecay,
     ...(cfg.clipNorm !== null ? { clipNorm: cfg.clipNorm } : {}),
     labelSmoothing: cfg.labelSmoothing,
     ...(s.trainable ? { trainable: s.trainable } : {}),
     session,
   });
-  if (trainer.update === 'graph') say(`note: the SGD update runs inside the ONNX graph, which is slower than the native kernels: ${nativeUnavailable()}`);
+  if (trainer.update === 'graph') say(`note: the ${adamw ? 'AdamW' : 'SGD'} update runs inside the ONNX graph, which is slower than the native kernels: ${nativeUnavailable()}`);
   const evaluator = s.val ? await Evaluator.create(spec, s.build, null, session) : null;
   let probe: GradientProbe | null = null;
   const rs = s.resumed?.state;
   const loopState = rs?.loop as LoopState | undefined;
-  if (s.resumed) trainer.restore(s.resumed.weights, s.resumed.momenta);
+  if (s.resumed) trainer.restore(s.resumed.weights, s.resumed.momenta, s.resumed.state.step);
   const keepProb = new Map(s.model.net.dropoutMasks.map((d) => [d.input.name, d.keepProb]));
   const masks = new DropoutMasks(
     trainer.graph.extraInputs.map((e) => ({ name: e.name, shape: e.shape as number[], keepProb: keepProb.get(e.name) ?? NaN })),
@@ -164,7 +168,9 @@ async function runLoop(s: RunSetup, hooks: TrainHooks): Promise<TrainResult> {
         weights: trainer.weights(),
         momenta: trainer.momenta(),
         native,
-        optimizer: { format: 'alexnet-ts-optimizer/1', momentum: String(cfg.momentum), nesterov: String(cfg.nesterov), weightDecay: String(cfg.weightDecay) },
+        optimizer: adamw
+          ? { format: 'alexnet-ts-optimizer/1', optimizer: 'adamw', betas: cfg.betas.join(','), eps: String(ADAMW_DEFAULTS.eps), weightDecay: String(cfg.weightDecay), step: String(step) }
+          : { format: 'alexnet-ts-optimizer/1', optimizer: 'sgd', momentum: String(cfg.momentum), nesterov: String(cfg.nesterov), weightDecay: String(cfg.weightDecay) },
         state: { format: CHECKPOINT_FORMAT, step, epoch, cursor, valTop1, loop: loop as unknown as Record<string, unknown>, config: cfg as unknown as Record<string, unknown>, time: new Date().toISOString() },
       },
       kill ? { midway: kill } : {},
@@ -176,7 +182,7 @@ async function runLoop(s: RunSetup, hooks: TrainHooks): Promise<TrainResult> {
   /** Back to a checkpoint of this run; the guard's state and the dropout draws go on. */
   const rewind = async (dir: string) => {
     const c = await readCheckpoint(dir);
-    trainer.restore(c.weights, c.momenta);
+    trainer.restore(c.weights, c.momenta, c.state.step);
     const l = c.state.loop as unknown as LoopState;
     step = c.state.step;
     epoch = c.state.epoch;

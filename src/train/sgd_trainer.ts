@@ -41,13 +41,18 @@
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { BuiltModel } from '../models/types.js';
-import { nativeKernels, nativeUnavailable, type NativeKernels } from '../runtime/native.js';
+import { type AdamwScalars, nativeKernels, nativeUnavailable, type NativeKernels } from '../runtime/native.js';
 import { Session, type SessionOptions } from '../runtime/session.js';
 import type { Tensor } from '../tensor.js';
 import { shapeStr } from '../tensor.js';
 import {
+  ADAMW_SCALARS,
   buildTrainGraph,
+  expAvgName,
+  expAvgSqName,
   momentumName,
+  newExpAvgName,
+  newExpAvgSqName,
   newMomentumName,
   newWeightName,
   type TrainableParam,
@@ -66,7 +71,7 @@ export interface SgdTrainerOptions extends TrainGraphOptions {
 }
 
 export interface StepResult {
-  /** Cross-entropy + L2 (slim's total loss), before the update. */
+  /** Cross-entropy + L2 (slim's total loss), before the update; AdamW: the cross-entropy (its decay is not a loss term). */
   loss: number;
   xent: number;
   /** Top-1 hits in the batch. */
@@ -83,14 +88,23 @@ export interface StepResult {
 
 interface State {
   weights: Map<string, Float32Array>;
+  /** SGD's momentum buffers, or AdamW's first moments (exp_avg). */
   momenta: Map<string, Float32Array>;
+  /** AdamW's second moments (exp_avg_sq); empty with SGD. */
+  second: Map<string, Float32Array>;
 }
 
-/** A host-update step waiting for commit(): the new weights and momenta, in params order. */
+/** A host-update step waiting for commit(): the new weights and optimizer state, in params order. */
 interface HostPending {
   weights: Float32Array[];
   momenta: Float32Array[] | null;
+  second: Float32Array[] | null;
   weightSq: Float64Array;
+}
+
+/** AdamW's scalars for step t (1-based) at learning rate lr (AdamwScalars: torch.optim.AdamW's, in float64). */
+export function adamwScalars(betas: readonly [number, number], eps: number, lr: number, wd: number, t: number): AdamwScalars {
+  return { b1: betas[0], b2: betas[1], eps, wdFactor: 1 - lr * wd, stepSize: lr / (1 - betas[0] ** t), bc2Sqrt: Math.sqrt(1 - betas[1] ** t) };
 }
 
 function copyOf(a: Float32Array): Float32Array {
@@ -103,8 +117,12 @@ export class SgdTrainer {
   private hostPending: HostPending | null = null;
   /** Host update: squared norms of the current trainable weights (for the L2 term). */
   private weightSq: Float64Array;
-  /** Host update: buffers that the next step's new momenta are written into. */
+  /** Host update: buffers that the next step's new momenta (AdamW: first moments) are written into. */
   private spareMomenta = new Map<string, Float32Array>();
+  /** Host update, AdamW: the same for the second moments. */
+  private spareSecond = new Map<string, Float32Array>();
+  /** Updates committed (AdamW's step count t is this + 1 during a step). */
+  private committed = 0;
   /** Host update: the same for new weights whose gradient the host forms (its other new weights go over ORT's gradient buffers). */
   private spareWeights = new Map<string, Float32Array>();
   private disposed = false;
@@ -123,19 +141,20 @@ export class SgdTrainer {
   /**
    * Build the training graph for `model` (isTraining: true, numeric batch) and start a
    * session. `weights` holds every parameter; frozen ones are baked into the graph.
-   * Momentum buffers start at zero.
+   * Momentum buffers (AdamW: both moments) start at zero.
    */
   static async create(model: BuiltModel, weights: ReadonlyMap<string, Tensor>, opts: SgdTrainerOptions): Promise<SgdTrainer> {
     const kernels = nativeKernels();
     const update = opts.update ?? (kernels ? 'host' : 'graph');
     if (update === 'host' && !kernels) throw new Error(`SgdTrainer: update 'host' needs the native kernels: ${nativeUnavailable()}`);
     const tg = buildTrainGraph(model, weights, { ...opts, update });
-    const state: State = { weights: new Map(), momenta: new Map() };
+    const state: State = { weights: new Map(), momenta: new Map(), second: new Map() };
     for (const p of tg.params) {
       const w = weights.get(p.name);
       if (!w) throw new Error(`SgdTrainer: no weights for trainable parameter ${p.name} ${shapeStr(p.shape)}`);
       state.weights.set(p.name, copyOf(checked(p, w, 'weights')));
-      if (tg.momentum > 0) state.momenta.set(p.name, new Float32Array(p.size));
+      if (hasMomenta(tg)) state.momenta.set(p.name, new Float32Array(p.size));
+      if (tg.optimizer === 'adamw') state.second.set(p.name, new Float32Array(p.size));
     }
     const frozen = new Map(tg.frozen.map((n) => [n, weights.get(n)!]));
     let host = null;
@@ -152,6 +171,11 @@ export class SgdTrainer {
 
   get params(): readonly TrainableParam[] {
     return this.graph.params;
+  }
+
+  /** Updates committed since creation or the last restore() (which sets it). */
+  get updates(): number {
+    return this.committed;
   }
 
   /** The session's inputs: trainable weights, momenta, images, labels, lr (frozen weights are baked in). */
@@ -188,7 +212,10 @@ export class SgdTrainer {
       [tg.imagesInput]: new ort.Tensor('float32', images.data as Float32Array, [...images.shape]),
       labels: new ort.Tensor('int64', lab, [tg.batch]),
     };
-    if (!this.host) feeds['lr'] = new ort.Tensor('float32', Float32Array.of(lr), []);
+    if (!this.host && tg.optimizer === 'sgd') feeds['lr'] = new ort.Tensor('float32', Float32Array.of(lr), []);
+    if (!this.host && tg.optimizer === 'adamw') {
+      for (const [k, v] of Object.entries(ADAMW_SCALARS)) feeds[v] = new ort.Tensor('float32', Float32Array.of(this.adamw(lr, tg.weightDecay)[k as keyof typeof ADAMW_SCALARS]), []);
+    }
     for (const e of tg.extraInputs) {
       const t = inputs[e.name];
       if (!t) throw new Error(`SgdTrainer: missing input ${e.name} ${e.dtype}${shapeStr(e.shape)}; the model's other inputs are ${tg.extraInputs.map((x) => x.name).join(', ')}`);
@@ -200,15 +227,24 @@ export class SgdTrainer {
     }
     for (const p of tg.params) {
       feeds[p.name] = new ort.Tensor('float32', this.state.weights.get(p.name)!, p.shape);
-      if (tg.momentum > 0 && !this.host) feeds[momentumName(p.name)] = new ort.Tensor('float32', this.state.momenta.get(p.name)!, [p.size]);
+      if (this.host) continue;
+      if (tg.momentum > 0) feeds[momentumName(p.name)] = new ort.Tensor('float32', this.state.momenta.get(p.name)!, [p.size]);
+      if (tg.optimizer === 'adamw') {
+        feeds[expAvgName(p.name)] = new ort.Tensor('float32', this.state.momenta.get(p.name)!, [p.size]);
+        feeds[expAvgSqName(p.name)] = new ort.Tensor('float32', this.state.second.get(p.name)!, [p.size]);
+      }
     }
     const out = await this.session.ort.run(feeds);
     if (this.host) return this.hostStep(out, lr);
     const f32 = (name: string) => out[name]!.data as Float32Array;
-    const next: State = { weights: new Map(), momenta: new Map() };
+    const next: State = { weights: new Map(), momenta: new Map(), second: new Map() };
     for (const p of tg.params) {
       next.weights.set(p.name, f32(newWeightName(p.name)));
       if (tg.momentum > 0) next.momenta.set(p.name, f32(newMomentumName(p.name)));
+      if (tg.optimizer === 'adamw') {
+        next.momenta.set(p.name, f32(newExpAvgName(p.name)));
+        next.second.set(p.name, f32(newExpAvgSqName(p.name)));
+      }
     }
     this.pendingState = next;
     const f64 = (name: string) => out[name]!.data as Float64Array;
@@ -258,7 +294,7 @@ export class SgdTrainer {
     tg.params.forEach((p, i) => {
       if (p.regularized) l2 += this.weightSq[i]!;
     });
-    const loss = tg.weightDecay > 0 ? xent + (tg.weightDecay / 2) * l2 : xent;
+    const loss = tg.weightDecay > 0 && tg.optimizer === 'sgd' ? xent + (tg.weightDecay / 2) * l2 : xent;
     const paramGradSq = new Float64Array(tg.params.length);
     const total = (sq: Float64Array) => Math.sqrt(sq.reduce((a, v) => a + v, 0));
     let scale = 1;
@@ -268,7 +304,8 @@ export class SgdTrainer {
       scale = Math.fround(Math.min(h.clipNorm / (total(paramGradSq) + 1e-6), 1));
     }
     const spare = (pool: Map<string, Float32Array>, p: TrainableParam) => pool.get(p.name) ?? new Float32Array(p.size);
-    const momenta = tg.momentum > 0 ? tg.params.map((p) => spare(this.spareMomenta, p)) : null;
+    const momenta = hasMomenta(tg) ? tg.params.map((p) => spare(this.spareMomenta, p)) : null;
+    const second = tg.optimizer === 'adamw' ? tg.params.map((p) => spare(this.spareSecond, p)) : null;
     const newWeights: Float32Array[] = [];
     const paramWeightSq = new Float64Array(tg.params.length);
     tg.params.forEach((p, i) => {
@@ -277,7 +314,17 @@ export class SgdTrainer {
       const m = momenta ? this.state.momenta.get(p.name)! : null;
       const g = grads[i]!;
       let r;
-      if (g instanceof Float32Array) {
+      if (second) {
+        const [v, a] = [this.state.second.get(p.name)!, this.adamw(lr, wd)];
+        if (g instanceof Float32Array) {
+          r = h.kernels.adamwStep(w, m!, v, g, momenta![i]!, second[i]!, a, scale, h.threads);
+          newWeights.push(g);
+        } else {
+          const wOut = spare(this.spareWeights, p);
+          r = h.kernels.adamwStepOuter(w, m!, v, g.a, g.b, g.n, wOut, momenta![i]!, second[i]!, a, scale, h.threads);
+          newWeights.push(wOut);
+        }
+      } else if (g instanceof Float32Array) {
         r = h.kernels.sgdStep(w, m, g, momenta?.[i] ?? null, lr, wd, tg.momentum, h.nesterov, scale, h.threads);
         newWeights.push(g);
       } else {
@@ -289,12 +336,18 @@ export class SgdTrainer {
       paramWeightSq[i] = r.weightSq;
     });
     this.spareMomenta.clear();
+    this.spareSecond.clear();
     this.spareWeights.clear();
-    this.hostPending = { weights: newWeights, momenta, weightSq: paramWeightSq };
+    this.hostPending = { weights: newWeights, momenta, second, weightSq: paramWeightSq };
     const gradNorm = total(paramGradSq);
     const r: StepResult = { loss, xent, correct: Number((out['correct']!.data as BigInt64Array)[0]!), gradNorm, paramGradSq, paramWeightSq, finite: false };
     r.finite = Number.isFinite(loss) && Number.isFinite(gradNorm) && paramGradSq.every(Number.isFinite) && paramWeightSq.every(Number.isFinite);
     return r;
+  }
+
+  /** AdamW's scalars for the coming step (t = updates + 1) at this lr and decay. */
+  private adamw(lr: number, wd: number): AdamwScalars {
+    return adamwScalars(this.graph.betas, this.graph.eps, lr, wd, this.committed + 1);
   }
 
   /** Squared norms of the current trainable weights (host update only). */
@@ -323,14 +376,20 @@ export class SgdTrainer {
           this.spareMomenta.set(p.name, this.state.momenta.get(p.name)!);
           this.state.momenta.set(p.name, hp.momenta[i]!);
         }
+        if (hp.second) {
+          this.spareSecond.set(p.name, this.state.second.get(p.name)!);
+          this.state.second.set(p.name, hp.second[i]!);
+        }
       });
       this.weightSq = hp.weightSq;
       this.hostPending = null;
+      this.committed++;
       return;
     }
     if (!this.pendingState) throw new Error('SgdTrainer: commit without a pending step');
     this.state = this.pendingState;
     this.pendingState = null;
+    this.committed++;
   }
 
   /** Drop the pending step: weights and momenta stay as they were before it. */
@@ -338,6 +397,7 @@ export class SgdTrainer {
     if (!this.pending) throw new Error('SgdTrainer: reject without a pending step');
     this.pendingState = null;
     this.hostPending?.momenta?.forEach((m, i) => this.spareMomenta.set(this.graph.params[i]!.name, m));
+    this.hostPending?.second?.forEach((v, i) => this.spareSecond.set(this.graph.params[i]!.name, v));
     this.hostPending?.weights.forEach((w, i) => {
       if (this.graph.gradOutputs[i]!.kind === 'outer') this.spareWeights.set(this.graph.params[i]!.name, w);
     });
@@ -363,34 +423,47 @@ export class SgdTrainer {
     return out;
   }
 
-  /** Copies of the momentum buffers of the trainable parameters, in the parameters' shapes (empty without momentum). */
+  /**
+   * Copies of the momentum buffers (AdamW: first moments, exp_avg) of the trainable
+   * parameters, in the parameters' shapes, by parameter name; with AdamW also the second
+   * moments under `exp_avg_sq/<name>` (secondMomentKey). Empty for plain SGD.
+   */
   momenta(): Map<string, Tensor<'float32'>> {
     const out = new Map<string, Tensor<'float32'>>();
     for (const p of this.graph.params) {
       const m = this.state.momenta.get(p.name);
       if (m) out.set(p.name, { dtype: 'float32', shape: [...p.shape], data: copyOf(m) });
     }
+    for (const p of this.graph.params) {
+      const v = this.state.second.get(p.name);
+      if (v) out.set(secondMomentKey(p.name), { dtype: 'float32', shape: [...p.shape], data: copyOf(v) });
+    }
     return out;
   }
 
   /**
-   * Replace the trainable weights and momenta (from a checkpoint). Missing momenta start
-   * at zero, as a fresh optimizer's would. Frozen parameters are part of the session and
-   * are not restored: entries for them are ignored.
+   * Replace the trainable weights and optimizer state (from a checkpoint: momenta() as it
+   * returned them, and the number of updates behind them, which AdamW's bias correction
+   * needs). Missing buffers start at zero, as a fresh optimizer's would. Frozen
+   * parameters are part of the session and are not restored: entries for them are ignored.
    */
-  restore(weights: ReadonlyMap<string, Tensor>, momenta?: ReadonlyMap<string, Tensor>): void {
+  restore(weights: ReadonlyMap<string, Tensor>, momenta?: ReadonlyMap<string, Tensor>, updates = 0): void {
     if (this.pending) throw new Error('SgdTrainer: restore while a step is pending; commit or reject it first');
-    const next: State = { weights: new Map(), momenta: new Map() };
+    if (!(Number.isInteger(updates) && updates >= 0)) throw new Error(`SgdTrainer.restore: updates must be a whole number, got ${updates}`);
+    const next: State = { weights: new Map(), momenta: new Map(), second: new Map() };
+    const buffer = (key: string, p: TrainableParam, what: string) => {
+      const m = momenta?.get(key);
+      return m ? copyOf(checked(p, m, what)) : new Float32Array(p.size);
+    };
     for (const p of this.graph.params) {
       const w = weights.get(p.name);
       if (!w) throw new Error(`SgdTrainer.restore: no weights for ${p.name} ${shapeStr(p.shape)}`);
       next.weights.set(p.name, copyOf(checked(p, w, 'weights')));
-      if (this.graph.momentum > 0) {
-        const m = momenta?.get(p.name);
-        next.momenta.set(p.name, m ? copyOf(checked(p, m, 'momentum')) : new Float32Array(p.size));
-      }
+      if (hasMomenta(this.graph)) next.momenta.set(p.name, buffer(p.name, p, this.graph.optimizer === 'adamw' ? 'first moments' : 'momentum'));
+      if (this.graph.optimizer === 'adamw') next.second.set(p.name, buffer(secondMomentKey(p.name), p, 'second moments'));
     }
     this.state = next;
+    this.committed = updates;
     this.weightSq = this.squares();
   }
 
@@ -402,6 +475,14 @@ export class SgdTrainer {
     await this.session.dispose();
   }
 }
+
+/** Whether the optimizer keeps a first buffer per parameter (SGD with momentum, AdamW). */
+function hasMomenta(tg: TrainGraph): boolean {
+  return tg.momentum > 0 || tg.optimizer === 'adamw';
+}
+
+/** The key of AdamW's second moments of a parameter in momenta() and checkpoints. */
+export const secondMomentKey = (param: string) => `exp_avg_sq/${param}`;
 
 function checked(p: TrainableParam, t: Tensor, what: string): Float32Array {
   const n = t.shape.reduce((a, d) => a * d, 1);

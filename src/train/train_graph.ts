@@ -1,11 +1,11 @@
 // One standard-ONNX training step: forward, softmax cross-entropy, backward (src/grad),
-// L2 weight decay and SGD with momentum, in a single graph that an ordinary ORT
+// L2 weight decay and SGD with momentum (or AdamW), in a single graph that an ordinary ORT
 // InferenceSession runs (onnxruntime-node has no training build).
 //
 // Inputs:  the trainable weights (graph inputs named like the parameters, in their own
 //          shapes), their momentum buffers `momentum/<name>` (flat), the image batch,
 //          `labels` (int64 [N]) and `lr` (float32 scalar).
-// Outputs: `loss` (cross-entropy + L2, float64), `xent` (float32), `correct` (int64,
+// Outputs: `loss` (cross-entropy + L2, float64; AdamW: without L2), `xent` (float32), `correct` (int64,
 //          top-1), `grad_norm` (float64), `param_grad_sq` and `param_weight_sq` (float64
 //          [P], one entry per trainable parameter in TrainGraph.params order: squared
 //          norms of its gradient and of its new value), `new/<name>` and
@@ -28,6 +28,20 @@
 // to a trainable weight is exactly d above, so decay is applied once, never twice.
 // grad_norm and param_grad_sq are of the cross-entropy gradient before clipping (what
 // clip_grad_norm_ returns).
+//
+// AdamW (optimizer 'adamw'): PyTorch's torch.optim.AdamW (amsgrad off), in its order of
+// operations. The step's inputs are then `exp_avg/<name>` and `exp_avg_sq/<name>` (flat,
+// zero at the start) and three float32 scalars that the caller computes in float64 for
+// step t = 1, 2, ... (ADAMW_SCALARS; there is no `lr` input): weight_decay_factor
+// 1 - lr*weightDecay, step_size lr / (1 - beta1^t), bias_correction2_sqrt sqrt(1 - beta2^t):
+//   g  <- g * clip coefficient                            only with clipNorm
+//   m   = m * beta1 + g * (1 - beta1)
+//   v   = v * beta2 + ((1 - beta2) * g) * g
+//   w  <- w * weight_decay_factor - (m * step_size) / (sqrt(v) / bias_correction2_sqrt + eps)
+// Decay is decoupled (applied to the weight, not added to the gradient) and, as with SGD,
+// only to regularised weights. It is not a term of the objective, so `loss` is the
+// cross-entropy alone (as `xent`). Outputs
+// `new_exp_avg/<name>` and `new_exp_avg_sq/<name>` replace `new_momentum/<name>`.
 //
 // Everything after the backward pass runs on flat 1-D views of the weights: element-wise
 // ops on tensors whose trailing dims are 1 (e.g. [4096, 4096, 1, 1]) ran ~20x slower in
@@ -58,11 +72,17 @@ import type { Tensor } from '../tensor.js';
 import { shapeStr, tensor } from '../tensor.js';
 
 export interface SgdConfig {
-  /** L2 weight decay on regularised weights; default the model's arg scope (slim: 0.0005). */
+  /** 'sgd' (default) or 'adamw' (see "AdamW" at the top of this file). */
+  optimizer?: Optimizer;
+  /** L2 weight decay on regularised weights (AdamW: decoupled); default the model's arg scope (slim: 0.0005). */
   weightDecay?: number;
-  /** Momentum factor (0.9 in slim's and PyTorch's AlexNet recipes); 0 disables the buffers. */
+  /** SGD's momentum factor (0.9 in slim's and PyTorch's AlexNet recipes); 0 disables the buffers. Must be 0 with AdamW. */
   momentum: number;
   nesterov?: boolean;
+  /** AdamW's (beta1, beta2); default PyTorch's (0.9, 0.999). */
+  betas?: readonly [number, number];
+  /** AdamW's epsilon; default PyTorch's 1e-8. */
+  eps?: number;
   /** Clip the cross-entropy gradient to this global L2 norm before decay and momentum. */
   clipNorm?: number;
   /**
@@ -128,6 +148,10 @@ export interface TrainGraph {
   /** Other inputs of the model that each step must be given (e.g. dropout_mask/<scope> with dropoutMasks: 'input'). */
   extraInputs: { name: string; dtype: string; shape: (number | string)[] }[];
   momentum: number;
+  optimizer: Optimizer;
+  /** AdamW's settings in effect (PyTorch's defaults unless given; unused by SGD). */
+  betas: [number, number];
+  eps: number;
   /** Where the update runs (TrainGraphOptions.update). */
   update: 'graph' | 'host';
   /** The weight decay in effect (the option, or the model's). */
@@ -142,7 +166,18 @@ export interface TrainGraph {
   convAsGemm: string[];
 }
 
+export type Optimizer = 'sgd' | 'adamw';
+export const OPTIMIZERS: readonly Optimizer[] = ['sgd', 'adamw'];
+export const ADAMW_DEFAULTS = { betas: [0.9, 0.999] as const, eps: 1e-8 };
+
+/** The graph inputs of an AdamW step's scalars (AdamwScalars in src/runtime/native.ts), float32 []. */
+export const ADAMW_SCALARS = { wdFactor: 'weight_decay_factor', stepSize: 'step_size', bc2Sqrt: 'bias_correction2_sqrt' } as const;
+
 export const momentumName = (param: string) => `momentum/${param}`;
+export const expAvgName = (param: string) => `exp_avg/${param}`;
+export const expAvgSqName = (param: string) => `exp_avg_sq/${param}`;
+export const newExpAvgName = (param: string) => `new_exp_avg/${param}`;
+export const newExpAvgSqName = (param: string) => `new_exp_avg_sq/${param}`;
 export const newWeightName = (param: string) => `new/${param}`;
 export const newMomentumName = (param: string) => `new_momentum/${param}`;
 export const gradName = (param: string) => `grad/${param}`;
@@ -263,6 +298,14 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
     throw new Error(`${where}: bad SGD settings weightDecay=${wd} momentum=${mu} clipNorm=${opts.clipNorm}`);
   }
   if (opts.nesterov && mu === 0) throw new Error(`${where}: nesterov needs momentum > 0`);
+  const optimizer = opts.optimizer ?? 'sgd';
+  if (!OPTIMIZERS.includes(optimizer)) throw new Error(`${where}: optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${String(optimizer)}`);
+  const betas: [number, number] = [...(opts.betas ?? ADAMW_DEFAULTS.betas)];
+  const adamEps = opts.eps ?? ADAMW_DEFAULTS.eps;
+  if (optimizer === 'adamw') {
+    if (mu !== 0 || opts.nesterov) throw new Error(`${where}: AdamW takes betas, not momentum; got momentum ${mu}${opts.nesterov ? ' with nesterov' : ''}`);
+    if (!betas.every((x) => x >= 0 && x < 1) || !(adamEps > 0)) throw new Error(`${where}: bad AdamW settings betas=${betas.join(',')} eps=${adamEps}; betas must be in [0, 1) and eps > 0`);
+  }
   const update = opts.update ?? 'graph';
   if (update !== 'graph' && update !== 'host') throw new Error(`${where}: update must be 'graph' or 'host', got ${String(update)}`);
   const gemmWeightGrad = opts.gemmWeightGrad ?? 'host';
@@ -318,7 +361,9 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
   const grads = gradients(g, xent, wrt, { convWeightGrad: convPolicy(opts.convWeightGrad ?? {}, chosen) });
 
   const frozenRegularized = frozen.filter((p) => p.param!.regularized).map((p) => p.name);
-  const recipe = `SGD momentum ${mu}${opts.nesterov ? ' (nesterov)' : ''}, weight decay ${wd}${eps > 0 ? `, label smoothing ${eps}` : ''}`;
+  const recipe =
+    (optimizer === 'adamw' ? `AdamW betas (${betas.join(', ')}), eps ${adamEps}, decoupled weight decay ${wd}` : `SGD momentum ${mu}${opts.nesterov ? ' (nesterov)' : ''}, weight decay ${wd}`) +
+    (eps > 0 ? `, label smoothing ${eps}` : '');
   if (update === 'host') {
     g.output(xent, 'xent');
     g.output(correct, 'correct');
@@ -343,11 +388,12 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
     });
     return finish(model, g, frozen, frozenWeights, {
       where, labels, lr: null, info, batch, imageShape, mu, wd, update, frozenRegularized, chosen, gradOutputs, convAsGemm: lowered.names,
+      optimizer, betas, eps: adamEps, stepInputs: [],
       doc: `${where}: forward and backward; the caller applies ${recipe}`,
     });
   }
 
-  const lr = g.input('lr', { dtype: 'float32', shape: [] });
+  const lr = optimizer === 'sgd' ? g.input('lr', { dtype: 'float32', shape: [] }) : null;
   const wFlat = trainable.map((p, i) => flat(p, info[i]!.size, `train/${p.name}/flat`));
   let gFlat = trainable.map((p, i) => flat(grads.get(p)!, info[i]!.size, `train/${p.name}/grad_flat`));
   const rawGrads = gFlat;
@@ -356,7 +402,7 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
   // slim's total loss: + weightDecay/2 * sum(w^2) over all regularised weights (in float64)
   let loss = b.cast(xent, 11, 'train/xent_f64');
   const reg = params.filter((p) => p.param!.regularized);
-  if (wd > 0 && reg.length) {
+  if (wd > 0 && reg.length && optimizer === 'sgd') {
     const terms = reg.map((p) => {
       const i = trainable.indexOf(p);
       const size = p.shape.reduce((a: number, d) => a * Number(d), 1);
@@ -375,20 +421,45 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
 
   const newW: Value[] = [];
   const newM: Value[] = [];
-  const wdC = f32(g, wd, 'weight_decay');
-  const muC = f32(g, mu, 'momentum');
-  trainable.forEach((p, i) => {
-    const pi = info[i]!;
-    const d = pi.regularized && wd > 0 ? b.add(gFlat[i]!, b.mul(wFlat[i]!, wdC, `train/${p.name}/decay`), `train/${p.name}/d`) : gFlat[i]!;
-    let step = d;
-    if (mu > 0) {
-      const buf = g.input(momentumName(p.name), { dtype: 'float32', shape: [pi.size] });
-      const nb = b.add(b.mul(buf, muC, `train/${p.name}/momentum_decay`), d, newMomentumName(p.name));
-      newM.push(nb);
-      step = opts.nesterov ? b.add(d, b.mul(nb, muC, `train/${p.name}/nesterov`), `train/${p.name}/nesterov_step`) : nb;
-    }
-    newW.push(b.sub(wFlat[i]!, b.mul(step, lr, `train/${p.name}/lr_step`), newWeightName(p.name)));
-  });
+  const stepInputs: Value[] = [];
+  if (optimizer === 'adamw') {
+    // AdamW, in native/step.h's order of operations (torch.optim.AdamW's)
+    const [wdf, stepSize, bc2s] = [ADAMW_SCALARS.wdFactor, ADAMW_SCALARS.stepSize, ADAMW_SCALARS.bc2Sqrt].map((n) => g.input(n, { dtype: 'float32', shape: [] }));
+    stepInputs.push(wdf!, stepSize!, bc2s!);
+    const [b1, omb1, b2, omb2, epsC] = [
+      f32(g, betas[0], 'beta1'),
+      f32(g, 1 - betas[0], 'one_minus_beta1'),
+      f32(g, betas[1], 'beta2'),
+      f32(g, 1 - betas[1], 'one_minus_beta2'),
+      f32(g, adamEps, 'adam_eps'),
+    ];
+    trainable.forEach((p, i) => {
+      const [pi, d, n] = [info[i]!, gFlat[i]!, p.name];
+      const m = g.input(expAvgName(n), { dtype: 'float32', shape: [pi.size] });
+      const v = g.input(expAvgSqName(n), { dtype: 'float32', shape: [pi.size] });
+      const nm = b.add(b.mul(m, b1!, `train/${n}/exp_avg_decay`), b.mul(d, omb1!, `train/${n}/exp_avg_part`), newExpAvgName(n));
+      const nv = b.add(b.mul(v, b2!, `train/${n}/exp_avg_sq_decay`), b.mul(b.mul(d, omb2!, `train/${n}/exp_avg_sq_scaled`), d, `train/${n}/exp_avg_sq_part`), newExpAvgSqName(n));
+      const den = b.add(b.div(b.unary('Sqrt', nv, `train/${n}/sqrt_exp_avg_sq`), bc2s!, `train/${n}/corrected`), epsC!, `train/${n}/denom`);
+      const decayed = pi.regularized && wd > 0 ? b.mul(wFlat[i]!, wdf!, `train/${n}/decayed`) : wFlat[i]!;
+      newM.push(nm, nv);
+      newW.push(b.sub(decayed, b.div(b.mul(nm, stepSize!, `train/${n}/scaled_exp_avg`), den, `train/${n}/adam_step`), newWeightName(n)));
+    });
+  } else {
+    const wdC = f32(g, wd, 'weight_decay');
+    const muC = f32(g, mu, 'momentum');
+    trainable.forEach((p, i) => {
+      const pi = info[i]!;
+      const d = pi.regularized && wd > 0 ? b.add(gFlat[i]!, b.mul(wFlat[i]!, wdC, `train/${p.name}/decay`), `train/${p.name}/d`) : gFlat[i]!;
+      let step = d;
+      if (mu > 0) {
+        const buf = g.input(momentumName(p.name), { dtype: 'float32', shape: [pi.size] });
+        const nb = b.add(b.mul(buf, muC, `train/${p.name}/momentum_decay`), d, newMomentumName(p.name));
+        newM.push(nb);
+        step = opts.nesterov ? b.add(d, b.mul(nb, muC, `train/${p.name}/nesterov`), `train/${p.name}/nesterov_step`) : nb;
+      }
+      newW.push(b.sub(wFlat[i]!, b.mul(step, lr!, `train/${p.name}/lr_step`), newWeightName(p.name)));
+    });
+  }
   const weightSq = b.concat(newW.map((v, i) => sumSquares(v, info[i]!.size, `train/${trainable[i]!.name}/weight_sq`)), 0, 'train/param_weight_sq');
 
   g.output(loss, 'loss');
@@ -407,6 +478,7 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
       });
   return finish(model, g, frozen, frozenWeights, {
     where, labels, lr, info, batch, imageShape, mu, wd, update, frozenRegularized, chosen, gradOutputs, convAsGemm: lowered.names,
+    optimizer, betas, eps: adamEps, stepInputs,
     doc: `${where}: ${recipe}`,
   });
 }
@@ -425,6 +497,11 @@ interface Built {
   chosen: Record<string, ConvWeightGradMethod>;
   gradOutputs: GradOutput[];
   convAsGemm: string[];
+  optimizer: Optimizer;
+  betas: [number, number];
+  eps: number;
+  /** The optimizer's per-step scalar inputs other than lr (AdamW's). */
+  stepInputs: Value[];
   doc: string;
 }
 
@@ -437,11 +514,12 @@ function finish(model: BuiltModel, g: Graph, frozen: readonly Value[], frozenWei
     if (!t) throw new Error(`${where}: frozen parameter ${p.name} ${shapeStr(p.shape)} needs its weights`);
     weights.set(p.name, t);
   }
-  const modelBytes = toOnnx(g, { weights, docString: o.doc, metadata: { model: model.name, kind: update === 'host' ? 'sgd-gradients' : 'sgd-train-step' } });
-  const reserved = new Set([model.input, labels, ...(lr ? [lr] : [])]);
+  const modelBytes = toOnnx(g, { weights, docString: o.doc, metadata: { model: model.name, kind: update === 'host' ? 'sgd-gradients' : o.optimizer === 'adamw' ? 'adamw-train-step' : 'sgd-train-step' } });
+  const reserved = new Set([model.input, labels, ...(lr ? [lr] : []), ...o.stepInputs]);
   const live2 = g.reachable(g.outputs.map((o) => o.value));
+  const state = /^(momentum|exp_avg|exp_avg_sq)\//;
   const extraInputs = g.inputs
-    .filter((v) => !reserved.has(v) && !v.name.startsWith('momentum/') && live2.has(v))
+    .filter((v) => !reserved.has(v) && !state.test(v.name) && live2.has(v))
     .map((v) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] }));
   return {
     model: modelBytes,
@@ -453,6 +531,9 @@ function finish(model: BuiltModel, g: Graph, frozen: readonly Value[], frozenWei
     imageShape: [...imageShape],
     extraInputs,
     momentum: mu,
+    optimizer: o.optimizer,
+    betas: o.betas,
+    eps: o.eps,
     update,
     weightDecay: wd,
     frozenRegularized,

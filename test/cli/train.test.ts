@@ -2,7 +2,8 @@
 // cut from the fixture images, with one broken JPEG) and on Debian's Fashion-MNIST:
 // training from scratch with --json, the logs (every TensorBoard record CRC-checked and
 // decoded), eval of the run, a run SIGKILLed in the middle of a checkpoint write and
-// resumed (the same weights as a run never interrupted), and the errors.
+// resumed (the same weights as a run never interrupted), an AdamW run stopped and
+// resumed, and the errors.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -191,6 +192,37 @@ describe('kill and resume', () => {
   });
 });
 
+describe('AdamW', () => {
+  test('stopped with --max-steps and resumed: the same weights, moments and log as an uninterrupted run (the bias correction counts on)', async () => {
+    const args = (out: string) => ['train', '--data', photos, ...SMALL, '--epochs', '2', '--optimizer', 'adamw', '--betas', '0.85,0.99', '--lr', '0.0003', '--weight-decay', '0.05', '--seed', '3', '--log-every', '1', '--out', out];
+    const a = join(tmp, 'adamw_whole');
+    const b = join(tmp, 'adamw_resumed');
+    const ra = await alexnet([...args(a), '--json']);
+    assert.equal(ra.status, 0, ra.stderr);
+    const rs = await alexnet([...args(b), '--max-steps', '5']);
+    assert.equal(rs.status, 0, rs.stderr);
+    const rr = await alexnet(['train', '--resume', b, '--json']);
+    assert.equal(rr.status, 0, rr.stderr);
+    const ja = JSON.parse(ra.stdout) as Record<string, unknown>;
+    const jb = JSON.parse(rr.stdout) as Record<string, unknown>;
+    assert.equal(jb['steps'], 12);
+    const ca = await readCheckpoint(ja['checkpoint'] as string);
+    const cb = await readCheckpoint(jb['checkpoint'] as string);
+    const cfg = ca.state.config as unknown as { optimizer: string; betas: number[]; momentum: number };
+    assert.deepEqual([cfg.optimizer, cfg.betas, cfg.momentum], ['adamw', [0.85, 0.99], 0]);
+    assert.deepEqual({ ...ca.optimizer }, { format: 'alexnet-ts-optimizer/1', optimizer: 'adamw', betas: '0.85,0.99', eps: '1e-8', weightDecay: '0.05', step: '12' });
+    // both moments of every parameter, bit for bit
+    assert.equal(ca.momenta.size, 2 * ca.weights.size);
+    assert.ok(ca.momenta.has('exp_avg_sq/classifier.6.weight'));
+    for (const [n, t] of ca.weights) assert.ok(bytes(t).equals(bytes(cb.weights.get(n)!)), `weights ${n}`);
+    for (const [n, t] of ca.momenta) assert.ok(bytes(t).equals(bytes(cb.momenta.get(n)!)), `optimizer state ${n}`);
+    // the loss is the cross-entropy (decoupled decay is no loss term), and it is the same step by step
+    const la = stepRecords(a).map((r) => [r['step'], r['loss'], r['xent'], r['lr']]);
+    assert.ok(la.every(([, loss, xent]) => loss === xent), JSON.stringify(la));
+    assert.deepEqual(stepRecords(b).map((r) => [r['step'], r['loss'], r['xent'], r['lr']]), la);
+  });
+});
+
 describe('errors', () => {
   test('usage errors: one line, exit 2', async () => {
     const cases: [string[], RegExp][] = [
@@ -200,6 +232,8 @@ describe('errors', () => {
       [['train', '--data', photos, '--out', join(tmp, 'x'), '--augment', 'mixup'], /^alexnet: --augment must be one of none, crop, resized-crop, got "mixup"\n$/],
       [['train', '--data', photos, '--out', join(tmp, 'x'), '--label-smoothing', '1'], /^alexnet: --label-smoothing must be in \[0, 1\), got "1"\n$/],
       [['train', '--data', photos, '--out', join(tmp, 'x'), '--init', 'xavier'], /^alexnet: --init must be one of model, kaiming, got "xavier"\n$/],
+      [['train', '--data', photos, '--out', join(tmp, 'x'), '--optimizer', 'adam'], /^alexnet: --optimizer must be one of sgd, adamw, got "adam"\n$/],
+      [['train', '--data', photos, '--out', join(tmp, 'x'), '--betas', '0.9'], /^alexnet: --betas must be two numbers in \[0, 1\) as B1,B2 \(e\.g\. 0\.9,0\.999\), got "0\.9"\n$/],
       [['train', '--data', photos, '--out', join(tmp, 'x'), '--nan-policy', 'ignore'], /^alexnet: --nan-policy must be one of reduce-lr, skip, stop, got "ignore"\n$/],
       [['eval', '--data', photos], /^alexnet: eval: --weights FILE is required\n$/],
       [['eval', '--weights', 'w', '--data', photos, '--model', 'vgg'], /^alexnet: unknown model "vgg"; valid models: /],
@@ -224,6 +258,12 @@ describe('errors', () => {
     const differs = await alexnet(['train', '--resume', join(tmp, 'killed'), '--lr', '0.1']);
     assert.equal(differs.status, 1);
     assert.match(differs.stderr, /^alexnet: --resume: lr 0\.1 differs from the run's 0\.01 \(.*ckpt-00000012\); only epochs, data, val, out, logdir, maxSteps, threads, workers, keep, checkpointEvery, logEvery, histogramEvery may change\n$/);
+    const momentum = await alexnet(['train', '--data', photos, '--out', join(tmp, 'e4'), ...SMALL, '--optimizer', 'adamw', '--momentum', '0.8']);
+    assert.equal(momentum.status, 1);
+    assert.match(momentum.stderr, /^alexnet: AdamW takes betas \(--betas B1,B2\), not momentum or nesterov\n$/);
+    const betas = await alexnet(['train', '--data', photos, '--out', join(tmp, 'e5'), ...SMALL, '--betas', '0.9,0.99']);
+    assert.equal(betas.status, 1);
+    assert.match(betas.stderr, /^alexnet: betas are an AdamW setting; choose the optimizer adamw\n$/);
     const occupied = await alexnet(['train', '--data', photos, '--out', join(tmp, 'killed'), ...SMALL]);
     assert.equal(occupied.status, 1);
     assert.match(occupied.stderr, /already holds a run .*; continue it with --resume .*killed, or choose another --out\n$/);

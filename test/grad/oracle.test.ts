@@ -4,6 +4,8 @@
 // only), torchvision's alexnet and Caffe's bvlc_alexnet. Step 1 starts from the seeded
 // weights; step 2 restores PyTorch's step-1 weights and momentum buffers (through
 // SgdTrainer.restore), so both sides take it from the same point and momentum matters.
+// One more case takes the two steps with torch.optim.AdamW on alexnet_v2 (eps 1e-3: see
+// the generator for why), restoring exp_avg, exp_avg_sq and the step count.
 //
 // Asserted, per step: loss, cross-entropy, gradient norm, each parameter's squared
 // gradient and weight norms; per tensor: the new weights to 1e-4 of their largest value
@@ -27,7 +29,7 @@ import { after, describe, test } from 'node:test';
 import { getModel } from '../../src/models/registry.js';
 import { initParams } from '../../src/nn/init.js';
 import { generate } from '../../src/nn/init.js';
-import { SgdTrainer } from '../../src/train/sgd_trainer.js';
+import { secondMomentKey, SgdTrainer } from '../../src/train/sgd_trainer.js';
 import { numel, type Tensor } from '../../src/tensor.js';
 import { generated } from '../helpers.js';
 
@@ -51,11 +53,13 @@ interface OracleCase {
   /** torch's CrossEntropyLoss(label_smoothing); absent: 0. */
   labelSmoothing?: number;
   weightSeed: number;
-  sgd: { lr: number; momentum: number; weightDecay: number; steps: number };
+  /** optimizer absent: 'sgd' (older fixtures). */
+  sgd: { lr: number; momentum: number; weightDecay: number; steps: number; optimizer?: 'sgd' | 'adamw'; eps?: number };
   steps: OracleStep[];
   size: [number, number];
   bin: string;
-  tensors: { name: string; shape: number[]; w1: number; buf1: number; w2: number }[];
+  /** buf1: SGD's momentum buffers or AdamW's exp_avg; sq1: AdamW's exp_avg_sq. */
+  tensors: { name: string; shape: number[]; w1: number; buf1: number; sq1?: number; w2: number }[];
 }
 
 const verbose = !!process.env['GRAD_VERBOSE'];
@@ -117,7 +121,8 @@ async function runCase(path: string, c: OracleCase) {
   const spec = getModel(c.model);
   const m = spec.build({ batch: c.batch, isTraining: true, dropoutKeepProb: 1, numClasses: c.classes, inputSize: c.size });
   const w0 = initParams(m.graph.params.map((p) => ({ name: p.name, shape: p.shape, init: p.param!.init })), c.weightSeed);
-  const t = await SgdTrainer.create(m, w0, { momentum: c.sgd.momentum, weightDecay: c.sgd.weightDecay, trainable: c.trainable, labelSmoothing: c.labelSmoothing ?? 0, session: { threads: 2 } });
+  const optimizer = c.sgd.optimizer ?? 'sgd';
+  const t = await SgdTrainer.create(m, w0, { optimizer, ...(c.sgd.eps !== undefined ? { eps: c.sgd.eps } : {}), momentum: c.sgd.momentum, weightDecay: c.sgd.weightDecay, trainable: c.trainable, labelSmoothing: c.labelSmoothing ?? 0, session: { threads: 2 } });
   trainers.push(t);
   assert.deepEqual(t.params.map((p) => p.name), c.trainable, 'trainable parameters, in the oracle order');
   const shape = m.input.shape as number[];
@@ -126,9 +131,11 @@ async function runCase(path: string, c: OracleCase) {
   const buf = readFileSync(join(dirname(path), c.bin));
   assert.equal(buf.byteOffset % 4, 0);
   const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
-  const section = (key: 'w1' | 'buf1' | 'w2') =>
-    new Map(c.tensors.map((e) => [e.name, { dtype: 'float32' as const, shape: e.shape, data: all.subarray(e[key], e[key] + numel(e.shape)) }]));
+  const section = (key: 'w1' | 'buf1' | 'sq1' | 'w2', prefix = '') =>
+    new Map(c.tensors.map((e) => [prefix + e.name, { dtype: 'float32' as const, shape: e.shape, data: all.subarray(e[key]!, e[key]! + numel(e.shape)) }]));
   const ref = { w1: section('w1'), buf1: section('buf1'), w2: section('w2') };
+  // the optimizer state as SgdTrainer.restore takes it (AdamW: both moments, keyed as momenta() keys them)
+  const state = optimizer === 'adamw' ? new Map([...ref.buf1, ...section('sq1', secondMomentKey(''))]) : ref.buf1;
 
   // every comparison is recorded, printed with GRAD_VERBOSE=1, and asserted at the end
   const worst = new Map<string, { value: number; where: string }>();
@@ -153,7 +160,7 @@ async function runCase(path: string, c: OracleCase) {
     assert.equal(s.labels.length, shape[0]);
     const images: Tensor<'float32'> = { dtype: 'float32', shape, data: generate({ kind: 'uniform', low: -1, high: 1 }, numel(shape), 100 + k, 'images') };
     assert.ok(rel(images.data.reduce((a, v) => a + v, 0), s.imageSum) < 1e-9, "the seeded images are the oracle's");
-    if (k === 1) t.restore(ref.w1, ref.buf1); // step 2 from PyTorch's step-1 state
+    if (k === 1) t.restore(ref.w1, state, 1); // step 2 from PyTorch's step-1 state
     const before = t.weights();
     const r = await t.step(images, s.labels, c.sgd.lr);
     assert.ok(r.finite);
@@ -168,9 +175,8 @@ async function runCase(path: string, c: OracleCase) {
     });
     compare(`step ${k + 1}`, t.weights(), k === 0 ? ref.w1 : ref.w2, before);
     if (k === 0) {
-      const zero = new Map([...ref.buf1].map(([n, v]) => [n, { ...v, data: new Float32Array(v.data.length) }]));
-      for (const [name, r] of ref.buf1) {
-        const e = tensorErrors(t.momenta().get(name)!.data, r.data, zero.get(name)!.data);
+      for (const [name, r] of state) {
+        const e = tensorErrors(t.momenta().get(name)!.data, r.data, new Float32Array(r.data.length));
         note('momentum step 1', e.update, name);
       }
     }
@@ -192,7 +198,7 @@ function oracleCase(path: string, name: string): OracleCase {
   return c;
 }
 
-describe('training step vs PyTorch autograd + torch.optim.SGD (tools/gen_grad_oracle.py)', () => {
+describe('training step vs PyTorch autograd + torch.optim.SGD / AdamW (tools/gen_grad_oracle.py)', () => {
   const all = [
     ['alexnet_v2_all', 'alexnet_v2 (slim, NHWC, HWIO), all layers trainable'],
     ['alexnet_all', 'alexnet (torchvision, OIHW, linear layers) at 256x256: the adaptive pool is two MatMuls'],
@@ -223,6 +229,16 @@ describe('training step vs PyTorch autograd + torch.optim.SGD (tools/gen_grad_or
     assert.ok(!gradNodes.some((n) => n.op === 'ConvTranspose' || n.op === 'ScatterElements'));
     for (const name of frozen) assert.ok(!tr.inputNames.includes(name), `${name} is baked in, not fed`);
     for (const p of tr.params) assert.ok(tr.inputNames.includes(p.name), `${p.name} is fed`);
+  });
+
+  test('alexnet_v2 with torch.optim.AdamW (decoupled decay 0.05): weights, exp_avg and exp_avg_sq', async (t) => {
+    const path = generated(t, 'grad_oracle.json');
+    if (!path) return;
+    const c = oracleCase(path, 'alexnet_v2_adamw');
+    assert.equal(c.sgd.optimizer, 'adamw');
+    const { t: tr } = await runCase(path, c);
+    assert.equal(tr.updates, 2);
+    assert.equal(tr.momenta().size, 2 * tr.params.length);
   });
 
   test('alexnet_v2 fc8 and fc7 with label smoothing 0.1: CrossEntropyLoss(label_smoothing=0.1)', async (t) => {

@@ -13,7 +13,7 @@ import { str } from '../../src/graph/types.js';
 import { toOnnx } from '../../src/graph/onnx_writer.js';
 import { gradients } from '../../src/grad/index.js';
 import { Session } from '../../src/runtime/session.js';
-import { SgdTrainer, type SgdTrainerOptions } from '../../src/train/sgd_trainer.js';
+import { secondMomentKey, SgdTrainer, type SgdTrainerOptions } from '../../src/train/sgd_trainer.js';
 import type { Tensor } from '../../src/tensor.js';
 import { TINY_CLASSES, tinyBatch, tinyModel, tinyWeights } from './tiny_model.js';
 
@@ -75,8 +75,11 @@ async function checkAgainstHost(opts: SgdTrainerOptions, lr: number, steps = 2) 
   open.push(t);
   const wd = opts.weightDecay ?? 0.0005;
   const mu = opts.momentum;
+  const adamw = opts.optimizer === 'adamw';
+  const [b1, b2] = opts.betas ?? [0.9, 0.999];
   const trainable = new Set(t.params.map((p) => p.name));
   const bufs = new Map<string, Float64Array>();
+  const second = new Map<string, Float64Array>();
   for (let k = 0; k < steps; k++) {
     const { images, labels } = tinyBatch(N, k);
     const before = t.weights();
@@ -90,7 +93,9 @@ async function checkAgainstHost(opts: SgdTrainerOptions, lr: number, steps = 2) 
     let l2 = 0;
     for (const [n, w] of before) if (ref.regularized.get(n)) l2 += sumSq(w.data as Float32Array);
     assert.ok(rel(r.xent, ref.xent) < 1e-6, `xent ${r.xent} vs ${ref.xent}`);
-    assert.ok(rel(r.loss, ref.xent + (wd / 2) * l2) < 1e-6, `loss ${r.loss} vs ${ref.xent + (wd / 2) * l2}`);
+    // (AdamW's decay is decoupled, not a loss term: its loss is the cross-entropy)
+    const loss = adamw ? ref.xent : ref.xent + (wd / 2) * l2;
+    assert.ok(rel(r.loss, loss) < 1e-6, `loss ${r.loss} vs ${loss}`);
     assert.equal(r.correct, ref.correct);
     const gsq = t.params.map((p) => sumSq(ref.grads.get(p.name)!));
     const norm = Math.sqrt(gsq.reduce((a, v) => a + v, 0));
@@ -102,21 +107,36 @@ async function checkAgainstHost(opts: SgdTrainerOptions, lr: number, steps = 2) 
       const w = before.get(p.name)!.data as Float32Array;
       const g = ref.grads.get(p.name)!;
       const buf = bufs.get(p.name) ?? new Float64Array(w.length);
+      const v = second.get(p.name) ?? new Float64Array(w.length);
       const host = new Float64Array(w.length);
       for (let j = 0; j < w.length; j++) {
+        if (adamw) {
+          // torch.optim.AdamW: decoupled decay, bias-corrected moments (t = k + 1)
+          const d = g[j]! * clip;
+          buf[j] = b1 * buf[j]! + (1 - b1) * d;
+          v[j] = b2 * v[j]! + (1 - b2) * d * d;
+          const denom = Math.sqrt(v[j]!) / Math.sqrt(1 - b2 ** (k + 1)) + 1e-8;
+          host[j] = w[j]! * (1 - lr * (p.regularized ? wd : 0)) - ((lr / (1 - b1 ** (k + 1))) * buf[j]!) / denom;
+          continue;
+        }
         const d = g[j]! * clip + (p.regularized ? wd * w[j]! : 0);
         buf[j] = mu * buf[j]! + d;
         const step = mu === 0 ? d : opts.nesterov ? d + mu * buf[j]! : buf[j]!;
         host[j] = w[j]! - lr * step;
       }
       bufs.set(p.name, buf);
+      second.set(p.name, v);
       const ours = after_.get(p.name)!.data as Float32Array;
       const e = updateErr(ours, host, w);
       assert.ok(e < 1e-4, `step ${k}: ${p.name} update differs from the host's by ${e} of its largest value`);
       assert.ok(rel(r.paramWeightSq[i]!, sumSq(host)) < 1e-6, `|${p.name}|^2 after the step`);
-      if (mu > 0) {
+      if (mu > 0 || adamw) {
         const m = t.momenta().get(p.name)!.data as Float32Array;
         assert.ok(updateErr(m, buf, new Float32Array(buf.length)) < 1e-5, `momentum of ${p.name}`);
+      }
+      if (adamw) {
+        const m2 = t.momenta().get(secondMomentKey(p.name))!.data as Float32Array;
+        assert.ok(updateErr(m2, v, new Float32Array(v.length)) < 1e-5, `second moments of ${p.name}`);
       }
     });
     for (const [n, w] of before) if (!trainable.has(n)) assert.deepEqual(after_.get(n)!.data, w.data, `${n} is frozen`);
@@ -164,6 +184,20 @@ for (const [label, u] of UPDATES) describe(`training graph: SGD as torch.optim.S
     assert.equal(t.momenta().size, 0);
   });
 
+  test('AdamW (torch.optim.AdamW): decoupled decay on weights only, bias correction, three steps', async () => {
+    const t = await checkAgainstHost({ optimizer: 'adamw', momentum: 0, weightDecay: 0.05, ...u }, 0.01, 3);
+    assert.equal(t.graph.optimizer, 'adamw');
+    assert.equal(t.inputNames.includes('exp_avg_sq/tiny/fc4/weights'), update === 'graph');
+    assert.equal(t.inputNames.includes('step_size'), update === 'graph');
+    assert.ok(!t.inputNames.includes('lr') && !t.inputNames.some((n) => n.startsWith('momentum/')));
+    assert.equal(t.updates, 3);
+    assert.equal(t.momenta().size, 16);
+  });
+
+  test('AdamW with other betas and clipping', async () => {
+    await checkAgainstHost({ optimizer: 'adamw', momentum: 0, betas: [0.8, 0.99], weightDecay: 0.01, clipNorm: 0.05, ...u }, 0.02, 2);
+  });
+
   test('frozen conv layers: no gradient nodes for them, unchanged, fc layers updated as before', async () => {
     const t = await checkAgainstHost({ momentum: 0.9, weightDecay: 0.01, trainable: ['tiny/fc3/weights', 'tiny/fc3/biases', 'tiny/fc4/weights', 'tiny/fc4/biases'], ...u }, 0.3);
     assert.deepEqual(t.graph.frozen, ['tiny/conv1/weights', 'tiny/conv1/biases', 'tiny/conv2/weights', 'tiny/conv2/biases']);
@@ -193,6 +227,8 @@ describe('the update in the graph and on the host give the same weights', () => 
     ['momentum, weight decay', { momentum: 0.9, weightDecay: 0.01 }],
     ['nesterov, clipping, frozen convs', { momentum: 0.9, nesterov: true, weightDecay: 0.01, clipNorm: 0.05, trainable: ['tiny/fc3/weights', 'tiny/fc3/biases', 'tiny/fc4/weights', 'tiny/fc4/biases'] }],
     ['plain SGD', { momentum: 0, weightDecay: 0.01 }],
+    ['AdamW', { optimizer: 'adamw', momentum: 0, weightDecay: 0.05 }],
+    ['AdamW, clipping, frozen convs', { optimizer: 'adamw', momentum: 0, weightDecay: 0.05, clipNorm: 0.05, trainable: ['tiny/fc3/weights', 'tiny/fc3/biases', 'tiny/fc4/weights', 'tiny/fc4/biases'] }],
   ];
   for (const [what, opts] of cases) {
     test(`${what}: the same weights over three steps (bit for bit with the same gradients and without clipping), loss and norms`, async () => {
@@ -301,6 +337,39 @@ for (const [label, u] of UPDATES) describe(`SgdTrainer: refusing a step, checkpo
     await t2.step(images, labels, 0.2);
     t2.commit();
     assert.notDeepEqual(t2.weights().get('tiny/fc4/weights')!.data, t1.weights().get('tiny/fc4/weights')!.data);
+  });
+
+  test('AdamW: restore with the moments and the number of updates continues bit-exactly; without the count the bias correction differs', async () => {
+    const opts: SgdTrainerOptions = { optimizer: 'adamw', momentum: 0, weightDecay: 0.05, ...u };
+    const m1 = tinyModel(N);
+    const t1 = await SgdTrainer.create(m1, tinyWeights(m1), opts);
+    open.push(t1);
+    for (let k = 0; k < 2; k++) {
+      const { images, labels } = tinyBatch(N, k);
+      await t1.step(images, labels, 0.01);
+      t1.commit();
+    }
+    const [ckW, ckM] = [t1.weights(), t1.momenta()];
+    const { images, labels } = tinyBatch(N, 2);
+    await t1.step(images, labels, 0.01);
+    t1.commit();
+
+    const m2 = tinyModel(N);
+    const t2 = await SgdTrainer.create(m2, tinyWeights(m2, 99), opts);
+    open.push(t2);
+    t2.restore(ckW, ckM, 2);
+    await t2.step(images, labels, 0.01);
+    t2.commit();
+    assert.equal(t2.updates, 3);
+    assert.deepEqual(t2.weights(), t1.weights());
+    assert.deepEqual(t2.momenta(), t1.momenta());
+
+    t2.restore(ckW, ckM);
+    assert.equal(t2.updates, 0);
+    await t2.step(images, labels, 0.01);
+    t2.commit();
+    assert.notDeepEqual(t2.weights().get('tiny/fc4/weights')!.data, t1.weights().get('tiny/fc4/weights')!.data);
+    assert.throws(() => t2.restore(ckW, ckM, -1), /updates must be a whole number, got -1/);
   });
 
   test('training-mode dropout runs and updates', async () => {

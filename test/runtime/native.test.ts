@@ -1,4 +1,4 @@
-// The native SGD kernels (native/): the same float32 arithmetic as the update in the
+// The native SGD and AdamW kernels (native/): the same float32 arithmetic as the update in the
 // ONNX graph, checked against a JS reference that rounds to float32 after every
 // operation; for Gemm weights, a gradient A^T B within float32 rounding of float64 and
 // then the same update bit for bit; results that do not depend on the number of
@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
-import { nativeKernels, nativeUnavailable, type NativeKernels } from '../../src/runtime/native.js';
+import { type AdamwScalars, nativeKernels, nativeUnavailable, type NativeKernels } from '../../src/runtime/native.js';
+import { adamwScalars } from '../../src/train/sgd_trainer.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const f = Math.fround;
@@ -49,6 +50,23 @@ function reference(w: Float32Array, m: Float32Array | null, g: Float32Array, lr:
     sq += nw[i]! * nw[i]!;
   }
   return { w: nw, m: nm, sq, gsq };
+}
+
+/** train_graph.ts's AdamW update, one float32 rounding per ONNX op. */
+function adamwReference(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, a: AdamwScalars, scale: number) {
+  const [b1, omb1, b2, omb2, eps, wdf, ss, bc2s, sc] = [a.b1, 1 - a.b1, a.b2, 1 - a.b2, a.eps, a.wdFactor, a.stepSize, a.bc2Sqrt, scale].map(f) as number[];
+  const [nw, nm, nv] = [new Float32Array(w.length), new Float32Array(w.length), new Float32Array(w.length)];
+  let [sq, gsq] = [0, 0];
+  for (let i = 0; i < w.length; i++) {
+    gsq += g[i]! * g[i]!;
+    const d = f(g[i]! * sc!);
+    nm[i] = f(f(m[i]! * b1!) + f(d * omb1!));
+    nv[i] = f(f(v[i]! * b2!) + f(f(d * omb2!) * d));
+    const den = f(f(f(Math.sqrt(nv[i]!)) / bc2s!) + eps!);
+    nw[i] = f(f(w[i]! * wdf!) - f(f(nm[i]! * ss!) / den));
+    sq += nw[i]! * nw[i]!;
+  }
+  return { w: nw, m: nm, v: nv, sq, gsq };
 }
 
 const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) / b < 1e-7, `${what}: ${a} vs ${b}`);
@@ -211,6 +229,75 @@ describe('native SGD kernels', () => {
     assert.throws(() => k.sgdStepOuter(w, null, a, b, 2, wOut, null, 0.1, 0, 0, 'no' as unknown as boolean, 1, 1), { name: 'TypeError', message: 'alexnet native: nesterov must be a boolean' });
     assert.throws(() => k.rowSumSquares(w, 4), { name: 'RangeError', message: 'alexnet native: rowSumSquares needs a whole number of columns cols >= 1 dividing x (6 values), got 4' });
     assert.throws(() => k.outerSumSquares(a, b, 0), { name: 'RangeError', message: 'alexnet native: outerSumSquares needs a whole number of rows n >= 1 dividing a (4 values) and b (6), got n = 0' });
+  });
+
+  const ADAMW: [string, number, number, number][] = [
+    ['step 1, decay', 1, 0.05, 1],
+    ['step 7, clipped', 7, 0.05, 0.37],
+    ['step 3, no decay (a bias)', 3, 0, 1],
+  ];
+  for (const [what, t, wd, scale] of ADAMW) {
+    test(`adamwStep (${what}): bit for bit the graph's float32 arithmetic, on any number of threads; adamwStepOuter the same on its own G`, () => {
+      const k = kernels();
+      const a = adamwScalars([0.9, 0.999], 1e-8, 0.001, wd, t);
+      const w0 = values(N, 1);
+      const m0 = values(N, 2).map((x) => x * 0.01);
+      const v0 = values(N, 3).map((x) => x * x * 1e-4);
+      v0[7] = 0; // sqrt(0) / bc2s + eps = eps: no division by zero
+      const g = values(N, 4).map((x) => x * 0.01);
+      const ref = adamwReference(w0, m0, v0, g, a, scale);
+      const norms = new Set<string>();
+      for (const threads of [1, 2, 3]) {
+        const [w, m, v, gOut, mOut, vOut] = [w0.slice(), m0.slice(), v0.slice(), g.slice(), new Float32Array(N), new Float32Array(N)];
+        const r = k.adamwStep(w, m, v, gOut, mOut, vOut, a, scale, threads);
+        assert.deepEqual([w, m, v], [w0, m0, v0], 'the weights and moments are read, not written');
+        assert.deepEqual(gOut, ref.w, `new weights (over the gradient), ${threads} threads`);
+        assert.deepEqual(mOut, ref.m, `new first moments, ${threads} threads`);
+        assert.deepEqual(vOut, ref.v, `new second moments, ${threads} threads`);
+        close(r.weightSq, ref.sq, '|new w|^2');
+        close(r.gradSq, ref.gsq, '|g|^2');
+        norms.add(`${r.weightSq} ${r.gradSq}`);
+      }
+      assert.equal(norms.size, 1, [...norms].join(', '));
+      // the Gemm form: its G from two factors, then adamwStep's arithmetic on that G
+      const [n, R, C] = [5, 11, 301];
+      const fa = values(n * R, 5);
+      const fb = values(n * C, 6).map((x) => x * 0.1);
+      const G = new Float32Array(R * C);
+      k.sgdStepOuter(new Float32Array(R * C), null, fa, fb, n, G, null, -1, 0, 0, false, 1, 1); // w' = 0 + G
+      const [ow, om, ov] = [w0.subarray(0, R * C), m0.subarray(0, R * C), v0.subarray(0, R * C)];
+      const [gw, gm, gv] = [G.slice(), new Float32Array(R * C), new Float32Array(R * C)];
+      const want = k.adamwStep(ow, om, ov, gw, gm, gv, a, scale, 1);
+      for (const threads of [1, 2]) {
+        const [wOut, mOut, vOut] = [new Float32Array(R * C), new Float32Array(R * C), new Float32Array(R * C)];
+        const r = k.adamwStepOuter(ow, om, ov, fa, fb, n, wOut, mOut, vOut, a, scale, threads);
+        assert.deepEqual([wOut, mOut, vOut], [gw, gm, gv], `adamwStepOuter, ${threads} threads`);
+        close(r.weightSq, want.weightSq, '|new w|^2');
+        close(r.gradSq, want.gradSq, '|G|^2');
+      }
+    });
+  }
+
+  test('adamwScalars: torch.optim.AdamW\'s bias corrections; adamw kernels name bad arguments', () => {
+    const a = adamwScalars([0.9, 0.999], 1e-8, 0.01, 0.05, 2);
+    assert.deepEqual(a, { b1: 0.9, b2: 0.999, eps: 1e-8, wdFactor: 1 - 0.01 * 0.05, stepSize: 0.01 / (1 - 0.81), bc2Sqrt: Math.sqrt(1 - 0.999 ** 2) });
+    const k = kernels();
+    const x = () => new Float32Array(4);
+    assert.throws(() => k.adamwStep(x(), x(), new Float32Array(3), x(), x(), x(), a, 1, 1), {
+      name: 'RangeError',
+      message: 'alexnet native: adamwStep lengths differ: weights 4, first moments 4, second moments 3, gradient 4, outputs 4 and 4',
+    });
+    const w = x();
+    assert.throws(() => k.adamwStep(w, x(), x(), x(), w, x(), a, 1, 1), { name: 'RangeError', message: 'alexnet native: adamwStep needs separate buffers for weights, moments, gradient and outputs' });
+    assert.throws(() => k.adamwStep(x(), x(), x(), x(), x(), x(), { ...a, stepSize: undefined } as unknown as AdamwScalars, 1, 1), { name: 'TypeError', message: 'alexnet native: AdamW setting stepSize must be a number' });
+    assert.throws(() => k.adamwStep(x(), x(), x(), x(), x(), x(), 0.1 as unknown as AdamwScalars, 1, 1), {
+      name: 'TypeError',
+      message: 'alexnet native: the AdamW settings must be an object {b1, b2, eps, wdFactor, stepSize, bc2Sqrt}',
+    });
+    assert.throws(() => k.adamwStepOuter(x(), x(), x(), Float32Array.of(1, 2), Float32Array.of(1, 2), 3, x(), x(), x(), a, 1, 1), {
+      name: 'RangeError',
+      message: 'alexnet native: adamwStepOuter needs a whole number of rows n >= 1 dividing a (2 values) and b (2), got n = 3',
+    });
   });
 
   test('ALEXNET_NATIVE=0 turns them off: the trainer says why a host update cannot run, and the graph update still does', () => {

@@ -25,16 +25,17 @@ import { glibcTunables } from '../../src/runtime/tunables.js';
 import { readJsonl } from '../../src/train/jsonl.js';
 import { train } from '../../src/train/loop.js';
 import { SgdTrainer } from '../../src/train/sgd_trainer.js';
+import type { Optimizer } from '../../src/train/train_graph.js';
 import { f1, median, ROOT, torch, torchServer } from './common.js';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
 /** The Fashion-MNIST time-to-accuracy recipe, shared with tools/bench_torch.py fashion. */
-export const RECIPE = { batch: 64, lr: 0.01, weightDecay: 0.0005, schedule: 'cosine' as const, warmupSteps: 100, flip: true, nesterov: true, labelSmoothing: 0, init: 'model' as InitScheme, epochs: 3, size: 64, seed: 0 };
+export const RECIPE = { optimizer: 'sgd' as Optimizer, batch: 64, lr: 0.01, weightDecay: 0.0005, schedule: 'cosine' as const, warmupSteps: 100, flip: true, nesterov: true, labelSmoothing: 0, init: 'model' as InitScheme, epochs: 3, size: 64, seed: 0 };
 
 /** Where our SGD update runs in this process. */
 function updatePath(): string {
-  return nativeKernels() ? 'native kernels (native/sgd.c), fc weight gradients formed there (native/outer.c)' : `inside the ONNX graph (${nativeUnavailable()})`;
+  return nativeKernels() ? 'native kernels (native/sgd.c, native/step.h), fc weight gradients formed there (native/outer.c)' : `inside the ONNX graph (${nativeUnavailable()})`;
 }
 
 /** Median ms per image of our training step (after 2 warm-up steps). */
@@ -115,16 +116,17 @@ export async function trainSection(): Promise<void> {
 export async function fashionSection(): Promise<void> {
   const R = RECIPE;
   console.log(`## time to accuracy: torchvision alexnet from scratch, Fashion-MNIST at ${R.size}x${R.size}\n`);
-  console.log(`Recipe (both sides): batch ${R.batch}, SGD lr ${R.lr} momentum 0.9, weight decay ${R.weightDecay} on weights, ${R.schedule} schedule with ${R.warmupSteps} warm-up steps,`);
+  const opt = R.optimizer === 'adamw' ? `AdamW lr ${R.lr} betas (0.9, 0.999), decoupled weight decay ${R.weightDecay}` : `SGD lr ${R.lr} momentum 0.9, weight decay ${R.weightDecay}`;
+  console.log(`Recipe (both sides): batch ${R.batch}, ${opt} on weights, ${R.schedule} schedule with ${R.warmupSteps} warm-up steps,`);
   console.log(`${R.nesterov ? 'Nesterov momentum, ' : ''}${R.labelSmoothing ? `label smoothing ${R.labelSmoothing}, ` : ''}${R.flip ? 'horizontal flips, ' : ''}${R.init === 'model' ? '' : `${R.init} initialisation, `}${R.epochs} epochs, seed ${R.seed}; grey to RGB, bilinear resize, ImageNet normalisation; all 10000 test images after each epoch.\n`);
-  console.log(`Our SGD update: ${updatePath()}.\n`);
+  console.log(`Our ${R.optimizer === 'adamw' ? 'AdamW' : 'SGD'} update: ${updatePath()}.\n`);
   const tmp = mkdtempSync(join(tmpdir(), 'alexnet-bench-fashion-'));
   // The two runs are interleaved in chunks of INTERLEAVE steps (ours, then PyTorch's, ...),
   // each side's clock counting only its own chunks: this machine's speed drifted by up to
   // 2x over minutes (the same step took 250 or 330 ms), which made two whole runs one
   // after the other compare the machine's moods as much as the two stacks.
   const INTERLEAVE = 50;
-  const args = ['fashion', '--folder', FASHION, '--batch', String(R.batch), '--lr', String(R.lr), '--wd', String(R.weightDecay), '--schedule', R.schedule, '--warmup', String(R.warmupSteps), '--epochs', String(R.epochs), '--size', String(R.size), '--seed', String(R.seed), ...(R.flip ? ['--flip'] : []), ...(R.nesterov ? ['--nesterov'] : []), '--label-smoothing', String(R.labelSmoothing), '--init', R.init];
+  const args = ['fashion', '--folder', FASHION, '--batch', String(R.batch), '--lr', String(R.lr), '--wd', String(R.weightDecay), '--schedule', R.schedule, '--warmup', String(R.warmupSteps), '--epochs', String(R.epochs), '--size', String(R.size), '--seed', String(R.seed), ...(R.flip ? ['--flip'] : []), ...(R.nesterov ? ['--nesterov'] : []), '--label-smoothing', String(R.labelSmoothing), '--init', R.init, '--optimizer', R.optimizer];
   const server = await torchServer([...args, '--interleave', String(INTERLEAVE)]);
   const pt: Record<string, number | string>[] = [];
   let ptDone = server === null;
@@ -143,7 +145,7 @@ export async function fashionSection(): Promise<void> {
       await torchChunk();
       pauses.push([p0, Date.now() / 1000]);
     } };
-    await train({ model: 'alexnet', data: FASHION, val: FASHION, inputSize: [R.size, R.size], epochs: R.epochs, batch: R.batch, lr: R.lr, weightDecay: R.weightDecay, schedule: R.schedule, warmupSteps: R.warmupSteps, flip: R.flip, nesterov: R.nesterov, labelSmoothing: R.labelSmoothing, init: R.init, seed: R.seed, out, logEvery: 50, threads: 2, workers: 1, keep: 1 }, { pause });
+    await train({ model: 'alexnet', data: FASHION, val: FASHION, inputSize: [R.size, R.size], epochs: R.epochs, batch: R.batch, optimizer: R.optimizer, lr: R.lr, weightDecay: R.weightDecay, schedule: R.schedule, warmupSteps: R.warmupSteps, flip: R.flip, ...(R.nesterov ? { nesterov: true } : {}), labelSmoothing: R.labelSmoothing, init: R.init, seed: R.seed, out, logEvery: 50, threads: 2, workers: 1, keep: 1 }, { pause });
     while (!ptDone) await torchChunk();
     const paused = (t: number) => pauses.reduce((a, [p0, p1]) => a + (p1 <= t ? p1 - p0 : 0), 0);
     // Both clocks count the training steps, their data and the validations. PyTorch's starts

@@ -5,6 +5,7 @@ import type { NanPolicy } from '../../train/guard.js';
 import type { ScheduleKind } from '../../train/schedule.js';
 import type { TrainOptions } from '../../train/config.js';
 import { INIT_SCHEMES, type InitScheme } from '../../models/params.js';
+import { OPTIMIZERS, type Optimizer } from '../../train/train_graph.js';
 import { int, num, parse, size, UsageError, type Values } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -19,6 +20,8 @@ const FLAGS = {
   epochs: { type: 'string' },
   batch: { type: 'string' },
   lr: { type: 'string' },
+  optimizer: { type: 'string' },
+  betas: { type: 'string' },
   momentum: { type: 'string' },
   nesterov: { type: 'boolean' },
   'weight-decay': { type: 'string' },
@@ -60,6 +63,17 @@ const oneOf = <T extends string>(v: string | boolean | undefined, flag: string, 
 const list = (v: string | boolean | undefined): string[] | undefined =>
   typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : undefined;
 
+/** --betas B1,B2: two numbers in [0, 1). */
+function betas(v: string | boolean | undefined): [number, number] | undefined {
+  if (v === undefined) return undefined;
+  const parts = String(v).split(',');
+  const b = parts.map((x) => Number(x.trim()));
+  if (parts.length !== 2 || !b.every((x) => x >= 0 && x < 1) || parts.some((x) => x.trim() === '')) {
+    throw new UsageError(`--betas must be two numbers in [0, 1) as B1,B2 (e.g. 0.9,0.999), got ${JSON.stringify(v)}`);
+  }
+  return [b[0]!, b[1]!];
+}
+
 /** Options from the flags that were given (absent flags stay undefined, so --resume can tell). */
 function options(v: Values): Partial<TrainOptions> {
   const pos = (n: number) => n > 0;
@@ -76,6 +90,8 @@ function options(v: Values): Partial<TrainOptions> {
     epochs: optInt('epochs', 1),
     batch: optInt('batch', 1),
     lr: optNum('lr', pos, 'a positive number'),
+    optimizer: oneOf<Optimizer>(v['optimizer'], 'optimizer', OPTIMIZERS),
+    betas: betas(v['betas']),
     momentum: optNum('momentum', (n) => n >= 0 && n < 1, 'in [0, 1)'),
     nesterov: v['nesterov'] ? true : undefined,
     weightDecay: optNum('weight-decay', (n) => n >= 0, 'a number >= 0'),
@@ -114,7 +130,8 @@ function options(v: Values): Partial<TrainOptions> {
 export const trainCommand: Command = {
   name: 'train',
   usage: `alexnet train --data PATH --out DIR [--model alexnet|bvlc_alexnet|alexnet_v2] [--val PATH | --val-split F]
-            [--classes N] [--input HxW] [--epochs E] [--batch B] [--lr X] [--momentum 0.9] [--weight-decay W]
+            [--classes N] [--input HxW] [--epochs E] [--batch B] [--lr X] [--optimizer sgd|adamw]
+            [--momentum 0.9] [--weight-decay W]
             [--schedule constant|step|cosine] [--train-layers fc8,fc7] [--weights FILE] [--reinit LAYERS]
             [--logdir DIR] [--resume DIR] [--seed S] [--json]
   --data PATH          ImageFolder (PATH/<class>/*.jpg), a list file ("path label" per line), or IDX
@@ -130,9 +147,11 @@ export const trainCommand: Command = {
   --epochs E           default 10
   --batch B            images per step (default 32); the loss is the batch mean
   --lr X               learning rate (default 0.01)
-  --momentum M         SGD momentum, PyTorch's rule (default 0.9); --nesterov for Nesterov's
+  --optimizer O        sgd (default: with momentum, PyTorch's rule) or adamw (torch.optim.AdamW;
+                       --betas B1,B2, default 0.9,0.999; eps 1e-8)
+  --momentum M         SGD momentum (default 0.9); --nesterov for Nesterov's
   --weight-decay W     L2 on weights, counted in the loss (default the model's: alexnet_v2 and
-                       bvlc_alexnet 0.0005, alexnet 0.0001)
+                       bvlc_alexnet 0.0005, alexnet 0.0001); decoupled with adamw
   --schedule S         constant (default), step (--step-epochs 30 --gamma 0.1) or cosine (--min-lr 0);
                        --warmup-steps N ramps linearly up to the rate first
   --clip-norm X        clip the gradient to global L2 norm X
