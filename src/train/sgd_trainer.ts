@@ -481,8 +481,8 @@ function hasMomenta(tg: TrainGraph): boolean {
   return tg.momentum > 0 || tg.optimizer === 'adamw';
 }
 
-/** The key of AdamW's second moments of a parameter in momenta() and checkpoints. */
-export const secondMomentKey = (param: string) => `exp_avg_sq/${param}`;
+/** The key of AdamW's second moments of a parameter in momenta() and checkpoints (the graph input's name). */
+export const secondMomentKey = expAvgSqName;
 
 function checked(p: TrainableParam, t: Tensor, what: string): Float32Array {
   const n = t.shape.reduce((a, d) => a * d, 1);
