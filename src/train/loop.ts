@@ -26,7 +26,6 @@ import { TrainLogs } from './logs.js';
 import { makeLoaders, type ResumeOptions, type RunSetup, setupRun } from './run_setup.js';
 import { learningRate, type ScheduleSpec } from './schedule.js';
 import { SgdTrainer, type StepResult } from './sgd_trainer.js';
-import { ADAMW_DEFAULTS } from './train_graph.js';
 
 export interface TrainHooks {
   /** Set-up messages, warnings, epoch summaries and NaN-guard messages, one line each. */
@@ -169,7 +168,7 @@ async function runLoop(s: RunSetup, hooks: TrainHooks): Promise<TrainResult> {
         momenta: trainer.momenta(),
         native,
         optimizer: adamw
-          ? { format: 'alexnet-ts-optimizer/1', optimizer: 'adamw', betas: cfg.betas.join(','), eps: String(ADAMW_DEFAULTS.eps), weightDecay: String(cfg.weightDecay), step: String(step) }
+          ? { format: 'alexnet-ts-optimizer/1', optimizer: 'adamw', betas: trainer.graph.betas.join(','), eps: String(trainer.graph.eps), weightDecay: String(cfg.weightDecay), step: String(step) }
           : { format: 'alexnet-ts-optimizer/1', optimizer: 'sgd', momentum: String(cfg.momentum), nesterov: String(cfg.nesterov), weightDecay: String(cfg.weightDecay) },
         state: { format: CHECKPOINT_FORMAT, step, epoch, cursor, valTop1, loop: loop as unknown as Record<string, unknown>, config: cfg as unknown as Record<string, unknown>, time: new Date().toISOString() },
       },

@@ -214,7 +214,8 @@ export class SgdTrainer {
     };
     if (!this.host && tg.optimizer === 'sgd') feeds['lr'] = new ort.Tensor('float32', Float32Array.of(lr), []);
     if (!this.host && tg.optimizer === 'adamw') {
-      for (const [k, v] of Object.entries(ADAMW_SCALARS)) feeds[v] = new ort.Tensor('float32', Float32Array.of(this.adamw(lr, tg.weightDecay)[k as keyof typeof ADAMW_SCALARS]), []);
+      const a = this.adamw(lr, tg.weightDecay);
+      for (const [k, v] of Object.entries(ADAMW_SCALARS)) feeds[v] = new ort.Tensor('float32', Float32Array.of(a[k as keyof typeof ADAMW_SCALARS]), []);
     }
     for (const e of tg.extraInputs) {
       const t = inputs[e.name];
