@@ -31,7 +31,7 @@ import { f1, median, ROOT, torch, torchServer } from './common.js';
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
 /** The Fashion-MNIST time-to-accuracy recipe, shared with tools/bench_torch.py fashion. */
-export const RECIPE = { optimizer: 'sgd' as Optimizer, batch: 64, lr: 0.01, weightDecay: 0.0005, schedule: 'cosine' as const, warmupSteps: 100, flip: true, nesterov: true, labelSmoothing: 0, init: 'model' as InitScheme, epochs: 3, size: 64, seed: 0 };
+export const RECIPE = { optimizer: 'adamw' as Optimizer, batch: 64, lr: 0.0002, weightDecay: 0.05, schedule: 'cosine' as const, warmupSteps: 100, flip: true, nesterov: false, labelSmoothing: 0, init: 'kaiming' as InitScheme, epochs: 3, size: 64, seed: 0 };
 
 /** Where our SGD update runs in this process. */
 function updatePath(): string {
