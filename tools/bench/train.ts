@@ -33,7 +33,7 @@ const FASHION = '/usr/share/datasets/fashion-mnist';
 /** The Fashion-MNIST time-to-accuracy recipe, shared with tools/bench_torch.py fashion. */
 export const RECIPE = { optimizer: 'adamw' as Optimizer, batch: 64, lr: 0.0002, weightDecay: 0.05, schedule: 'cosine' as const, warmupSteps: 100, flip: true, nesterov: false, labelSmoothing: 0, init: 'kaiming' as InitScheme, epochs: 3, size: 64, seed: 0 };
 
-/** Where our SGD update runs in this process. */
+/** Where our optimizer update (SGD or AdamW) runs in this process. */
 function updatePath(): string {
   return nativeKernels() ? 'native kernels (native/sgd.c, native/step.h), fc weight gradients formed there (native/outer.c)' : `inside the ONNX graph (${nativeUnavailable()})`;
 }
