@@ -15,10 +15,10 @@
 //
 // A dataset only lists samples; decoding and preprocessing happen in the loader.
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { Rng } from '../nn/init.js';
-import { isImageFile } from './files.js';
+import { listEntries, skippedSummary, walkImageFiles, type Skipped } from './files.js';
 import { idxLabelsFileFor, idxSplitFiles, readIdx } from './idx.js';
 import type { GreyImage, RgbImage } from './image.js';
 
@@ -47,22 +47,12 @@ export interface Dataset {
   grey?(i: number): GreyImage;
   /** How sample i is named in warnings. */
   name(i: number): string;
+  /** What opening it skipped or found odd, one line each, for the caller to print. */
+  readonly warnings?: readonly string[];
 }
 
 /** The classes of Fashion-MNIST, in label order (zalandoresearch/fashion-mnist README). */
 export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
-
-const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-async function walkImages(dir: string, out: string[]): Promise<void> {
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => byName(a.name, b.name));
-  for (const e of entries) {
-    if (e.name.startsWith('.')) continue;
-    const p = join(dir, e.name);
-    if (e.isDirectory()) await walkImages(p, out);
-    else if (e.isFile() && isImageFile(e.name)) out.push(p);
-  }
-}
 
 class FileDataset implements Dataset {
   constructor(
@@ -71,6 +61,7 @@ class FileDataset implements Dataset {
     readonly classes: readonly string[],
     private readonly files: string[],
     private readonly labels: Int32Array,
+    readonly warnings: readonly string[] = [],
   ) {}
   readonly fit = 'preset' as const;
   get size(): number {
@@ -92,10 +83,10 @@ class FileDataset implements Dataset {
  * validation folder indexes classes the same way; a class directory not in it is an error.
  */
 export async function imageFolder(root: string, classes?: readonly string[]): Promise<Dataset> {
-  const dirs = (await readdir(root, { withFileTypes: true }))
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .sort(byName);
+  const skipped: Skipped[] = [];
+  const entries = await listEntries(root, skipped);
+  for (const e of entries) if (e.kind === 'file') skipped.push({ path: e.path, reason: 'not in a class directory' });
+  const dirs = entries.filter((e) => e.kind === 'dir').map((e) => e.name);
   if (dirs.length === 0) throw new Error(`${root}: no class directories (expected ${join(root, '<class>', '*.jpg')})`);
   const names = classes ?? dirs;
   if (classes) {
@@ -105,13 +96,15 @@ export async function imageFolder(root: string, classes?: readonly string[]): Pr
   const files: string[] = [];
   const labels: number[] = [];
   for (const d of dirs) {
-    const before = files.length;
-    await walkImages(join(root, d), files);
+    const walked = await walkImageFiles(join(root, d));
+    files.push(...walked.files);
+    skipped.push(...walked.skipped);
     const idx = names.indexOf(d);
-    for (let i = before; i < files.length; i++) labels.push(idx);
+    for (let i = 0; i < walked.files.length; i++) labels.push(idx);
   }
-  if (files.length === 0) throw new Error(`${root}: no image files in ${dirs.length} class directories`);
-  return new FileDataset('folder', root, names, files, Int32Array.from(labels));
+  const warnings = skipped.length ? [skippedSummary(skipped, root)] : [];
+  if (files.length === 0) throw new Error(`${root}: no image files in ${dirs.length} class directories${warnings.length ? `; ${warnings[0]}` : ''}`);
+  return new FileDataset('folder', root, names, files, Int32Array.from(labels), warnings);
 }
 
 /** kratzert's list file: `path label` per line. Blank lines are skipped. */

@@ -1,7 +1,7 @@
 // Datasets: ImageFolder as torchvision indexes it, kratzert's list files, IDX (Debian's
 // Fashion-MNIST), validation splits, and the errors that name what is wrong.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -33,6 +33,26 @@ test('ImageFolder: sorted classes, recursive sorted files, hidden and non-image 
     ['rocket/000.jpg', 2], ['rocket/001.jpg', 2],
   ]);
   assert.equal(ds.fit, 'preset');
+  assert.deepEqual(ds.warnings, ['skipped 1 file: cat/notes.txt (not an image format sharp decodes here (.txt))']);
+});
+
+test('ImageFolder made with ln -s: symlinked class directories and image files are followed, loops skipped', async () => {
+  const store = join(tmp, 'store');
+  await makeImageFolder(store, 2, 32, ['cat', 'rocket']);
+  const root = join(tmp, 'linked');
+  mkdirSync(join(root, 'rocket'), { recursive: true });
+  symlinkSync(join(store, 'cat'), join(root, 'cat')); // a symlinked class directory
+  symlinkSync(join(store, 'rocket', '001.jpg'), join(root, 'rocket', 'r1.jpg')); // symlinked files
+  symlinkSync(join(store, 'rocket', '000.jpg'), join(root, 'rocket', 'r0.jpg'));
+  symlinkSync(join(root, 'rocket'), join(root, 'rocket', 'self')); // a cycle must not hang
+  writeFileSync(join(root, 'README.txt'), 'x');
+  const ds = await imageFolder(root);
+  assert.deepEqual(ds.classes, ['cat', 'rocket']);
+  const rel = Array.from({ length: ds.size }, (_, i) => [ds.name(i).slice(root.length + 1), ds.label(i)]);
+  assert.deepEqual(rel, [['cat/000.jpg', 0], ['cat/001.jpg', 0], ['rocket/r0.jpg', 1], ['rocket/r1.jpg', 1]]);
+  assert.deepEqual(ds.warnings, [
+    `skipped 2 files: README.txt (not in a class directory), rocket/self (symlink to a directory already walked (${realpathSync(join(root, 'rocket'))}))`,
+  ]);
 });
 
 test('a validation folder follows the training classes; an unknown class is an error', async () => {
