@@ -107,26 +107,60 @@ export async function imageFolder(root: string, classes?: readonly string[]): Pr
   return new FileDataset('folder', root, names, files, Int32Array.from(labels), warnings);
 }
 
-/** kratzert's list file: `path label` per line. Blank lines are skipped. */
-export async function listFile(file: string, numClasses?: number): Promise<Dataset> {
+/**
+ * kratzert's list file: `path label` per line; blank lines are skipped. The class count is
+ * `numClasses`, else the number of `names`, and a label outside it is an error; when
+ * neither is given it is the largest label + 1, and labels no line has are reported in
+ * `warnings` (a typo such as 7 for 1 would otherwise add classes silently). Every listed
+ * image must exist: a missing one is an error naming its line, before any decoding.
+ */
+export async function listFile(file: string, numClasses?: number, names?: readonly string[]): Promise<Dataset> {
   const text = await readFile(file, 'utf8');
   const base = dirname(resolve(file));
+  const count = numClasses ?? names?.length;
   const files: string[] = [];
   const labels: number[] = [];
+  const lines: number[] = [];
   text.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === '') return;
     const m = /^(.*\S)\s+(\S+)\s*$/.exec(line);
     if (!m) throw new Error(`${file}:${i + 1}: expected "path label", got ${JSON.stringify(line)}`);
     const label = Number(m[2]);
     if (!/^\d+$/.test(m[2]!) || !Number.isSafeInteger(label)) throw new Error(`${file}:${i + 1}: label must be a non-negative integer, got ${JSON.stringify(m[2])}`);
-    if (numClasses !== undefined && label >= numClasses) throw new Error(`${file}:${i + 1}: label ${label} is out of range for ${numClasses} classes`);
+    if (count !== undefined && label >= count) throw new Error(`${file}:${i + 1}: label ${label} is out of range 0..${count - 1} (${count} classes)`);
     const p = m[1]!.trim();
     files.push(isAbsolute(p) ? p : join(base, p));
     labels.push(label);
+    lines.push(i + 1);
   });
   if (files.length === 0) throw new Error(`${file}: no "path label" lines`);
-  const n = numClasses ?? Math.max(...labels) + 1;
-  return new FileDataset('list', file, Array.from({ length: n }, (_, i) => `class_${i}`), files, Int32Array.from(labels));
+  await requireFiles(file, files, lines);
+  const n = count ?? labels.reduce((a, b) => Math.max(a, b), 0) + 1;
+  const warnings: string[] = [];
+  if (count === undefined) {
+    const used = new Set(labels);
+    const gaps = Array.from({ length: n }, (_, c) => c).filter((c) => !used.has(c));
+    const shown = gaps.length > 10 ? `${gaps.slice(0, 10).join(', ')}, ... (${gaps.length} in all)` : gaps.join(', ');
+    if (gaps.length) warnings.push(`${file}: no line has label ${shown} of the ${n} classes taken from the largest label (${n - 1}); give the number of classes to check the labels against it`);
+  }
+  const classNames = Array.from({ length: n }, (_, i) => names?.[i] ?? `class_${i}`);
+  return new FileDataset('list', file, classNames, files, Int32Array.from(labels), warnings);
+}
+
+/** Every listed image must be a file: an error naming the first missing one's line, and how many more. */
+async function requireFiles(list: string, files: readonly string[], lines: readonly number[]): Promise<void> {
+  const bad: { i: number; what: string }[] = [];
+  const BATCH = 64; // stat calls in flight
+  for (let start = 0; start < files.length; start += BATCH) {
+    const kinds = await Promise.all(files.slice(start, start + BATCH).map((f) => stat(f).then((st) => (st.isFile() ? null : 'not a file'), () => 'missing')));
+    kinds.forEach((k, j) => k && bad.push({ i: start + j, what: k }));
+  }
+  if (bad.length === 0) return;
+  const [first, ...rest] = bad;
+  const more = rest.slice(0, 5).map((b) => `${lines[b.i]}${b.what === 'missing' ? '' : ` (${b.what})`}`);
+  const tail = rest.length ? ` (and ${rest.length} more: line${rest.length > 1 ? 's' : ''} ${more.join(', ')}${rest.length > 5 ? ', ...' : ''})` : '';
+  const what = first!.what === 'missing' ? `no such image ${files[first!.i]}` : `${files[first!.i]} is not a file`;
+  throw new Error(`${list}:${lines[first!.i]}: ${what}${tail}`);
 }
 
 class IdxDataset implements Dataset {
@@ -204,7 +238,7 @@ export async function openDataset(path: string, opts: OpenOptions): Promise<Data
     if (!existsSync(labels)) throw new Error(`${path}: no labels file ${labels} beside it`);
     return idxDataset(path, labels);
   }
-  return listFile(path, opts.numClasses);
+  return listFile(path, opts.numClasses, opts.classes);
 }
 
 /** The samples at `indices` of a dataset, as a dataset. */
@@ -244,6 +278,19 @@ export function splitValidation(ds: Dataset, fraction: number, seed: number): { 
   const val = perm.slice(ds.size - nVal).sort((a, b) => a - b);
   const train = perm.slice(0, ds.size - nVal).sort((a, b) => a - b);
   return { train: subset(ds, train), val: subset(ds, val) };
+}
+
+/**
+ * A training set needs images of at least 2 classes: with one, the softmax cross-entropy
+ * is 0 whatever the weights, and nothing is learnt.
+ */
+export function checkTrainingClasses(ds: Dataset): void {
+  const seen = new Set<number>();
+  for (let i = 0; i < ds.size && seen.size < 2; i++) seen.add(ds.label(i));
+  if (seen.size >= 2) return;
+  const names = [...seen].map((c) => ds.classes[c] ?? `class_${c}`).join(', ');
+  const what = ds.classes.length === seen.size ? `${seen.size} class` : `images of ${seen.size} of ${ds.classes.length} classes`;
+  throw new Error(`${ds.root}: ${what} (${names}); training needs at least 2 classes`);
 }
 
 /** Check every label is below the model's number of classes. */
