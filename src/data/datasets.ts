@@ -18,6 +18,7 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { Rng } from '../nn/init.js';
+import { classIndex, type ClassIndex } from './class_index.js';
 import { listEntries, skippedSummary, walkImageFiles, type Skipped } from './files.js';
 import { idxLabelsFileFor, idxSplitFiles, readIdx } from './idx.js';
 import type { GreyImage, RgbImage } from './image.js';
@@ -79,32 +80,49 @@ class FileDataset implements Dataset {
 }
 
 /**
- * root/<class>/... . `classes` (e.g. the training set's) fixes the class order, so a
- * validation folder indexes classes the same way; a class directory not in it is an error.
+ * root/<class>/... . `classes` (the training set's names, or the weights' classes) fixes
+ * the class indices, so a validation folder indexes classes as the model does; a class
+ * directory that matches none of them, or several, is an error. Without it, the sorted
+ * directory names are the classes (and must not outnumber `numClasses` when given).
  */
-export async function imageFolder(root: string, classes?: readonly string[]): Promise<Dataset> {
+export async function imageFolder(root: string, classes?: readonly string[] | ClassIndex, numClasses?: number): Promise<Dataset> {
   const skipped: Skipped[] = [];
   const entries = await listEntries(root, skipped);
   for (const e of entries) if (e.kind === 'file') skipped.push({ path: e.path, reason: 'not in a class directory' });
   const dirs = entries.filter((e) => e.kind === 'dir').map((e) => e.name);
   if (dirs.length === 0) throw new Error(`${root}: no class directories (expected ${join(root, '<class>', '*.jpg')})`);
-  const names = classes ?? dirs;
-  if (classes) {
-    const unknown = dirs.filter((d) => !classes.includes(d));
-    if (unknown.length) throw new Error(`${root}: class ${unknown[0]} is not among the training classes (${classes.slice(0, 5).join(', ')}${classes.length > 5 ? ', ...' : ''})`);
+  const index = classes && 'lookup' in classes ? classes : classes ? classIndex(classes, 'the training classes') : null;
+  if (!index && numClasses !== undefined && dirs.length > numClasses) {
+    throw new Error(`${root}: ${dirs.length} class directories for a model of ${numClasses} classes`);
   }
+  const dirIndex = index ? matchDirectories(root, dirs, index) : dirs.map((_, i) => i);
   const files: string[] = [];
   const labels: number[] = [];
-  for (const d of dirs) {
+  for (const [k, d] of dirs.entries()) {
     const walked = await walkImageFiles(join(root, d));
     files.push(...walked.files);
     skipped.push(...walked.skipped);
-    const idx = names.indexOf(d);
-    for (let i = 0; i < walked.files.length; i++) labels.push(idx);
+    for (let i = 0; i < walked.files.length; i++) labels.push(dirIndex[k]!);
   }
   const warnings = skipped.length ? [skippedSummary(skipped, root)] : [];
   if (files.length === 0) throw new Error(`${root}: no image files in ${dirs.length} class directories${warnings.length ? `; ${warnings[0]}` : ''}`);
-  return new FileDataset('folder', root, names, files, Int32Array.from(labels), warnings);
+  return new FileDataset('folder', root, index ? index.names : dirs, files, Int32Array.from(labels), warnings);
+}
+
+/** The class index of each directory; an error names the directories that match no class, or several. */
+function matchDirectories(root: string, dirs: readonly string[], index: ClassIndex): number[] {
+  const found = dirs.map((d) => index.lookup(d));
+  const unknown = dirs.filter((_, k) => found[k]!.length === 0);
+  if (unknown.length) {
+    const list = `${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? `, ... (${unknown.length} in all)` : ''}`;
+    throw new Error(`${root}: ${unknown.length === 1 ? `class ${list} is` : `classes ${list} are`} not among ${index.describe}`);
+  }
+  const k = found.findIndex((f) => f.length > 1);
+  if (k >= 0) {
+    const which = found[k]!.map((i) => `${i} ${index.names[i]}`).join(', ');
+    throw new Error(`${root}: class ${dirs[k]} matches several of ${index.what} (${which}); rename the directory to one of them`);
+  }
+  return found.map((f) => f[0]!);
 }
 
 /**
@@ -212,8 +230,8 @@ export async function idxDataset(imagesFile: string, labelsFile = idxLabelsFileF
 export interface OpenOptions {
   /** Which split of an IDX directory: 'train' for training data, 't10k' for validation and evaluation. */
   split: 'train' | 't10k';
-  /** Class names to index by (a validation folder follows the training set's). */
-  classes?: readonly string[];
+  /** Classes to index by: a validation folder follows the training set's names, an evaluation the weights' classes. */
+  classes?: readonly string[] | ClassIndex;
   numClasses?: number;
 }
 
@@ -231,14 +249,14 @@ export async function openDataset(path: string, opts: OpenOptions): Promise<Data
     if (idxSplitFiles(path, opts.split === 'train' ? 't10k' : 'train')) {
       throw new Error(`${path}: an IDX directory without the ${opts.split} split (${opts.split}-images-idx3-ubyte[.gz])`);
     }
-    return imageFolder(path, opts.classes);
+    return imageFolder(path, opts.classes, opts.numClasses);
   }
   if (/-idx\d-ubyte(\.gz)?$/.test(basename(path))) {
     const labels = idxLabelsFileFor(path);
     if (!existsSync(labels)) throw new Error(`${path}: no labels file ${labels} beside it`);
     return idxDataset(path, labels);
   }
-  return listFile(path, opts.numClasses, opts.classes);
+  return listFile(path, opts.numClasses, opts.classes && 'lookup' in opts.classes ? opts.classes.names : opts.classes);
 }
 
 /** The samples at `indices` of a dataset, as a dataset. */
