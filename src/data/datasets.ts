@@ -2,12 +2,18 @@
 //
 //   ImageFolder   root/<class>/**/*.jpg, as torchvision.datasets.ImageFolder reads it:
 //                 class names are the sorted sub-directory names and a class's index is its
-//                 position in that order; files are walked recursively in sorted order.
+//                 position in that order; files are walked recursively in sorted order,
+//                 following symlinks (./files.ts). Given the model's classes, directories
+//                 are matched to them by name instead (./class_index.ts).
 //   list file     kratzert's finetune.py text file: one `path label` per line (label an
 //                 integer). The path is everything before the last run of whitespace, so
 //                 paths may contain spaces; relative paths are relative to the list file's
 //                 directory (kratzert's were relative to the working directory; resolving
-//                 them beside the list keeps a dataset movable).
+//                 them beside the list keeps a dataset movable). Labels are checked against
+//                 the class count when it is known; every listed image must exist.
+//
+// What opening a dataset skipped (files it cannot decode, broken symlinks) or found odd
+// (list classes without a line) is in `warnings`, for the caller to print (docs/data.md).
 //   IDX           MNIST-style files (./idx.ts): a directory holding train-* and t10k-* files
 //                 (Debian's /usr/share/datasets/fashion-mnist/), or an images file whose
 //                 labels file sits beside it. Grey images become 3 equal channels (Pillow's

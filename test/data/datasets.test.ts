@@ -62,6 +62,7 @@ test('a validation folder follows the training classes; an unknown class is an e
   assert.deepEqual([ds.label(0)], [2]);
   assert.equal(ds.classes.length, 3);
   await assert.rejects(imageFolder(root, ['astronaut', 'cat']), /val: class rocket is not among the training classes \(astronaut, cat\)/);
+  await assert.rejects(openDataset(join(tmp, 'folder'), { split: 't10k', numClasses: 2 }), /folder: 3 class directories for a model of 2 classes/);
   const empty = join(tmp, 'empty');
   mkdirSync(join(empty, 'a'), { recursive: true });
   await assert.rejects(imageFolder(empty), /empty: no image files in 1 class directories/);
