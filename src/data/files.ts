@@ -101,10 +101,10 @@ export async function walkImageFiles(dir: string): Promise<WalkResult> {
 
 /**
  * One line for skipped entries: `skipped N files: a (reason), b (reason), and K more`,
- * paths relative to `base`, at most `max` named.
+ * paths relative to `base` (as walked without it), at most `max` named.
  */
-export function skippedSummary(skipped: readonly Skipped[], base: string, max = 5): string {
-  const named = skipped.slice(0, max).map((s) => `${relative(base, s.path) || s.path} (${s.reason})`);
+export function skippedSummary(skipped: readonly Skipped[], base?: string, max = 5): string {
+  const named = skipped.slice(0, max).map((s) => `${(base !== undefined && relative(base, s.path)) || s.path} (${s.reason})`);
   const more = skipped.length > max ? `, and ${skipped.length - max} more` : '';
   return `skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'}: ${named.join(', ')}${more}`;
 }

@@ -31,7 +31,7 @@ export const classifyCommand: Command = {
     const batchSize = int(v['batch'], 'batch', 1, 16);
     const threads = int(v['threads'], 'threads', 1, 0);
     const { files, skipped } = await expandImagePaths(positionals);
-    if (skipped.length) io.err(`alexnet: ${skippedSummary(skipped, '.')}\n`);
+    if (skipped.length) io.err(`alexnet: ${skippedSummary(skipped)}\n`);
     const clf = await createClassifier({
       model: spec.name,
       ...(typeof v['weights'] === 'string' ? { weights: v['weights'] } : {}),
