@@ -2,12 +2,18 @@
 //
 //   ImageFolder   root/<class>/**/*.jpg, as torchvision.datasets.ImageFolder reads it:
 //                 class names are the sorted sub-directory names and a class's index is its
-//                 position in that order; files are walked recursively in sorted order.
+//                 position in that order; files are walked recursively in sorted order,
+//                 following symlinks (./files.ts). Given the model's classes, directories
+//                 are matched to them by name instead (./class_index.ts).
 //   list file     kratzert's finetune.py text file: one `path label` per line (label an
 //                 integer). The path is everything before the last run of whitespace, so
 //                 paths may contain spaces; relative paths are relative to the list file's
 //                 directory (kratzert's were relative to the working directory; resolving
-//                 them beside the list keeps a dataset movable).
+//                 them beside the list keeps a dataset movable). Labels are checked against
+//                 the class count when it is known; every listed image must exist.
+//
+// What opening a dataset skipped (files it cannot decode, broken symlinks) or found odd
+// (list classes without a line) is in `warnings`, for the caller to print (docs/data.md).
 //   IDX           MNIST-style files (./idx.ts): a directory holding train-* and t10k-* files
 //                 (Debian's /usr/share/datasets/fashion-mnist/), or an images file whose
 //                 labels file sits beside it. Grey images become 3 equal channels (Pillow's
@@ -15,10 +21,11 @@
 //
 // A dataset only lists samples; decoding and preprocessing happen in the loader.
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { Rng } from '../nn/init.js';
-import { isImageFile } from './files.js';
+import { classIndex, type ClassIndex } from './class_index.js';
+import { listEntries, skippedSummary, walkImageFiles, type Skipped } from './files.js';
 import { idxLabelsFileFor, idxSplitFiles, readIdx } from './idx.js';
 import type { GreyImage, RgbImage } from './image.js';
 
@@ -47,22 +54,12 @@ export interface Dataset {
   grey?(i: number): GreyImage;
   /** How sample i is named in warnings. */
   name(i: number): string;
+  /** What opening it skipped or found odd, one line each, for the caller to print. */
+  readonly warnings?: readonly string[];
 }
 
 /** The classes of Fashion-MNIST, in label order (zalandoresearch/fashion-mnist README). */
 export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
-
-const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-async function walkImages(dir: string, out: string[]): Promise<void> {
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => byName(a.name, b.name));
-  for (const e of entries) {
-    if (e.name.startsWith('.')) continue;
-    const p = join(dir, e.name);
-    if (e.isDirectory()) await walkImages(p, out);
-    else if (e.isFile() && isImageFile(e.name)) out.push(p);
-  }
-}
 
 class FileDataset implements Dataset {
   constructor(
@@ -71,6 +68,7 @@ class FileDataset implements Dataset {
     readonly classes: readonly string[],
     private readonly files: string[],
     private readonly labels: Int32Array,
+    readonly warnings: readonly string[] = [],
   ) {}
   readonly fit = 'preset' as const;
   get size(): number {
@@ -88,52 +86,105 @@ class FileDataset implements Dataset {
 }
 
 /**
- * root/<class>/... . `classes` (e.g. the training set's) fixes the class order, so a
- * validation folder indexes classes the same way; a class directory not in it is an error.
+ * root/<class>/... . `classes` (the training set's names, or the weights' classes) fixes
+ * the class indices, so a validation folder indexes classes as the model does; a class
+ * directory that matches none of them, or several, is an error. Without it, the sorted
+ * directory names are the classes (and must not outnumber `numClasses` when given).
  */
-export async function imageFolder(root: string, classes?: readonly string[]): Promise<Dataset> {
-  const dirs = (await readdir(root, { withFileTypes: true }))
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .sort(byName);
+export async function imageFolder(root: string, classes?: readonly string[] | ClassIndex, numClasses?: number): Promise<Dataset> {
+  const skipped: Skipped[] = [];
+  const entries = await listEntries(root, skipped);
+  for (const e of entries) if (e.kind === 'file') skipped.push({ path: e.path, reason: 'not in a class directory' });
+  const dirs = entries.filter((e) => e.kind === 'dir').map((e) => e.name);
   if (dirs.length === 0) throw new Error(`${root}: no class directories (expected ${join(root, '<class>', '*.jpg')})`);
-  const names = classes ?? dirs;
-  if (classes) {
-    const unknown = dirs.filter((d) => !classes.includes(d));
-    if (unknown.length) throw new Error(`${root}: class ${unknown[0]} is not among the training classes (${classes.slice(0, 5).join(', ')}${classes.length > 5 ? ', ...' : ''})`);
+  const index = classes && 'lookup' in classes ? classes : classes ? classIndex(classes, 'the training classes') : null;
+  if (!index && numClasses !== undefined && dirs.length > numClasses) {
+    throw new Error(`${root}: ${dirs.length} class directories for a model of ${numClasses} classes`);
   }
+  const dirIndex = index ? matchDirectories(root, dirs, index) : dirs.map((_, i) => i);
   const files: string[] = [];
   const labels: number[] = [];
-  for (const d of dirs) {
-    const before = files.length;
-    await walkImages(join(root, d), files);
-    const idx = names.indexOf(d);
-    for (let i = before; i < files.length; i++) labels.push(idx);
+  for (const [k, d] of dirs.entries()) {
+    const walked = await walkImageFiles(join(root, d));
+    files.push(...walked.files);
+    skipped.push(...walked.skipped);
+    for (let i = 0; i < walked.files.length; i++) labels.push(dirIndex[k]!);
   }
-  if (files.length === 0) throw new Error(`${root}: no image files in ${dirs.length} class directories`);
-  return new FileDataset('folder', root, names, files, Int32Array.from(labels));
+  const warnings = skipped.length ? [skippedSummary(skipped, root)] : [];
+  if (files.length === 0) throw new Error(`${root}: no image files in ${dirs.length} class directories${warnings.length ? `; ${warnings[0]}` : ''}`);
+  return new FileDataset('folder', root, index ? index.names : dirs, files, Int32Array.from(labels), warnings);
 }
 
-/** kratzert's list file: `path label` per line. Blank lines are skipped. */
-export async function listFile(file: string, numClasses?: number): Promise<Dataset> {
+/** The class index of each directory; an error names the directories that match no class, or several. */
+function matchDirectories(root: string, dirs: readonly string[], index: ClassIndex): number[] {
+  const found = dirs.map((d) => index.lookup(d));
+  const unknown = dirs.filter((_, k) => found[k]!.length === 0);
+  if (unknown.length) {
+    const list = `${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? `, ... (${unknown.length} in all)` : ''}`;
+    throw new Error(`${root}: ${unknown.length === 1 ? `class ${list} is` : `classes ${list} are`} not among ${index.describe}`);
+  }
+  const k = found.findIndex((f) => f.length > 1);
+  if (k >= 0) {
+    const which = found[k]!.map((i) => `${i} ${index.names[i]}`).join(', ');
+    throw new Error(`${root}: class ${dirs[k]} matches several of ${index.what} (${which}); rename the directory to one of them`);
+  }
+  return found.map((f) => f[0]!);
+}
+
+/**
+ * kratzert's list file: `path label` per line; blank lines are skipped. The class count is
+ * `numClasses`, else the number of `names`, and a label outside it is an error; when
+ * neither is given it is the largest label + 1, and labels no line has are reported in
+ * `warnings` (a typo such as 7 for 1 would otherwise add classes silently). Every listed
+ * image must exist: a missing one is an error naming its line, before any decoding.
+ */
+export async function listFile(file: string, numClasses?: number, names?: readonly string[]): Promise<Dataset> {
   const text = await readFile(file, 'utf8');
   const base = dirname(resolve(file));
+  const count = numClasses ?? names?.length;
   const files: string[] = [];
   const labels: number[] = [];
+  const lines: number[] = [];
   text.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === '') return;
     const m = /^(.*\S)\s+(\S+)\s*$/.exec(line);
     if (!m) throw new Error(`${file}:${i + 1}: expected "path label", got ${JSON.stringify(line)}`);
     const label = Number(m[2]);
     if (!/^\d+$/.test(m[2]!) || !Number.isSafeInteger(label)) throw new Error(`${file}:${i + 1}: label must be a non-negative integer, got ${JSON.stringify(m[2])}`);
-    if (numClasses !== undefined && label >= numClasses) throw new Error(`${file}:${i + 1}: label ${label} is out of range for ${numClasses} classes`);
+    if (count !== undefined && label >= count) throw new Error(`${file}:${i + 1}: label ${label} is out of range 0..${count - 1} (${count} classes)`);
     const p = m[1]!.trim();
     files.push(isAbsolute(p) ? p : join(base, p));
     labels.push(label);
+    lines.push(i + 1);
   });
   if (files.length === 0) throw new Error(`${file}: no "path label" lines`);
-  const n = numClasses ?? Math.max(...labels) + 1;
-  return new FileDataset('list', file, Array.from({ length: n }, (_, i) => `class_${i}`), files, Int32Array.from(labels));
+  await requireFiles(file, files, lines);
+  const n = count ?? labels.reduce((a, b) => Math.max(a, b), 0) + 1;
+  const warnings: string[] = [];
+  if (count === undefined) {
+    const used = new Set(labels);
+    const gaps = Array.from({ length: n }, (_, c) => c).filter((c) => !used.has(c));
+    const shown = gaps.length > 10 ? `${gaps.slice(0, 10).join(', ')}, ... (${gaps.length} in all)` : gaps.join(', ');
+    if (gaps.length) warnings.push(`${file}: no line has label ${shown} of the ${n} classes taken from the largest label (${n - 1}); give the number of classes to check the labels against it`);
+  }
+  const classNames = Array.from({ length: n }, (_, i) => names?.[i] ?? `class_${i}`);
+  return new FileDataset('list', file, classNames, files, Int32Array.from(labels), warnings);
+}
+
+/** Every listed image must be a file: an error naming the first missing one's line, and how many more. */
+async function requireFiles(list: string, files: readonly string[], lines: readonly number[]): Promise<void> {
+  const bad: { i: number; what: string }[] = [];
+  const BATCH = 64; // stat calls in flight
+  for (let start = 0; start < files.length; start += BATCH) {
+    const kinds = await Promise.all(files.slice(start, start + BATCH).map((f) => stat(f).then((st) => (st.isFile() ? null : 'not a file'), () => 'missing')));
+    kinds.forEach((k, j) => k && bad.push({ i: start + j, what: k }));
+  }
+  if (bad.length === 0) return;
+  const [first, ...rest] = bad;
+  const more = rest.slice(0, 5).map((b) => `${lines[b.i]}${b.what === 'missing' ? '' : ` (${b.what})`}`);
+  const tail = rest.length ? ` (and ${rest.length} more: line${rest.length > 1 ? 's' : ''} ${more.join(', ')}${rest.length > 5 ? ', ...' : ''})` : '';
+  const what = first!.what === 'missing' ? `no such image ${files[first!.i]}` : `${files[first!.i]} is not a file`;
+  throw new Error(`${list}:${lines[first!.i]}: ${what}${tail}`);
 }
 
 class IdxDataset implements Dataset {
@@ -185,8 +236,8 @@ export async function idxDataset(imagesFile: string, labelsFile = idxLabelsFileF
 export interface OpenOptions {
   /** Which split of an IDX directory: 'train' for training data, 't10k' for validation and evaluation. */
   split: 'train' | 't10k';
-  /** Class names to index by (a validation folder follows the training set's). */
-  classes?: readonly string[];
+  /** Classes to index by: a validation folder follows the training set's names, an evaluation the weights' classes. */
+  classes?: readonly string[] | ClassIndex;
   numClasses?: number;
 }
 
@@ -204,14 +255,14 @@ export async function openDataset(path: string, opts: OpenOptions): Promise<Data
     if (idxSplitFiles(path, opts.split === 'train' ? 't10k' : 'train')) {
       throw new Error(`${path}: an IDX directory without the ${opts.split} split (${opts.split}-images-idx3-ubyte[.gz])`);
     }
-    return imageFolder(path, opts.classes);
+    return imageFolder(path, opts.classes, opts.numClasses);
   }
   if (/-idx\d-ubyte(\.gz)?$/.test(basename(path))) {
     const labels = idxLabelsFileFor(path);
     if (!existsSync(labels)) throw new Error(`${path}: no labels file ${labels} beside it`);
     return idxDataset(path, labels);
   }
-  return listFile(path, opts.numClasses);
+  return listFile(path, opts.numClasses, opts.classes && 'lookup' in opts.classes ? opts.classes.names : opts.classes);
 }
 
 /** The samples at `indices` of a dataset, as a dataset. */
@@ -251,6 +302,19 @@ export function splitValidation(ds: Dataset, fraction: number, seed: number): { 
   const val = perm.slice(ds.size - nVal).sort((a, b) => a - b);
   const train = perm.slice(0, ds.size - nVal).sort((a, b) => a - b);
   return { train: subset(ds, train), val: subset(ds, val) };
+}
+
+/**
+ * A training set needs images of at least 2 classes: with one, the softmax cross-entropy
+ * is 0 whatever the weights, and nothing is learnt.
+ */
+export function checkTrainingClasses(ds: Dataset): void {
+  const seen = new Set<number>();
+  for (let i = 0; i < ds.size && seen.size < 2; i++) seen.add(ds.label(i));
+  if (seen.size >= 2) return;
+  const names = [...seen].map((c) => ds.classes[c] ?? `class_${c}`).join(', ');
+  const what = ds.classes.length === seen.size ? `${seen.size} class` : `images of ${seen.size} of ${ds.classes.length} classes`;
+  throw new Error(`${ds.root}: ${what} (${names}); training needs at least 2 classes`);
 }
 
 /** Check every label is below the model's number of classes. */

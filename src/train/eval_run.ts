@@ -1,9 +1,13 @@
 // Evaluating weights on a labelled dataset (`alexnet eval`): any weight file, a checkpoint
 // directory, or a training run's directory (its best checkpoint by validation top-1, else
 // its newest). Classes, labels and input size come from a native file's config when it
-// has them; an ImageFolder's classes are matched to those labels by name, so a folder with
-// fewer classes than the model still scores each image against the right index.
+// has them; 1000 classes without a config are ImageNet's. An ImageFolder's directories are
+// matched to the weights' classes by name (ImageNet's by WordNet id or label; see
+// src/data/class_index.ts), so a folder with fewer classes than the model still scores
+// each image against the right index.
+import { weightsClassIndex } from '../data/class_index.js';
 import { openDataset, randomSubset } from '../data/datasets.js';
+import { IMAGENET_NUM_CLASSES } from '../data/labels.js';
 import { Loader } from '../data/loader.js';
 import { ImagePool } from '../data/pool.js';
 import { getModel } from '../models/registry.js';
@@ -33,6 +37,8 @@ export interface EvalOptions {
 export interface EvalReport extends EvalMetrics {
   weights: string;
   classes: string[];
+  /** What opening the data skipped or found odd (src/data/datasets.ts), one line each. */
+  warnings: string[];
 }
 
 export async function evaluateWeights(o: EvalOptions): Promise<EvalReport> {
@@ -43,12 +49,14 @@ export async function evaluateWeights(o: EvalOptions): Promise<EvalReport> {
   if (native && native.model !== spec.name) throw new Error(`${file}: holds ${native.model} weights, not ${spec.name}; use --model ${native.model}`);
   const numClasses = o.classes ?? native?.numClasses ?? classesInFile(spec, w.tensors) ?? spec.defaultNumClasses;
   const inputSize = o.inputSize ?? native?.inputSize ?? spec.defaultImageSize;
-  const labels = native && Array.isArray(native.labels) ? native.labels : null;
+  const labels = native?.labels ?? (numClasses === IMAGENET_NUM_CLASSES ? 'imagenet1k' : null);
   const globalPool = o.globalPool ?? native?.globalPool ?? false;
   const build = { numClasses, inputSize, ...(globalPool ? { globalPool } : {}) };
   const m = spec.build(build);
   const weights = requireAllWeights(m, matchWeights(m, w.tensors), file);
-  let ds = await openDataset(o.data, { split: 't10k', numClasses, ...(labels ? { classes: labels } : {}) });
+  const named = weightsClassIndex(labels, numClasses);
+  let ds = await openDataset(o.data, { split: 't10k', numClasses, ...(named ? { classes: named } : {}) });
+  const warnings = [...(ds.warnings ?? [])];
   // the subset `alexnet train --val-limit N --seed 0` validates on
   if (o.limit !== undefined) ds = randomSubset(ds, o.limit, 0, 'val-limit');
   const workers = o.workers ?? 1;
@@ -57,8 +65,8 @@ export async function evaluateWeights(o: EvalOptions): Promise<EvalReport> {
   try {
     const loader = new Loader(ds, { batch: o.batch ?? 32, preset: spec.preprocess, size: inputSize, shuffle: false, seed: 0, dropLast: false, pool });
     const metrics = await evaluator.evaluate(loader);
-    const classes = Array.from({ length: numClasses }, (_, i) => labels?.[i] ?? ds.classes[i] ?? `class_${i}`);
-    return { ...metrics, weights: file, classes };
+    const classes = Array.from({ length: numClasses }, (_, i) => named?.names[i] ?? ds.classes[i] ?? `class_${i}`);
+    return { ...metrics, weights: file, classes, warnings };
   } finally {
     await evaluator.dispose();
     await pool?.close();

@@ -1,7 +1,7 @@
 // Setting up a training run: the configuration (fresh, or from the checkpoint being
 // resumed), the datasets and loaders, the model, its starting weights.
 import { availableParallelism } from 'node:os';
-import { checkLabels, openDataset, randomSubset, splitValidation, type Dataset } from '../data/datasets.js';
+import { checkLabels, checkTrainingClasses, openDataset, randomSubset, splitValidation, type Dataset } from '../data/datasets.js';
 import { Loader } from '../data/loader.js';
 import { ImagePool } from '../data/pool.js';
 import { getModel } from '../models/registry.js';
@@ -66,13 +66,17 @@ export async function setupRun(opts: TrainOptions | ResumeOptions): Promise<RunS
     train = await openDataset(o.data, { split: 'train', ...(o.classes !== undefined ? { numClasses: o.classes } : {}) });
     cfg = resolveConfig(o, spec, train.classes, NaN); // the model's decay is filled in once it is built
   }
+  checkTrainingClasses(train);
+  messages.push(...(train.warnings ?? []));
   const out = opts.out ?? (opts as ResumeOptions).resume;
   if (!out) throw new Error('train: an output directory (out) is required');
 
   train = limit(train, cfg.trainLimit, cfg.seed, 'train-limit');
   let val: Dataset | null = null;
-  if (cfg.val) val = await openDataset(cfg.val, { split: 't10k', classes: train.kind === 'folder' ? train.classes : undefined, numClasses: cfg.classes });
-  else if (cfg.valSplit) ({ train, val } = splitValidation(train, cfg.valSplit, cfg.seed));
+  if (cfg.val) {
+    val = await openDataset(cfg.val, { split: 't10k', classes: train.kind === 'folder' ? train.classes : undefined, numClasses: cfg.classes });
+    messages.push(...(val.warnings ?? []));
+  } else if (cfg.valSplit) ({ train, val } = splitValidation(train, cfg.valSplit, cfg.seed));
   if (val) val = limit(val, cfg.valLimit, cfg.seed, 'val-limit');
   checkLabels(train, cfg.classes);
   if (val) checkLabels(val, cfg.classes);

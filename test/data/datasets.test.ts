@@ -1,11 +1,11 @@
 // Datasets: ImageFolder as torchvision indexes it, kratzert's list files, IDX (Debian's
 // Fashion-MNIST), validation splits, and the errors that name what is wrong.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { checkLabels, FASHION_MNIST_CLASSES, imageFolder, listFile, openDataset, splitValidation, subset } from '../../src/data/datasets.js';
+import { checkLabels, checkTrainingClasses, FASHION_MNIST_CLASSES, imageFolder, listFile, openDataset, splitValidation, subset } from '../../src/data/datasets.js';
 import type { RgbImage } from '../../src/data/image.js';
 import { FASHION_DIR, fashionMnist } from '../fashion.js';
 import { makeImageFolder } from '../image_folder.js';
@@ -33,6 +33,26 @@ test('ImageFolder: sorted classes, recursive sorted files, hidden and non-image 
     ['rocket/000.jpg', 2], ['rocket/001.jpg', 2],
   ]);
   assert.equal(ds.fit, 'preset');
+  assert.deepEqual(ds.warnings, ['skipped 1 file: cat/notes.txt (not an image format sharp decodes here (.txt))']);
+});
+
+test('ImageFolder made with ln -s: symlinked class directories and image files are followed, loops skipped', async () => {
+  const store = join(tmp, 'store');
+  await makeImageFolder(store, 2, 32, ['cat', 'rocket']);
+  const root = join(tmp, 'linked');
+  mkdirSync(join(root, 'rocket'), { recursive: true });
+  symlinkSync(join(store, 'cat'), join(root, 'cat')); // a symlinked class directory
+  symlinkSync(join(store, 'rocket', '001.jpg'), join(root, 'rocket', 'r1.jpg')); // symlinked files
+  symlinkSync(join(store, 'rocket', '000.jpg'), join(root, 'rocket', 'r0.jpg'));
+  symlinkSync(join(root, 'rocket'), join(root, 'rocket', 'self')); // a cycle must not hang
+  writeFileSync(join(root, 'README.txt'), 'x');
+  const ds = await imageFolder(root);
+  assert.deepEqual(ds.classes, ['cat', 'rocket']);
+  const rel = Array.from({ length: ds.size }, (_, i) => [ds.name(i).slice(root.length + 1), ds.label(i)]);
+  assert.deepEqual(rel, [['cat/000.jpg', 0], ['cat/001.jpg', 0], ['rocket/r0.jpg', 1], ['rocket/r1.jpg', 1]]);
+  assert.deepEqual(ds.warnings, [
+    `skipped 2 files: README.txt (not in a class directory), rocket/self (symlink to a directory already walked (${realpathSync(join(root, 'rocket'))}))`,
+  ]);
 });
 
 test('a validation folder follows the training classes; an unknown class is an error', async () => {
@@ -42,6 +62,7 @@ test('a validation folder follows the training classes; an unknown class is an e
   assert.deepEqual([ds.label(0)], [2]);
   assert.equal(ds.classes.length, 3);
   await assert.rejects(imageFolder(root, ['astronaut', 'cat']), /val: class rocket is not among the training classes \(astronaut, cat\)/);
+  await assert.rejects(openDataset(join(tmp, 'folder'), { split: 't10k', numClasses: 2 }), /folder: 3 class directories for a model of 2 classes/);
   const empty = join(tmp, 'empty');
   mkdirSync(join(empty, 'a'), { recursive: true });
   await assert.rejects(imageFolder(empty), /empty: no image files in 1 class directories/);
@@ -50,21 +71,61 @@ test('a validation folder follows the training classes; an unknown class is an e
 
 test("kratzert's list file: path label per line, spaces in paths, relative to the list", async () => {
   const dir = join(tmp, 'list');
-  mkdirSync(dir);
+  mkdirSync(join(dir, 'images'), { recursive: true });
+  const abs = join(tmp, 'abs-dog.jpg');
+  for (const f of [join(dir, 'images', 'my cat.jpg'), abs, join(dir, 'x.png'), join(dir, 'a.jpg')]) writeFileSync(f, 'x');
   const list = join(dir, 'train.txt');
-  writeFileSync(list, 'images/my cat.jpg 3\n\n/abs/dog.jpg\t1\r\nx.png  0  \n');
+  writeFileSync(list, `images/my cat.jpg 3\n\n${abs}\t1\r\nx.png  0  \na.jpg 2\n`);
   const ds = await listFile(list);
   assert.equal(ds.kind, 'list');
-  assert.equal(ds.size, 3);
-  assert.deepEqual([ds.name(0), ds.name(1), ds.name(2)], [join(dir, 'images', 'my cat.jpg'), '/abs/dog.jpg', join(dir, 'x.png')]);
-  assert.deepEqual([ds.label(0), ds.label(1), ds.label(2)], [3, 1, 0]);
+  assert.equal(ds.size, 4);
+  assert.deepEqual([ds.name(0), ds.name(1), ds.name(2)], [join(dir, 'images', 'my cat.jpg'), abs, join(dir, 'x.png')]);
+  assert.deepEqual([ds.label(0), ds.label(1), ds.label(2), ds.label(3)], [3, 1, 0, 2]);
   assert.deepEqual(ds.classes, ['class_0', 'class_1', 'class_2', 'class_3']);
+  assert.deepEqual(ds.warnings, []);
   writeFileSync(list, 'a.jpg 1\nb.jpg cat\n');
   await assert.rejects(listFile(list), /train\.txt:2: label must be a non-negative integer, got "cat"/);
   writeFileSync(list, 'a.jpg 1\nnolabel\n');
   await assert.rejects(listFile(list), /train\.txt:2: expected "path label", got "nolabel"/);
-  writeFileSync(list, 'a.jpg 7\n');
-  await assert.rejects(listFile(list, 5), /train\.txt:1: label 7 is out of range for 5 classes/);
+});
+
+test('list file labels: checked against a known class count, else max + 1 with gaps reported', async () => {
+  const dir = join(tmp, 'labels');
+  mkdirSync(dir);
+  for (const f of ['a.jpg', 'b.jpg', 'c.jpg']) writeFileSync(join(dir, f), 'x');
+  const list = join(dir, 'train.txt');
+  writeFileSync(list, 'a.jpg 0\nb.jpg 1\nc.jpg 7\n');
+  // known count (--classes, the weights' config or labels): out of range is an error
+  await assert.rejects(listFile(list, 3), /train\.txt:3: label 7 is out of range 0\.\.2 \(3 classes\)/);
+  await assert.rejects(openDataset(list, { split: 't10k', numClasses: 3 }), /train\.txt:3: label 7 is out of range 0\.\.2 \(3 classes\)/);
+  // class names given: their number is the class count, and they name the classes
+  await assert.rejects(listFile(list, undefined, ['cat', 'dog']), /train\.txt:3: label 7 is out of range 0\.\.1 \(2 classes\)/);
+  writeFileSync(list, 'a.jpg 0\nb.jpg 1\n');
+  assert.deepEqual((await listFile(list, undefined, ['cat', 'dog', 'fox'])).classes, ['cat', 'dog', 'fox']);
+  // unknown count: the largest label + 1, and the classes without a line are reported
+  writeFileSync(list, 'a.jpg 0\nb.jpg 1\nc.jpg 7\n');
+  const ds = await listFile(list);
+  assert.equal(ds.classes.length, 8);
+  assert.deepEqual(ds.warnings, [`${list}: no line has label 2, 3, 4, 5, 6 of the 8 classes taken from the largest label (7); give the number of classes to check the labels against it`]);
+});
+
+test('list file: missing images are an error naming the lines, before any decoding', async () => {
+  const dir = join(tmp, 'missing');
+  mkdirSync(join(dir, 'sub'), { recursive: true });
+  writeFileSync(join(dir, 'a.jpg'), 'x');
+  const list = join(dir, 'val.txt');
+  writeFileSync(list, 'a.jpg 0\nb.jpg 1\na.jpg 1\nsub 0\nc.jpg 0\n');
+  await assert.rejects(listFile(list), new RegExp(`val\\.txt:2: no such image ${join(dir, 'b.jpg')} \\(and 2 more: lines 4 \\(not a file\\), 5\\)`));
+});
+
+test('a training set needs images of at least 2 classes', async () => {
+  const root = join(tmp, 'one');
+  await makeImageFolder(root, 2, 32, ['cat']);
+  const ds = await imageFolder(root);
+  assert.throws(() => checkTrainingClasses(ds), new RegExp(`${root}: 1 class \\(cat\\); training needs at least 2 classes`));
+  const val = await imageFolder(root, ['astronaut', 'cat']); // evaluating one class is fine
+  assert.throws(() => checkTrainingClasses(val), new RegExp(`${root}: images of 1 of 2 classes \\(cat\\); training needs at least 2 classes`));
+  checkTrainingClasses(await imageFolder(join(tmp, 'folder')));
 });
 
 test('subsets, seeded validation splits and label checks', async () => {

@@ -54,7 +54,7 @@ export async function classifySection(): Promise<void> {
     const spec = getModel('alexnet');
     const m = spec.build();
     await saveNative(cachedWeightsPath('alexnet'), randomWeights(m, 0), { format: NATIVE_FORMAT, model: 'alexnet', numClasses: 1000, preprocess: 'torchvision', labels: 'imagenet1k' });
-    const files = await expandImagePaths([folder]);
+    const { files } = await expandImagePaths([folder]);
 
     // Passes over the folder alternate between ours and PyTorch (one pass each with 0 and 2
     // DataLoader workers), round after round: this machine's speed drifts by up to 1.5x over

@@ -1,6 +1,6 @@
 // alexnet classify: ImageNet probabilities for images, files or folders.
 import { createClassifier, type ClassifyResult } from '../../classify/classifier.js';
-import { expandImagePaths } from '../../data/files.js';
+import { expandImagePaths, skippedSummary } from '../../data/files.js';
 import { ProgressLine } from '../../util/progress.js';
 import { int, model, parse, UsageError } from '../args.js';
 import type { Command } from '../command.js';
@@ -30,7 +30,8 @@ export const classifyCommand: Command = {
     const top = int(v['top'], 'top', 1, 5);
     const batchSize = int(v['batch'], 'batch', 1, 16);
     const threads = int(v['threads'], 'threads', 1, 0);
-    const files = await expandImagePaths(positionals);
+    const { files, skipped } = await expandImagePaths(positionals);
+    if (skipped.length) io.err(`alexnet: ${skippedSummary(skipped)}\n`);
     const clf = await createClassifier({
       model: spec.name,
       ...(typeof v['weights'] === 'string' ? { weights: v['weights'] } : {}),

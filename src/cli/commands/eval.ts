@@ -59,6 +59,7 @@ export const evalCommand: Command = {
     } else {
       io.out(formatReport(r));
     }
+    for (const w of r.warnings) io.err(`alexnet: ${w}\n`);
     if (r.skipped) io.err(`alexnet: ${r.skipped} image(s) could not be decoded and were skipped\n`);
     return 0;
   },

@@ -1,0 +1,35 @@
+// `alexnet eval` on an ImageNet-style validation folder: sub-folders named by WordNet id
+// take the ImageNet indices of 1000-class weights, whatever their order in the folder.
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { evaluateWeights } from '../../src/train/eval_run.js';
+import { FIXTURES, generated } from '../helpers.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'eval-run-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+test('eval: WordNet-id folders are ImageNet classes 1 and 281, not 0 and 1', async (t) => {
+  const weights = generated(t, 'alexnet_seeded.pth');
+  if (!weights) return;
+  const val = join(tmp, 'val');
+  const put = (dir: string, ...files: string[]) => {
+    mkdirSync(join(val, dir), { recursive: true });
+    files.forEach((f, i) => copyFileSync(join(FIXTURES, 'images', f), join(val, dir, `${i}.png`)));
+  };
+  put('n01443537', 'chelsea.png', 'coffee.png'); // goldfish
+  put('n02123045', 'chelsea.png'); // tabby
+  const r = await evaluateWeights({ model: 'alexnet', weights, data: val, batch: 4, threads: 2, workers: 0 });
+  assert.equal(r.images, 3);
+  assert.equal(r.classes.length, 1000);
+  assert.deepEqual([r.classes[0], r.classes[1], r.classes[281]], ['tench', 'goldfish', 'tabby']);
+  const perClass = r.confusion.map((row) => row.reduce((a, b) => a + b, 0));
+  assert.deepEqual(
+    perClass.flatMap((n, i) => (n ? [[i, n]] : [])),
+    [[1, 2], [281, 1]],
+  );
+  put('kitten', 'chelsea.png');
+  await assert.rejects(evaluateWeights({ model: 'alexnet', weights, data: val, batch: 4, threads: 2, workers: 0 }), /val: class kitten is not among ImageNet's 1000 classes, by WordNet id \(n01440764, /);
+});
