@@ -18,4 +18,4 @@ export type { ScheduleContext, ScheduleKind, ScheduleSpec } from '../train/sched
 export { NanGuard, NonFiniteError, NAN_POLICIES } from '../train/guard.js';
 export type { NanPolicy } from '../train/guard.js';
 export { bestCheckpoint, listCheckpoints, readCheckpoint, weightsFileOf, writeCheckpoint } from '../train/checkpoint.js';
-export type { CheckpointData, CheckpointInfo, CheckpointState, LoadedCheckpoint, WriteHooks } from '../train/checkpoint.js';
+export type { CheckpointData, CheckpointInfo, CheckpointState, LoadedCheckpoint } from '../train/checkpoint.js';
