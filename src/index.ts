@@ -1,48 +1,40 @@
-// alexnet-ts: the library entry point.
-export type { DType, Tensor } from './tensor.js';
-export { tensor, float32, argmaxRows } from './tensor.js';
+// alexnet-ts, the main entry: classify images, the models, pretrained weights, training and
+// evaluation in one call each, and tensors. The parts below these calls are subpath
+// entries (src/entries/): alexnet-ts/models, /graph, /runtime, /train, /weights, /data, /logs.
 
-// graph IR and ONNX
-export { Graph, Value } from './graph/graph.js';
-export type { InitSpec, Node, ParamInfo } from './graph/graph.js';
-export * as ops from './graph/build.js';
-export { toOnnx, OPSET } from './graph/onnx_writer.js';
+// classify images
+export { createClassifier } from './classify/classifier.js';
+export type { Classifier, ClassifierOptions, ClassifyResult, Prediction } from './classify/classifier.js';
+export type { ImageInput } from './data/preprocess.js';
+export type { RgbImage } from './data/image.js';
 
 // models
-export { getModel, listModels, registerModel } from './models/registry.js';
-export type { BuildOptions, BuiltModel, ModelSpec, WeightsEntry } from './models/types.js';
-export { alexnetV2, alexnetV2ArgScope, alexnetV2Spec, defaultImageSize } from './models/alexnet_v2.js';
-export type { AlexnetV2ArgScope, AlexnetV2Options } from './models/alexnet_v2.js';
-export { countParams, paramSpecs, randomWeights } from './models/params.js';
-export { Net } from './nn/net.js';
-export type { Feature, LayerInfo } from './nn/net.js';
-export { initParams, Rng } from './nn/init.js';
+export { getModel, listModels } from './models/registry.js';
+export { alexnetSpec } from './models/alexnet.js';
+export { bvlcAlexnetSpec } from './models/bvlc_alexnet.js';
+export { alexnetV2Spec } from './models/alexnet_v2.js';
+export { randomWeights } from './models/params.js';
+export type { BuildOptions, BuiltModel, ModelSpec, PreprocessName, PublishedMetrics, WeightsEntry, WeightsMeta } from './models/types.js';
 
-// runtime
-export { Session } from './runtime/session.js';
-export type { SessionOptions } from './runtime/session.js';
-export { compileModel, modelBytes } from './runtime/compile.js';
-export { nativeKernels, nativeUnavailable } from './runtime/native.js';
-export type { NativeKernels } from './runtime/native.js';
+// pretrained weights: load any file, download by name, the cache
+export { loadWeights } from './hub/load.js';
+export type { LoadedWeights, WeightsConfig } from './hub/load.js';
+export { downloadWeights } from './hub/download.js';
+export type { DownloadedWeights, DownloadWeightsOptions } from './hub/download.js';
+export { getWeightsEntry, listWeightsEntries } from './hub/entries.js';
+export { listCachedWeights } from './hub/cache.js';
+export type { CachedWeights, WeightsCache } from './hub/cache.js';
+export type { WeightFormat } from './weights/formats.js';
 
 // training and evaluation
 export { train } from './train/loop.js';
 export type { TrainHooks, TrainResult } from './train/loop.js';
-export type { TrainOptions, TrainConfig } from './train/config.js';
+export type { TrainOptions } from './train/config.js';
 export type { ResumeOptions } from './train/run_setup.js';
 export { evaluateWeights } from './train/eval_run.js';
 export type { EvalOptions, EvalReport } from './train/eval_run.js';
-export { Evaluator, MetricAccumulator } from './train/evaluate.js';
 export type { EvalMetrics } from './train/evaluate.js';
-export { SgdTrainer } from './train/sgd_trainer.js';
-export type { SgdTrainerOptions, StepResult } from './train/sgd_trainer.js';
-export { learningRate } from './train/schedule.js';
-export type { ScheduleSpec } from './train/schedule.js';
-export { NanGuard, NonFiniteError } from './train/guard.js';
-export type { NanPolicy } from './train/guard.js';
-export { listCheckpoints, readCheckpoint, writeCheckpoint } from './train/checkpoint.js';
-export { openDataset, imageFolder, listFile, idxDataset, splitValidation } from './data/datasets.js';
-export type { Dataset } from './data/datasets.js';
-export { Loader } from './data/loader.js';
-export type { Batch, LoaderOptions } from './data/loader.js';
-export { readIdx, parseIdx } from './data/idx.js';
+
+// tensors
+export type { DType, Tensor, TypedArrayOf } from './tensor.js';
+export { tensor, float32, argmaxRows } from './tensor.js';

@@ -56,3 +56,10 @@ export function imagenetClasses(): readonly ImagenetClass[] {
   }
   return cache;
 }
+
+let labels: readonly string[] | null = null;
+
+/** The 1000 ImageNet class names (torchvision's) in model output order. */
+export function imagenetLabels(): readonly string[] {
+  return (labels ??= Object.freeze(imagenetClasses().map((c) => c.label)));
+}

@@ -6,6 +6,7 @@
 // conv weights OIHW and linear weights [out, in], named as the state dict names them
 // (features.0.weight ... classifier.6.bias). The adaptive average pool to 6x6 lets any
 // input of at least 63x63 through, as torchvision's does.
+import { imagenetLabels } from '../data/labels.js';
 import { adaptiveAvgPool2d, conv2d, dropout, flatten, linear, maxPool2d, type ParamSpec } from '../nn/layers.js';
 import type { Feature, Net } from '../nn/net.js';
 import { assemble } from './assemble.js';
@@ -80,16 +81,27 @@ export const alexnetSpec: ModelSpec = {
   weights: [
     {
       name: 'alexnet',
+      model: 'alexnet',
       url: 'https://download.pytorch.org/models/alexnet-owt-7be5be79.pth',
       sha256: '7be5be79',
       format: 'pth',
       preprocess: 'torchvision',
+      // torchvision/models/alexnet.py, AlexNet_Weights.IMAGENET1K_V1
       meta: {
         numParams: 61_100_840,
         minSize: [63, 63],
-        categories: 'imagenet1k',
-        metrics: { top1: 56.522, top5: 79.066 },
-        source: 'torchvision AlexNet_Weights.IMAGENET1K_V1',
+        get categories() {
+          return imagenetLabels();
+        },
+        recipe: 'https://github.com/pytorch/vision/tree/main/references/classification#alexnet-and-vgg',
+        metrics: {
+          dataset: 'ImageNet-1k validation',
+          top1: 56.522,
+          top5: 79.066,
+          protocol: 'resize 256, centre crop 224 (torchvision ImageClassification)',
+          source: "torchvision AlexNet_Weights.IMAGENET1K_V1, meta['_metrics']",
+          url: 'https://github.com/pytorch/vision/blob/main/torchvision/models/alexnet.py',
+        },
       },
     },
   ],

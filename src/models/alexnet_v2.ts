@@ -110,6 +110,7 @@ export const alexnetV2Spec: ModelSpec = {
   defaultNumClasses: 1000,
   classifier: { layer: 'alexnet_v2/fc8', weight: 'alexnet_v2/fc8/weights', bias: 'alexnet_v2/fc8/biases', outAxis: 3 },
   preprocess: 'inception',
+  // slim's table of pretrained checkpoints (research/slim/README.md) has none for alexnet_v2
   weights: [],
   options: ['numClasses', 'inputSize', 'batch', 'isTraining', 'dropoutKeepProb', 'globalPool', 'spatialSqueeze', 'lowerToGemm', 'dropoutSeed', 'dropoutMasks'],
   build(o: BuildOptions = {}): BuiltModel {

@@ -6,6 +6,7 @@
 // Caffe by caffe-tensorflow: conv weights HWIO, fc weights [in, out] with fc6's rows in
 // (H, W, C) order, named conv1/weights, conv1/biases ... fc8/biases. Pooling uses Caffe's
 // ceil rounding (the same as floor at 227).
+import { imagenetLabels } from '../data/labels.js';
 import { conv2d, dropout, flatten, linear, lrn, maxPool2d, type ParamSpec } from '../nn/layers.js';
 import type { Feature, Net } from '../nn/net.js';
 import { assemble } from './assemble.js';
@@ -80,6 +81,8 @@ export const bvlcAlexnetSpec: ModelSpec = {
   weights: [
     {
       name: 'bvlc_alexnet',
+      model: 'bvlc_alexnet',
+      // Caffe's bvlc_alexnet.caffemodel converted to .npy by caffe-tensorflow (guerzhoy's copy)
       url: 'http://www.cs.toronto.edu/~guerzhoy/tf_alexnet/bvlc_alexnet.npy',
       sha256: '',
       format: 'npy',
@@ -87,9 +90,18 @@ export const bvlcAlexnetSpec: ModelSpec = {
       meta: {
         numParams: 60_965_224,
         minSize: [227, 227],
-        categories: 'imagenet1k',
-        metrics: { top1: 57.1, top5: 80.2 },
-        source: 'BVLC Caffe model zoo (single centre crop, as reported with the model)',
+        get categories() {
+          return imagenetLabels();
+        },
+        recipe: 'https://github.com/BVLC/caffe/tree/master/models/bvlc_alexnet (solver.prototxt, train_val.prototxt)',
+        metrics: {
+          dataset: 'ImageNet-1k (ILSVRC 2012) validation',
+          top1: 57.1,
+          top5: 80.2,
+          protocol: 'centre crop only',
+          source: 'BVLC Caffe model zoo, models/bvlc_alexnet/readme.md (for the Caffe model this file is converted from)',
+          url: 'https://github.com/BVLC/caffe/tree/master/models/bvlc_alexnet',
+        },
       },
     },
   ],

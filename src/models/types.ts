@@ -41,23 +41,53 @@ export interface BuiltModel {
 
 export type PreprocessName = 'torchvision' | 'caffe' | 'inception';
 
-export interface WeightsEntry {
-  /** Short name used on the command line, e.g. 'alexnet'. */
-  name: string;
+/**
+ * Accuracy published with a set of weights, and where: figures are copied from the source
+ * named here, never measured by this package.
+ */
+export interface PublishedMetrics {
+  /** e.g. 'ImageNet-1k validation (50,000 images)'. */
+  dataset: string;
+  /** Top-1 and top-5 accuracy in percent. */
+  top1: number;
+  top5: number;
+  /** How the source evaluated, e.g. 'resize 256, centre crop 224'. */
+  protocol: string;
+  /** The publication the figures come from. */
+  source: string;
   url: string;
-  /** Hex prefix of the file's SHA-256, as torchvision puts in its file names. */
+}
+
+export interface WeightsMeta {
+  /** Parameters in the weights (torchvision's num_params; otherwise counted from the architecture). */
+  numParams: number;
+  /** Smallest input [height, width] the weights run on. */
+  minSize: [number, number];
+  /** Class names in output order: ImageNet-1k's 1000, with torchvision's names (read on first use). */
+  readonly categories: readonly string[];
+  /** How the weights were trained, or where they come from. */
+  recipe: string;
+  metrics: PublishedMetrics;
+}
+
+/**
+ * A named set of pretrained weights, as torchvision's `Weights` describes one
+ * (torchvision/models/_api.py): where the file is, its hash, the preprocessing it expects
+ * and its metadata. `downloadWeights(name)` fetches it.
+ */
+export interface WeightsEntry {
+  /** Short name used by `downloadWeights` and `alexnet weights download`, e.g. 'alexnet'. */
+  name: string;
+  /** The model the weights are for. */
+  model: string;
+  url: string;
+  /** Hex prefix of the file's SHA-256, as torchvision puts in its file names; '' when none is published. */
   sha256: string;
   /** Format of the file at url. */
   format: 'pth' | 'npy' | 'onnx' | 'safetensors';
+  /** The preprocessing preset the weights were trained with. */
   preprocess: PreprocessName;
-  meta: {
-    numParams: number;
-    minSize: [number, number];
-    categories: 'imagenet1k';
-    /** ImageNet-1k validation accuracy, as published by the weights' source. */
-    metrics: { top1: number; top5: number };
-    source: string;
-  };
+  meta: WeightsMeta;
 }
 
 export interface ModelSpec {

@@ -62,6 +62,7 @@ const NAME_RE = /^ckpt-(\d{8,})$/;
 
 export interface WriteHooks {
   /**
+   * @internal (a test hook, left out of the published .d.ts by stripInternal)
    * Called once, when half of the weights file's bytes are written and synced (tests use
    * it to kill the process in the middle of a checkpoint).
    */

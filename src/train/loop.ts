@@ -32,10 +32,12 @@ export interface TrainHooks {
   log?: (line: string) => void;
   /** Show a progress line (TrainProgress) on this stream; lines then go to it too. */
   progress?: ProgressOptions;
-  /** Test hook: SIGKILL this process midway through writing its Nth checkpoint (1-based; a fresh run's first is step 0's). */
+  // The two hooks below serve the tests and tools/bench only: @internal keeps them out of
+  // the published .d.ts (tsconfig.json's stripInternal), so they are no part of the API.
+  /** @internal Test hook: SIGKILL this process midway through writing its Nth checkpoint (1-based; a fresh run's first is step 0's). */
   killDuringCheckpoint?: number;
   /**
-   * Benchmark hook: awaited after every `every` updates; the loop's own times (images/s,
+   * @internal Benchmark hook: awaited after every `every` updates; the loop's own times (images/s,
    * train seconds) leave the wait out. `npm run bench -- fashion` runs PyTorch's chunks of
    * the same recipe here, so that both sides share the machine's ups and downs.
    */

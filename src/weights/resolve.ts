@@ -18,6 +18,9 @@ export interface ResolvedWeights {
   numClasses: number;
   preprocess: PreprocessName;
   labels: 'imagenet1k' | string[];
+  /** The input [height, width] and slim's global_pool the weights were trained with, when their config says. */
+  inputSize?: [number, number];
+  globalPool?: boolean;
   /** Identity of the file for caches: size and modification time. */
   size: number;
   mtimeMs: number;
@@ -60,6 +63,7 @@ export async function resolveWeights(spec: ModelSpec, file?: string): Promise<Re
       numClasses: sidecar.numClasses,
       preprocess: sidecar.preprocess,
       labels: sidecar.labels,
+      ...trainedWith(sidecar),
       tensors: () => (cached ??= readWeights(path).then((w) => w.tensors)),
     };
   }
@@ -73,6 +77,11 @@ export async function resolveWeights(spec: ModelSpec, file?: string): Promise<Re
     numClasses,
     preprocess: config?.preprocess ?? spec.preprocess,
     labels: config?.labels ?? (numClasses === 1000 ? 'imagenet1k' : Array.from({ length: numClasses }, (_, i) => `class_${i}`)),
+    ...(config ? trainedWith(config) : {}),
     tensors: async () => w.tensors,
   };
+}
+
+function trainedWith(c: Pick<ResolvedWeights, 'inputSize' | 'globalPool'>): Pick<ResolvedWeights, 'inputSize' | 'globalPool'> {
+  return { ...(c.inputSize ? { inputSize: c.inputSize } : {}), ...(c.globalPool !== undefined ? { globalPool: c.globalPool } : {}) };
 }

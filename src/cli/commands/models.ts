@@ -1,8 +1,12 @@
 // alexnet models: what the registry holds.
 import { getModel, listModels } from '../../models/registry.js';
+import type { WeightsEntry } from '../../models/types.js';
 import { parse } from '../args.js';
 import type { Command } from '../command.js';
 import { table } from '../format.js';
+
+// A weights entry with its class list as a count: the 1000 names would drown the listing.
+const entryJson = (w: WeightsEntry) => ({ ...w, meta: { ...w.meta, categories: w.meta.categories.length } });
 
 export const modelsCommand: Command = {
   name: 'models',
@@ -13,7 +17,7 @@ export const modelsCommand: Command = {
     if (v.json) {
       io.out(
         JSON.stringify(
-          specs.map((s) => ({ name: s.name, description: s.description, source: s.source, input: s.defaultImageSize, minSize: s.minSize, weights: s.weights })),
+          specs.map((s) => ({ name: s.name, description: s.description, source: s.source, input: s.defaultImageSize, minSize: s.minSize, weights: s.weights.map(entryJson) })),
         ) + '\n',
       );
       return 0;

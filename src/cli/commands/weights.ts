@@ -1,34 +1,22 @@
 // alexnet weights: download pretrained weights by name, import any supported file, list
-// what is cached. Everything ends up in our native format (safetensors + JSON config).
-import { readdir, readFile, unlink } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { getModel, listModels } from '../../models/registry.js';
-import type { ModelSpec, WeightsEntry } from '../../models/types.js';
-import type { Tensor } from '../../tensor.js';
-import { DownloadProgress } from '../../util/progress.js';
-import { download } from '../../weights/download.js';
-import { classesInFile, matchWeights, requireAllWeights } from '../../weights/mapping.js';
-import { alexnetHome, cachedWeightsPath, NATIVE_FORMAT, type NativeConfig, readSidecar, saveNative } from '../../weights/native.js';
-import { readWeights, type WeightFile } from '../../weights/read.js';
+// what is cached. The work is the library's (src/hub); this file parses flags and prints.
+import { readFile } from 'node:fs/promises';
+import { downloadWeights } from '../../hub/download.js';
+import { getWeightsEntry } from '../../hub/entries.js';
+import { importWeights } from '../../hub/convert.js';
+import { listCachedWeights } from '../../hub/cache.js';
+import type { WeightsEntry } from '../../models/types.js';
+import { DownloadProgress, formatMB } from '../../util/progress.js';
 import { model, parse, UsageError } from '../args.js';
 import type { Command, Io } from '../command.js';
 import { table } from '../format.js';
 
-function findEntry(name: string): { spec: ModelSpec; entry: WeightsEntry } {
-  for (const m of listModels()) {
-    const spec = getModel(m);
-    const entry = spec.weights.find((w) => w.name === name);
-    if (entry) return { spec, entry };
+function entry(name: string): WeightsEntry {
+  try {
+    return getWeightsEntry(name);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
-  const known = listModels().flatMap((m) => getModel(m).weights.map((w) => w.name));
-  throw new UsageError(`unknown weights ${JSON.stringify(name)}; known: ${known.join(', ')}`);
-}
-
-/** A weight file's tensors under the model's names, all present and the right shapes. */
-function convert(spec: ModelSpec, file: WeightFile, path: string): { weights: Map<string, Tensor>; numClasses: number } {
-  const numClasses = classesInFile(spec, file.tensors) ?? spec.defaultNumClasses;
-  const m = spec.build({ numClasses });
-  return { weights: requireAllWeights(m, matchWeights(m, file.tensors), path), numClasses };
 }
 
 async function downloadCmd(argv: string[], io: Io): Promise<number> {
@@ -39,43 +27,31 @@ async function downloadCmd(argv: string[], io: Io): Promise<number> {
     true,
   );
   if (positionals.length !== 1) throw new UsageError('weights download: give one NAME, e.g. alexnet');
-  const { spec, entry } = findEntry(positionals[0]!);
-  const dest = cachedWeightsPath(entry.name);
-  if (!v['force'] && (await readSidecar(dest).catch(() => null))) {
-    io.out(v.json ? JSON.stringify({ name: entry.name, file: dest, cached: true }) + '\n' : `${entry.name}: already in ${dest} (--force to fetch again)\n`);
-    return 0;
-  }
-  const url = typeof v['url'] === 'string' ? v['url'] : entry.url;
-  const sha = typeof v['sha256'] === 'string' ? v['sha256'] : typeof v['url'] === 'string' ? '' : entry.sha256;
-  const original = join(alexnetHome(), 'downloads', basename(new URL(url).pathname) || `${entry.name}.${entry.format}`);
+  const { name } = entry(positionals[0]!);
   let progress: DownloadProgress | null = null;
+  let r;
   try {
-    await download(url, original, {
-      sha256Prefix: sha,
+    r = await downloadWeights(name, {
+      ...(typeof v['url'] === 'string' ? { url: v['url'] } : {}),
+      ...(typeof v['sha256'] === 'string' ? { sha256: v['sha256'] } : {}),
+      force: Boolean(v['force']),
+      keepOriginal: Boolean(v['keep-original']),
       onProgress: (done, total) => {
-        progress ??= new DownloadProgress({ label: entry.name, ...(total !== null ? { totalBytes: total } : {}) });
+        progress ??= new DownloadProgress({ label: name, ...(total !== null ? { totalBytes: total } : {}) });
         progress.update(done);
       },
     });
   } finally {
     (progress as DownloadProgress | null)?.done();
   }
-  const file = await readWeights(original);
-  const { weights, numClasses } = convert(spec, file, original);
-  const config: NativeConfig = {
-    format: NATIVE_FORMAT,
-    model: spec.name,
-    numClasses,
-    preprocess: entry.preprocess,
-    labels: 'imagenet1k',
-    source: { url, format: file.format, ...(sha ? { sha256: sha } : {}) },
-  };
-  await saveNative(dest, weights, config);
-  if (!v['keep-original']) await unlink(original);
+  if (r.cached) {
+    io.out(v.json ? JSON.stringify({ name, file: r.file, cached: true }) + '\n' : `${name}: already in ${r.file} (--force to fetch again)\n`);
+    return 0;
+  }
   // Build the ORT-optimised model now, so the first `alexnet classify` starts warm.
   const { createClassifier } = await import('../../classify/classifier.js');
-  await (await createClassifier({ model: spec.name, weights: dest, workers: 0 })).dispose();
-  io.out(v.json ? JSON.stringify({ name: entry.name, model: spec.name, file: dest, numClasses }) + '\n' : `${entry.name}: ${spec.name} weights (${numClasses} classes) in ${dest}\n`);
+  await (await createClassifier({ model: r.model, weights: r.file, workers: 0 })).dispose();
+  io.out(v.json ? JSON.stringify({ name, model: r.model, file: r.file, numClasses: r.numClasses }) + '\n' : `${name}: ${r.model} weights (${r.numClasses} classes) in ${r.file}\n`);
   return 0;
 }
 
@@ -91,33 +67,19 @@ async function importCmd(argv: string[], io: Io): Promise<number> {
   const out = v['out'];
   if (typeof out !== 'string' || !out.endsWith('.safetensors')) throw new UsageError('weights import: --out FILE.safetensors is required');
   const spec = model(v['model']);
-  const path = positionals[0]!;
-  const file = await readWeights(path);
-  const { weights, numClasses } = convert(spec, file, path);
-  let labels: NativeConfig['labels'] = numClasses === 1000 ? 'imagenet1k' : Array.from({ length: numClasses }, (_, i) => `class_${i}`);
-  if (typeof v['labels'] === 'string') {
-    const list = (await readFile(v['labels'], 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean);
-    if (list.length !== numClasses) throw new UsageError(`--labels ${v['labels']}: ${list.length} labels for ${numClasses} classes`);
-    labels = list;
-  }
-  await saveNative(out, weights, { format: NATIVE_FORMAT, model: spec.name, numClasses, preprocess: spec.preprocess, labels, source: { file: path, format: file.format } });
-  const n = [...weights.values()].reduce((a, t) => a + t.data.length, 0);
-  io.out(v.json ? JSON.stringify({ file: out, model: spec.name, numClasses, params: n }) + '\n' : `wrote ${out}: ${spec.name}, ${numClasses} classes, ${n.toLocaleString('en-US')} parameters (from ${file.format})\n`);
+  const labels = typeof v['labels'] === 'string' ? (await readFile(v['labels'], 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean) : undefined;
+  const r = await importWeights(spec.name, positionals[0]!, out, labels ? { labels } : {});
+  io.out(v.json ? JSON.stringify({ file: r.file, model: r.model, numClasses: r.numClasses, params: r.params }) + '\n' : `wrote ${r.file}: ${r.model}, ${r.numClasses} classes, ${r.params.toLocaleString('en-US')} parameters (from ${r.from})\n`);
   return 0;
 }
 
 async function listCmd(argv: string[], io: Io): Promise<number> {
   const { values: v } = parse('weights list', argv, {});
-  const dir = join(alexnetHome(), 'weights');
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.safetensors')).sort();
-  const rows: { name: string; model: string; classes: number; file: string }[] = [];
-  for (const f of names) {
-    const c = await readSidecar(join(dir, f)).catch(() => null);
-    if (c) rows.push({ name: f.replace(/\.safetensors$/, ''), model: c.model, classes: c.numClasses, file: join(dir, f) });
-  }
+  const cache = await listCachedWeights();
+  const rows = cache.weights.map((w) => ({ name: w.name, model: w.model, classes: w.numClasses, file: w.file }));
   if (v.json) io.out(JSON.stringify(rows) + '\n');
-  else if (!rows.length) io.out(`no weights in ${dir}; get some with alexnet weights download NAME\n`);
-  else io.out(table(['name', 'model', '>classes', 'file'], rows.map((r) => [r.name, r.model, String(r.classes), r.file])) + '\n');
+  else if (!rows.length) io.out(`no weights in ${cache.dir}; get some with alexnet weights download NAME\n`);
+  else io.out(table(['name', 'model', '>classes', '>MB', 'file'], cache.weights.map((w) => [w.name, w.model, String(w.numClasses), formatMB(w.bytes), w.file])) + '\n');
   return 0;
 }
 
@@ -129,7 +91,8 @@ export const weightsCommand: Command = {
   download          fetch NAME's published file (progress on stderr), check its SHA-256 prefix,
                     convert it once to safetensors in $ALEXNET_HOME/weights (default ~/.cache/alexnet-ts)
   --url URL         fetch from a mirror instead (the hash is then checked only with --sha256)
-  import            convert a .pth, .npy, .onnx or .safetensors file for a model
+  import            convert a .pth, .npy, .onnx or .safetensors file (or a checkpoint or run
+                    directory) for a model
   --labels FILE     one class label per line, for weights with other classes than ImageNet's`,
   async main(argv, io) {
     const [sub, ...rest] = argv;

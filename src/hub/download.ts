@@ -1,0 +1,79 @@
+// downloadWeights: a named weights entry fetched into $ALEXNET_HOME, its hash checked, and
+// converted once to a bundle ($ALEXNET_HOME/weights/NAME.safetensors + NAME.json) that
+// classify, eval, train and loadWeights read without converting again. The command
+// `alexnet weights download` is this function with a progress bar.
+import { existsSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { getModel } from '../models/registry.js';
+import { download } from '../weights/download.js';
+import { alexnetHome, cachedWeightsPath, NATIVE_FORMAT, readSidecar, saveNative } from '../weights/native.js';
+import { readWeights } from '../weights/read.js';
+import { modelWeights } from './convert.js';
+import { getWeightsEntry } from './entries.js';
+
+export interface DownloadWeightsOptions {
+  /** Fetch from this URL instead of the entry's (a mirror). The hash is then checked only when `sha256` is given. */
+  url?: string;
+  /** Expected hex prefix of the file's SHA-256; default the entry's (with the entry's URL). '' skips the check. */
+  sha256?: string;
+  /** Fetch again even when the converted weights are already cached. */
+  force?: boolean;
+  /** Keep the downloaded file in $ALEXNET_HOME/downloads (default: removed once converted). */
+  keepOriginal?: boolean;
+  /** Called as bytes arrive; total is null when the server sends no Content-Length. */
+  onProgress?: (done: number, total: number | null) => void;
+  /** Give up after this many milliseconds without data (default 60 s). */
+  idleTimeoutMs?: number;
+}
+
+export interface DownloadedWeights {
+  name: string;
+  model: string;
+  /** The converted weights, $ALEXNET_HOME/weights/NAME.safetensors. */
+  file: string;
+  numClasses: number;
+  /** They were already in the cache: nothing was fetched. */
+  cached: boolean;
+  /** Bytes fetched and their full SHA-256 (0 and null when cached). */
+  bytes: number;
+  sha256: string | null;
+  /** The downloaded file, when kept (keepOriginal). */
+  original: string | null;
+}
+
+/** Download the weights entry `name` (see listWeightsEntries) into $ALEXNET_HOME, unless already there. */
+export async function downloadWeights(name: string, opts: DownloadWeightsOptions = {}): Promise<DownloadedWeights> {
+  const entry = getWeightsEntry(name);
+  const spec = getModel(entry.model);
+  const dest = cachedWeightsPath(entry.name);
+  const have = opts.force || !existsSync(dest) ? null : await readSidecar(dest).catch(() => null);
+  if (have) return { name: entry.name, model: spec.name, file: dest, numClasses: have.numClasses, cached: true, bytes: 0, sha256: null, original: null };
+
+  const url = opts.url ?? entry.url;
+  const sha256Prefix = opts.sha256 ?? (opts.url === undefined ? entry.sha256 : '');
+  let fileName: string;
+  try {
+    fileName = basename(new URL(url).pathname) || `${entry.name}.${entry.format}`;
+  } catch {
+    throw new Error(`downloadWeights ${entry.name}: not a URL: ${JSON.stringify(url)}`);
+  }
+  const original = join(alexnetHome(), 'downloads', fileName);
+  const got = await download(url, original, {
+    sha256Prefix,
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
+  });
+  const file = await readWeights(original);
+  const { weights, numClasses } = modelWeights(spec, file.tensors, original);
+  await saveNative(dest, weights, {
+    format: NATIVE_FORMAT,
+    model: spec.name,
+    numClasses,
+    preprocess: entry.preprocess,
+    labels: 'imagenet1k',
+    source: { url, format: file.format, sha256: got.sha256 },
+  });
+  if (!opts.keepOriginal) await unlink(original);
+  return { name: entry.name, model: spec.name, file: dest, numClasses, cached: false, bytes: got.bytes, sha256: got.sha256, original: opts.keepOriginal ? original : null };
+}
