@@ -13,7 +13,7 @@ import { initialWeights } from '../../src/train/init_weights.js';
 import type { Tensor } from '../../src/tensor.js';
 import { listCheckpoints, readCheckpoint } from '../../src/train/checkpoint.js';
 import { NonFiniteError } from '../../src/train/guard.js';
-import { readJsonl } from '../../src/train/jsonl.js';
+import { readJsonl } from '../../src/logs/jsonl.js';
 import { evaluateWeights } from '../../src/train/eval_run.js';
 import { train } from '../../src/train/loop.js';
 import { NATIVE_FORMAT, saveNative } from '../../src/weights/native.js';

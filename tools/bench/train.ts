@@ -22,7 +22,7 @@ import { numel } from '../../src/tensor.js';
 import { DropoutMasks } from '../../src/train/dropout.js';
 import { nativeKernels, nativeUnavailable } from '../../src/runtime/native.js';
 import { glibcTunables } from '../../src/runtime/tunables.js';
-import { readJsonl } from '../../src/train/jsonl.js';
+import { readJsonl } from '../../src/logs/jsonl.js';
 import { train } from '../../src/train/loop.js';
 import { SgdTrainer } from '../../src/train/sgd_trainer.js';
 import type { Optimizer } from '../../src/train/train_graph.js';
