@@ -1,12 +1,12 @@
-// The SGD and AdamW steps of the trainer's host update (src/train/sgd_trainer.ts), as a Node addon;
-// also the dropout masks of src/train/dropout.ts (at the end of this file).
+// The SGD and AdamW steps of the trainer's host update (the host forms of src/optim/sgd.ts
+// and src/optim/adamw.ts), as a Node addon; also the dropout masks of src/train/dropout.ts
+// (at the end of this file).
 //
 // Why native: an ORT inference session cannot update its inputs in place. The in-graph
-// update (src/train/train_graph.ts) makes ~10 element-wise passes over every weight and
-// returns new weight and momentum buffers, which onnxruntime-node then copies into fresh
-// JS memory: for torchvision alexnet at 64x64, batch 64 (57M parameters), ~92 ms of ORT
-// passes plus ~100 ms of copies in a 467 ms step. Here the same arithmetic is one pass
-// over memory the trainer owns, ~20 ms for 57M parameters on 2 threads (NOTES.md).
+// update (the graph forms in src/optim) makes ~10 element-wise passes over every weight
+// and returns new weight and momentum buffers, which onnxruntime-node then copies into
+// fresh JS memory. Here the same arithmetic is one pass over memory the trainer owns (the
+// measurements are in docs/design/host-update.md).
 //
 // sgdStep reads w, m and g and writes the new weights over g (the gradient buffer is the
 // step's own scratch) and the new momenta into mOut, leaving w and m as they were: the

@@ -24,7 +24,7 @@ import { GradientProbe } from './grad_probe.js';
 import { type GuardState, NanGuard, NonFiniteError } from './guard.js';
 import { TrainLogs } from './logs.js';
 import { makeLoaders, type ResumeOptions, type RunSetup, setupRun } from './run_setup.js';
-import { learningRate, type ScheduleSpec } from './schedule.js';
+import { learningRate, type ScheduleSpec } from '../optim/schedule.js';
 import { SgdTrainer, type StepResult } from './sgd_trainer.js';
 
 export interface TrainHooks {

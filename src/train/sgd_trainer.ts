@@ -41,24 +41,25 @@
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { BuiltModel } from '../models/types.js';
-import { type AdamwScalars, nativeKernels, nativeUnavailable, type NativeKernels } from '../runtime/native.js';
+import { nativeKernels, nativeUnavailable, type NativeKernels } from '../runtime/native.js';
 import { Session, type SessionOptions } from '../runtime/session.js';
 import type { Tensor } from '../tensor.js';
 import { shapeStr } from '../tensor.js';
+import { adamwHostStep, adamwScalars } from '../optim/adamw.js';
 import {
   ADAMW_SCALARS,
-  buildTrainGraph,
   expAvgName,
   expAvgSqName,
+  type HostParam,
   momentumName,
   newExpAvgName,
   newExpAvgSqName,
   newMomentumName,
   newWeightName,
-  type TrainableParam,
-  type TrainGraph,
-  type TrainGraphOptions,
-} from './train_graph.js';
+  secondMomentKey,
+} from '../optim/optimizers.js';
+import { sgdHostStep } from '../optim/sgd.js';
+import { buildTrainGraph, type TrainableParam, type TrainGraph, type TrainGraphOptions } from './train_graph.js';
 
 export interface SgdTrainerOptions extends TrainGraphOptions {
   session?: SessionOptions;
@@ -100,11 +101,6 @@ interface HostPending {
   momenta: Float32Array[] | null;
   second: Float32Array[] | null;
   weightSq: Float64Array;
-}
-
-/** AdamW's scalars for step t (1-based) at learning rate lr (AdamwScalars: torch.optim.AdamW's, in float64). */
-export function adamwScalars(betas: readonly [number, number], eps: number, lr: number, wd: number, t: number): AdamwScalars {
-  return { b1: betas[0], b2: betas[1], eps, wdFactor: 1 - lr * wd, stepSize: lr / (1 - betas[0] ** t), bc2Sqrt: Math.sqrt(1 - betas[1] ** t) };
 }
 
 function copyOf(a: Float32Array): Float32Array {
@@ -214,7 +210,7 @@ export class SgdTrainer {
     };
     if (!this.host && tg.optimizer === 'sgd') feeds['lr'] = new ort.Tensor('float32', Float32Array.of(lr), []);
     if (!this.host && tg.optimizer === 'adamw') {
-      const a = this.adamw(lr, tg.weightDecay);
+      const a = adamwScalars(tg.betas, tg.eps, lr, tg.weightDecay, this.committed + 1);
       for (const [k, v] of Object.entries(ADAMW_SCALARS)) feeds[v] = new ort.Tensor('float32', Float32Array.of(a[k as keyof typeof ADAMW_SCALARS]), []);
     }
     for (const e of tg.extraInputs) {
@@ -309,30 +305,21 @@ export class SgdTrainer {
     const second = tg.optimizer === 'adamw' ? tg.params.map((p) => spare(this.spareSecond, p)) : null;
     const newWeights: Float32Array[] = [];
     const paramWeightSq = new Float64Array(tg.params.length);
+    const settings = { lr, weightDecay: tg.weightDecay, momentum: tg.momentum, nesterov: h.nesterov, betas: tg.betas, eps: tg.eps, t: this.committed + 1, scale, threads: h.threads };
     tg.params.forEach((p, i) => {
-      const wd = p.regularized ? tg.weightDecay : 0;
-      const w = this.state.weights.get(p.name)!;
-      const m = momenta ? this.state.momenta.get(p.name)! : null;
       const g = grads[i]!;
-      let r;
-      if (second) {
-        const [v, a] = [this.state.second.get(p.name)!, this.adamw(lr, wd)];
-        if (g instanceof Float32Array) {
-          r = h.kernels.adamwStep(w, m!, v, g, momenta![i]!, second[i]!, a, scale, h.threads);
-          newWeights.push(g);
-        } else {
-          const wOut = spare(this.spareWeights, p);
-          r = h.kernels.adamwStepOuter(w, m!, v, g.a, g.b, g.n, wOut, momenta![i]!, second[i]!, a, scale, h.threads);
-          newWeights.push(wOut);
-        }
-      } else if (g instanceof Float32Array) {
-        r = h.kernels.sgdStep(w, m, g, momenta?.[i] ?? null, lr, wd, tg.momentum, h.nesterov, scale, h.threads);
-        newWeights.push(g);
-      } else {
-        const wOut = spare(this.spareWeights, p);
-        r = h.kernels.sgdStepOuter(w, m, g.a, g.b, g.n, wOut, momenta?.[i] ?? null, lr, wd, tg.momentum, h.nesterov, scale, h.threads);
-        newWeights.push(wOut);
-      }
+      const buffers: HostParam = {
+        regularized: p.regularized,
+        w: this.state.weights.get(p.name)!,
+        g,
+        m: momenta ? this.state.momenta.get(p.name)! : null,
+        mOut: momenta?.[i] ?? null,
+        wOut: g instanceof Float32Array ? null : spare(this.spareWeights, p),
+      };
+      const r = second
+        ? adamwHostStep(h.kernels, { ...buffers, v: this.state.second.get(p.name)!, vOut: second[i]! }, settings)
+        : sgdHostStep(h.kernels, buffers, settings);
+      newWeights.push(r.weights);
       paramGradSq[i] = r.gradSq;
       paramWeightSq[i] = r.weightSq;
     });
@@ -344,11 +331,6 @@ export class SgdTrainer {
     const r: StepResult = { loss, xent, correct: Number((out['correct']!.data as BigInt64Array)[0]!), gradNorm, paramGradSq, paramWeightSq, finite: false };
     r.finite = Number.isFinite(loss) && Number.isFinite(gradNorm) && paramGradSq.every(Number.isFinite) && paramWeightSq.every(Number.isFinite);
     return r;
-  }
-
-  /** AdamW's scalars for the coming step (t = updates + 1) at this lr and decay. */
-  private adamw(lr: number, wd: number): AdamwScalars {
-    return adamwScalars(this.graph.betas, this.graph.eps, lr, wd, this.committed + 1);
   }
 
   /** Squared norms of the current trainable weights (host update only). */
@@ -481,9 +463,6 @@ export class SgdTrainer {
 function hasMomenta(tg: TrainGraph): boolean {
   return tg.momentum > 0 || tg.optimizer === 'adamw';
 }
-
-/** The key of AdamW's second moments of a parameter in momenta() and checkpoints (the graph input's name). */
-export const secondMomentKey = expAvgSqName;
 
 function checked(p: TrainableParam, t: Tensor, what: string): Float32Array {
   const n = t.shape.reduce((a, d) => a * d, 1);

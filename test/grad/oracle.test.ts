@@ -29,7 +29,8 @@ import { after, describe, test } from 'node:test';
 import { getModel } from '../../src/models/registry.js';
 import { initParams } from '../../src/nn/init.js';
 import { generate } from '../../src/nn/init.js';
-import { secondMomentKey, SgdTrainer } from '../../src/train/sgd_trainer.js';
+import { secondMomentKey } from '../../src/optim/optimizers.js';
+import { SgdTrainer } from '../../src/train/sgd_trainer.js';
 import { numel, type Tensor } from '../../src/tensor.js';
 import { generated } from '../helpers.js';
 

@@ -13,7 +13,8 @@ import { str } from '../../src/graph/types.js';
 import { toOnnx } from '../../src/graph/onnx_writer.js';
 import { gradients } from '../../src/grad/index.js';
 import { Session } from '../../src/runtime/session.js';
-import { secondMomentKey, SgdTrainer, type SgdTrainerOptions } from '../../src/train/sgd_trainer.js';
+import { secondMomentKey } from '../../src/optim/optimizers.js';
+import { SgdTrainer, type SgdTrainerOptions } from '../../src/train/sgd_trainer.js';
 import type { Tensor } from '../../src/tensor.js';
 import { TINY_CLASSES, tinyBatch, tinyModel, tinyWeights } from './tiny_model.js';
 

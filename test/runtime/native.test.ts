@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { type AdamwScalars, nativeKernels, nativeUnavailable, type NativeKernels } from '../../src/runtime/native.js';
-import { adamwScalars } from '../../src/train/sgd_trainer.js';
+import { adamwScalars } from '../../src/optim/adamw.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const f = Math.fround;

@@ -25,7 +25,7 @@ import { glibcTunables } from '../../src/runtime/tunables.js';
 import { readJsonl } from '../../src/logs/jsonl.js';
 import { train } from '../../src/train/loop.js';
 import { SgdTrainer } from '../../src/train/sgd_trainer.js';
-import type { Optimizer } from '../../src/train/train_graph.js';
+import type { Optimizer } from '../../src/optim/optimizers.js';
 import { f1, median, ROOT, torch, torchServer } from './common.js';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';

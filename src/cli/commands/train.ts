@@ -2,10 +2,10 @@
 // with checkpoints, resume, TensorBoard and JSONL logs (src/train/loop.ts does the work).
 import type { AugmentMode } from '../../data/augment.js';
 import type { NanPolicy } from '../../train/guard.js';
-import type { ScheduleKind } from '../../train/schedule.js';
+import type { ScheduleKind } from '../../optim/schedule.js';
 import type { TrainOptions } from '../../train/config.js';
 import { INIT_SCHEMES, type InitScheme } from '../../models/params.js';
-import { OPTIMIZERS, type Optimizer } from '../../train/train_graph.js';
+import { OPTIMIZERS, type Optimizer } from '../../optim/optimizers.js';
 import { int, num, parse, size, UsageError, type Values } from '../args.js';
 import type { Command } from '../command.js';
 
