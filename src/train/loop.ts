@@ -1,5 +1,5 @@
 // The training loop behind `alexnet train`: epochs of seeded, prefetched batches through
-// SgdTrainer (one ORT graph: forward, backward, SGD with momentum or AdamW), with the NaN guard,
+// Trainer (one ORT graph: forward, backward, SGD with momentum or AdamW), with the NaN guard,
 // validation on the inference graph, checkpoints and logs.
 //
 //   const r = await train({ model: 'alexnet', data: 'flowers/', val: 'flowers-val/', epochs: 10,
@@ -22,10 +22,10 @@ import { DropoutMasks } from './dropout.js';
 import { Evaluator, type EvalMetrics } from './evaluate.js';
 import { GradientProbe } from './grad_probe.js';
 import { type GuardState, NanGuard, NonFiniteError } from './guard.js';
-import { TrainLogs } from './logs.js';
+import { TrainLogs } from './run_logs.js';
 import { makeLoaders, type ResumeOptions, type RunSetup, setupRun } from './run_setup.js';
 import { learningRate, type ScheduleSpec } from '../optim/schedule.js';
-import { SgdTrainer, type StepResult } from './sgd_trainer.js';
+import { Trainer, type StepResult } from './trainer.js';
 
 export interface TrainHooks {
   /** Set-up messages, warnings, epoch summaries and NaN-guard messages, one line each. */
@@ -100,7 +100,7 @@ async function runLoop(s: RunSetup, hooks: TrainHooks): Promise<TrainResult> {
   }
 
   const adamw = cfg.optimizer === 'adamw';
-  const trainer = await SgdTrainer.create(s.model, s.weights, {
+  const trainer = await Trainer.create(s.model, s.weights, {
     optimizer: cfg.optimizer,
     momentum: cfg.momentum,
     nesterov: cfg.nesterov,

@@ -35,7 +35,7 @@
 // update: 'host' stops after the backward pass: the graph has no optimizer-state or
 // scalar inputs and outputs `xent`, `correct` and every raw gradient
 // (TrainGraph.gradOutputs names them); the caller takes the norms, adds the L2 term and
-// applies the update (SgdTrainer, with the optimizers' host forms in src/optim and the
+// applies the update (Trainer, with the optimizers' host forms in src/optim and the
 // native kernels of native/; see docs/design/host-update.md). 'graph' (the default here)
 // is the whole step in ONNX, for any runtime.
 //

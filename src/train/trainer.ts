@@ -2,7 +2,7 @@
 // runs the graph of ./train_graph.ts once per step, and applies the result only when
 // the caller commits it, so a non-finite step can be refused with nothing changed.
 //
-//   const t = await SgdTrainer.create(model, weights, { momentum: 0.9 });
+//   const t = await Trainer.create(model, weights, { momentum: 0.9 });
 //   const r = await t.step(images, labels, lr);
 //   if (r.finite) t.commit(); else { t.reject(); console.log(t.firstNonFinite(r)); }
 //
@@ -61,7 +61,7 @@ import {
 import { sgdHostStep } from '../optim/sgd.js';
 import { buildTrainGraph, type TrainableParam, type TrainGraph, type TrainGraphOptions } from './train_graph.js';
 
-export interface SgdTrainerOptions extends TrainGraphOptions {
+export interface TrainerOptions extends TrainGraphOptions {
   session?: SessionOptions;
   /**
    * 'host': the native kernels apply the update in place (the default when they are
@@ -79,7 +79,7 @@ export interface StepResult {
   correct: number;
   /** Global L2 norm of the cross-entropy gradient (before clipping). */
   gradNorm: number;
-  /** Per trainable parameter (SgdTrainer.params order): squared norm of its gradient. */
+  /** Per trainable parameter (Trainer.params order): squared norm of its gradient. */
   paramGradSq: Float64Array;
   /** Per trainable parameter: squared norm of its updated value. */
   paramWeightSq: Float64Array;
@@ -107,7 +107,7 @@ function copyOf(a: Float32Array): Float32Array {
   return new Float32Array(a);
 }
 
-export class SgdTrainer {
+export class Trainer {
   private state: State;
   private pendingState: State | null = null;
   private hostPending: HostPending | null = null;
@@ -139,15 +139,15 @@ export class SgdTrainer {
    * session. `weights` holds every parameter; frozen ones are baked into the graph.
    * Momentum buffers (AdamW: both moments) start at zero.
    */
-  static async create(model: BuiltModel, weights: ReadonlyMap<string, Tensor>, opts: SgdTrainerOptions): Promise<SgdTrainer> {
+  static async create(model: BuiltModel, weights: ReadonlyMap<string, Tensor>, opts: TrainerOptions): Promise<Trainer> {
     const kernels = nativeKernels();
     const update = opts.update ?? (kernels ? 'host' : 'graph');
-    if (update === 'host' && !kernels) throw new Error(`SgdTrainer: update 'host' needs the native kernels: ${nativeUnavailable()}`);
+    if (update === 'host' && !kernels) throw new Error(`Trainer: update 'host' needs the native kernels: ${nativeUnavailable()}`);
     const tg = buildTrainGraph(model, weights, { ...opts, update });
     const state: State = { weights: new Map(), momenta: new Map(), second: new Map() };
     for (const p of tg.params) {
       const w = weights.get(p.name);
-      if (!w) throw new Error(`SgdTrainer: no weights for trainable parameter ${p.name} ${shapeStr(p.shape)}`);
+      if (!w) throw new Error(`Trainer: no weights for trainable parameter ${p.name} ${shapeStr(p.shape)}`);
       state.weights.set(p.name, copyOf(checked(p, w, 'weights')));
       if (hasMomenta(tg)) state.momenta.set(p.name, new Float32Array(p.size));
       if (tg.optimizer === 'adamw') state.second.set(p.name, new Float32Array(p.size));
@@ -162,7 +162,7 @@ export class SgdTrainer {
     }
     // with the update on the host, ORT's threads must not spin while it runs (SessionOptions.spinning)
     const session = await Session.create(tg.model, { ...(update === 'host' ? { spinning: false } : {}), ...opts.session });
-    return new SgdTrainer(session, tg, frozen, state, host);
+    return new Trainer(session, tg, frozen, state, host);
   }
 
   get params(): readonly TrainableParam[] {
@@ -195,14 +195,14 @@ export class SgdTrainer {
    * masks of a model built with dropoutMasks: 'input').
    */
   async step(images: Tensor, labels: Tensor<'int64'> | ArrayLike<number>, lr: number, inputs: Readonly<Record<string, Tensor>> = {}): Promise<StepResult> {
-    if (this.disposed) throw new Error('SgdTrainer: step after dispose');
-    if (this.pending) throw new Error('SgdTrainer: the previous step is neither committed nor rejected');
+    if (this.disposed) throw new Error('Trainer: step after dispose');
+    if (this.pending) throw new Error('Trainer: the previous step is neither committed nor rejected');
     const tg = this.graph;
     if (images.dtype !== 'float32' || shapeStr(images.shape) !== shapeStr(tg.imageShape)) {
-      throw new Error(`SgdTrainer: images must be float32${shapeStr(tg.imageShape)}, got ${images.dtype}${shapeStr(images.shape)}`);
+      throw new Error(`Trainer: images must be float32${shapeStr(tg.imageShape)}, got ${images.dtype}${shapeStr(images.shape)}`);
     }
     const lab = labelsOf(labels, tg.batch);
-    if (!Number.isFinite(lr)) throw new Error(`SgdTrainer: learning rate ${lr} is not finite`);
+    if (!Number.isFinite(lr)) throw new Error(`Trainer: learning rate ${lr} is not finite`);
 
     const feeds: Record<string, ort.Tensor> = {
       [tg.imagesInput]: new ort.Tensor('float32', images.data as Float32Array, [...images.shape]),
@@ -215,12 +215,12 @@ export class SgdTrainer {
     }
     for (const e of tg.extraInputs) {
       const t = inputs[e.name];
-      if (!t) throw new Error(`SgdTrainer: missing input ${e.name} ${e.dtype}${shapeStr(e.shape)}; the model's other inputs are ${tg.extraInputs.map((x) => x.name).join(', ')}`);
-      if (t.dtype !== e.dtype || shapeStr(t.shape) !== shapeStr(e.shape)) throw new Error(`SgdTrainer: ${e.name} must be ${e.dtype}${shapeStr(e.shape)}, got ${t.dtype}${shapeStr(t.shape)}`);
+      if (!t) throw new Error(`Trainer: missing input ${e.name} ${e.dtype}${shapeStr(e.shape)}; the model's other inputs are ${tg.extraInputs.map((x) => x.name).join(', ')}`);
+      if (t.dtype !== e.dtype || shapeStr(t.shape) !== shapeStr(e.shape)) throw new Error(`Trainer: ${e.name} must be ${e.dtype}${shapeStr(e.shape)}, got ${t.dtype}${shapeStr(t.shape)}`);
       feeds[e.name] = new ort.Tensor(t.dtype as ort.Tensor.Type, t.data as ort.Tensor.DataType, [...t.shape]);
     }
     for (const name of Object.keys(inputs)) {
-      if (!tg.extraInputs.some((e) => e.name === name)) throw new Error(`SgdTrainer: unknown input ${name}; the model's other inputs are ${tg.extraInputs.map((x) => x.name).join(', ') || 'none'}`);
+      if (!tg.extraInputs.some((e) => e.name === name)) throw new Error(`Trainer: unknown input ${name}; the model's other inputs are ${tg.extraInputs.map((x) => x.name).join(', ') || 'none'}`);
     }
     for (const p of tg.params) {
       feeds[p.name] = new ort.Tensor('float32', this.state.weights.get(p.name)!, p.shape);
@@ -273,18 +273,18 @@ export class SgdTrainer {
     const xent = (out['xent']!.data as Float32Array)[0]!;
     const f32 = (name: string, what: string) => {
       const v = out[name]?.data;
-      if (!(v instanceof Float32Array)) throw new Error(`SgdTrainer: ${what} output ${name} should be float32 values`);
+      if (!(v instanceof Float32Array)) throw new Error(`Trainer: ${what} output ${name} should be float32 values`);
       return v;
     };
     const grads = tg.gradOutputs.map((o, i) => {
       const p = tg.params[i]!;
       if (o.kind === 'tensor') {
         const g = f32(o.name, 'gradient');
-        if (g.length !== p.size) throw new Error(`SgdTrainer: gradient output ${o.name} should be ${p.size} float32 values, got ${g.length}`);
+        if (g.length !== p.size) throw new Error(`Trainer: gradient output ${o.name} should be ${p.size} float32 values, got ${g.length}`);
         return g;
       }
       const [a, b] = [f32(o.a, 'gradient factor'), f32(o.b, 'gradient factor')];
-      if (a.length !== o.n * o.rows || b.length !== o.n * o.cols) throw new Error(`SgdTrainer: gradient factors ${o.a} and ${o.b} of ${p.name} should be ${o.n}x${o.rows} and ${o.n}x${o.cols}, got ${a.length} and ${b.length} values`);
+      if (a.length !== o.n * o.rows || b.length !== o.n * o.cols) throw new Error(`Trainer: gradient factors ${o.a} and ${o.b} of ${p.name} should be ${o.n}x${o.rows} and ${o.n}x${o.cols}, got ${a.length} and ${b.length} values`);
       return { a, b, n: o.n };
     });
     let l2 = h.frozenL2;
@@ -369,7 +369,7 @@ export class SgdTrainer {
       this.committed++;
       return;
     }
-    if (!this.pendingState) throw new Error('SgdTrainer: commit without a pending step');
+    if (!this.pendingState) throw new Error('Trainer: commit without a pending step');
     this.state = this.pendingState;
     this.pendingState = null;
     this.committed++;
@@ -377,7 +377,7 @@ export class SgdTrainer {
 
   /** Drop the pending step: weights and momenta stay as they were before it. */
   reject(): void {
-    if (!this.pending) throw new Error('SgdTrainer: reject without a pending step');
+    if (!this.pending) throw new Error('Trainer: reject without a pending step');
     this.pendingState = null;
     this.hostPending?.momenta?.forEach((m, i) => this.spareMomenta.set(this.graph.params[i]!.name, m));
     this.hostPending?.second?.forEach((v, i) => this.spareSecond.set(this.graph.params[i]!.name, v));
@@ -431,8 +431,8 @@ export class SgdTrainer {
    * parameters are part of the session and are not restored: entries for them are ignored.
    */
   restore(weights: ReadonlyMap<string, Tensor>, momenta?: ReadonlyMap<string, Tensor>, updates = 0): void {
-    if (this.pending) throw new Error('SgdTrainer: restore while a step is pending; commit or reject it first');
-    if (!(Number.isInteger(updates) && updates >= 0)) throw new Error(`SgdTrainer.restore: updates must be a whole number, got ${updates}`);
+    if (this.pending) throw new Error('Trainer: restore while a step is pending; commit or reject it first');
+    if (!(Number.isInteger(updates) && updates >= 0)) throw new Error(`Trainer.restore: updates must be a whole number, got ${updates}`);
     const next: State = { weights: new Map(), momenta: new Map(), second: new Map() };
     const buffer = (key: string, p: TrainableParam, what: string) => {
       const m = momenta?.get(key);
@@ -440,7 +440,7 @@ export class SgdTrainer {
     };
     for (const p of this.graph.params) {
       const w = weights.get(p.name);
-      if (!w) throw new Error(`SgdTrainer.restore: no weights for ${p.name} ${shapeStr(p.shape)}`);
+      if (!w) throw new Error(`Trainer.restore: no weights for ${p.name} ${shapeStr(p.shape)}`);
       next.weights.set(p.name, copyOf(checked(p, w, 'weights')));
       if (hasMomenta(this.graph)) next.momenta.set(p.name, buffer(p.name, p, this.graph.optimizer === 'adamw' ? 'first moments' : 'momentum'));
       if (this.graph.optimizer === 'adamw') next.second.set(p.name, buffer(secondMomentKey(p.name), p, 'second moments'));
@@ -468,7 +468,7 @@ function checked(p: TrainableParam, t: Tensor, what: string): Float32Array {
   const n = t.shape.reduce((a, d) => a * d, 1);
   // a flat view of the right size is accepted too (momenta are flat inside the graph)
   if (t.dtype !== 'float32' || n !== p.size || (t.shape.length !== 1 && shapeStr(t.shape) !== shapeStr(p.shape))) {
-    throw new Error(`SgdTrainer: ${what} for ${p.name} must be float32${shapeStr(p.shape)}, got ${t.dtype}${shapeStr(t.shape)}`);
+    throw new Error(`Trainer: ${what} for ${p.name} must be float32${shapeStr(p.shape)}, got ${t.dtype}${shapeStr(t.shape)}`);
   }
   return t.data as Float32Array;
 }
@@ -476,11 +476,11 @@ function checked(p: TrainableParam, t: Tensor, what: string): Float32Array {
 function labelsOf(labels: Tensor<'int64'> | ArrayLike<number>, batch: number): BigInt64Array {
   let out: BigInt64Array;
   if ('dtype' in labels && 'data' in labels) {
-    if (labels.dtype !== 'int64') throw new Error(`SgdTrainer: labels must be int64, got ${(labels as Tensor).dtype}`);
+    if (labels.dtype !== 'int64') throw new Error(`Trainer: labels must be int64, got ${(labels as Tensor).dtype}`);
     out = labels.data;
   } else {
     out = BigInt64Array.from(Array.from(labels as ArrayLike<number>, (v) => BigInt(v)));
   }
-  if (out.length !== batch) throw new Error(`SgdTrainer: ${out.length} labels for a batch of ${batch}`);
+  if (out.length !== batch) throw new Error(`Trainer: ${out.length} labels for a batch of ${batch}`);
   return out;
 }
