@@ -52,7 +52,7 @@ import { getFloat, getInt, int, isStatic, str } from '../graph/types.js';
 import { toOnnx } from '../graph/onnx_writer.js';
 import { gradients, type ConvWeightGradMethod } from '../grad/index.js';
 import { defaultConvWeightGrad } from '../grad/conv_weight_grad.js';
-import { lowerSmallConvs, SMALL_CONV_PIXELS } from './conv_gemm.js';
+import { lowerSmallConvs, SMALL_CONV_PIXELS } from '../passes/conv_gemm.js';
 import { adamwGraphUpdate } from '../optim/adamw.js';
 import { ADAMW_DEFAULTS, type FlatParam, type Optimizer, OPTIMIZERS } from '../optim/optimizers.js';
 import { sgdGraphUpdate } from '../optim/sgd.js';
@@ -104,7 +104,7 @@ export interface TrainGraphOptions extends OptimizerConfig {
   gemmWeightGrad?: 'graph' | 'host';
   /**
    * Convs with at most this many output pixels per image run as one Gemm over the batch
-   * (./conv_gemm.ts); default SMALL_CONV_PIXELS (169), 0 for none.
+   * (src/passes/conv_gemm.ts); default SMALL_CONV_PIXELS (169), 0 for none.
    */
   smallConvGemm?: number;
 }
