@@ -457,7 +457,7 @@ static napi_value sum_squares(napi_env env, napi_callback_info info) {
   return out;
 }
 
-// src/nn/init.ts's counter-based uniform stream, bit for bit: hash32 is Chris Wellons'
+// src/util/rng.ts's counter-based uniform stream, bit for bit: hash32 is Chris Wellons'
 // "lowbias32", uniformAt(key, i) = ((hash32(hash32(i ^ key) + key) >> 8) + 0.5) / 2^24.
 static inline uint32_t hash32(uint32_t x) {
   x ^= x >> 16;

@@ -16,7 +16,8 @@ export type { AlexnetV2ArgScope, AlexnetV2Options } from './models/alexnet_v2.js
 export { countParams, paramSpecs, randomWeights } from './models/params.js';
 export { Net } from './nn/net.js';
 export type { Feature, LayerInfo } from './nn/net.js';
-export { initParams, Rng } from './nn/init.js';
+export { initParams } from './nn/init.js';
+export { Rng } from './util/rng.js';
 
 // runtime
 export { Session } from './runtime/session.js';

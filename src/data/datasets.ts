@@ -17,7 +17,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { Rng } from '../nn/init.js';
+import { Rng } from '../util/rng.js';
 import { isImageFile } from './files.js';
 import { idxLabelsFileFor, idxSplitFiles, readIdx } from './idx.js';
 import type { GreyImage, RgbImage } from './image.js';

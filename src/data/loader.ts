@@ -22,7 +22,7 @@
 // Resuming: `cursor` counts the positions of the epoch's order consumed so far; a batch
 // reports the cursor after it, and epoch(e, cursor) continues from there with the same
 // augmentation draws (they depend only on seed, epoch and position).
-import { Rng } from '../nn/init.js';
+import { Rng } from '../util/rng.js';
 import { float32, type Tensor } from '../tensor.js';
 import { augmentStream, type AugmentMode, type SampleTransform, transformSample } from './augment.js';
 import type { Dataset } from './datasets.js';

@@ -43,7 +43,7 @@ export interface NativeKernels {
   /** The float64 sum of squares of x, summed as sgdStep sums its norms. */
   sumSquares(x: Float32Array, threads: number): number;
   /**
-   * mask[i] = uniformAt(key, counter + i) < keep ? scale : 0, with src/nn/init.ts's
+   * mask[i] = uniformAt(key, counter + i) < keep ? scale : 0, with src/util/rng.ts's
    * uniformAt (key and counter are uint32): DropoutMasks.draw, bit for bit.
    */
   dropoutMask(mask: Float32Array, key: number, counter: number, keep: number, scale: number): void;
