@@ -23,6 +23,8 @@ export { Rng } from './util/rng.js';
 export { Session } from './runtime/session.js';
 export type { SessionOptions } from './runtime/session.js';
 export { compileModel, modelBytes } from './runtime/compile.js';
+export type { GraphOutputs } from './runtime/compile.js';
+export { modelGraph } from './models/assemble.js';
 export { nativeKernels, nativeUnavailable } from './runtime/native.js';
 export type { NativeKernels } from './runtime/native.js';
 

@@ -88,7 +88,7 @@ async function openSession(spec: ModelSpec, w: ResolvedWeights, opts: Classifier
   ]);
   const m = spec.build({ numClasses: w.numClasses, inputSize: spec.defaultImageSize });
   const weights = requireAllWeights(m, matchWeights(m, await w.tensors()), w.file);
-  const bytes = modelBytes(m, weights, { logits: m.output, probabilities: softmax(m.output, -1, 'probabilities') });
+  const bytes = modelBytes({ graph: m.graph, outputs: { logits: m.output, probabilities: softmax(m.output, -1, 'probabilities') } }, weights);
   if (opts.cache === false) return { session: await Session.create(bytes, sessionOpts), fromCache: false };
   const tmp = `${entry}.${process.pid}.tmp`;
   await mkdir(tmp, { recursive: true });

@@ -1,6 +1,6 @@
 // The part of every model's build() that is not the network: the graph, the Net, the
 // input in the model's layout, the class count, and the BuiltModel record.
-import { Graph } from '../graph/graph.js';
+import { Graph, type Value } from '../graph/graph.js';
 import { type Feature, Net, type NetOptions } from '../nn/net.js';
 import type { BuildOptions, BuiltModel, ModelSpec } from './types.js';
 
@@ -36,4 +36,12 @@ export function assemble(spec: ModelSpec, o: BuildOptions, weightDecay: number, 
     layers: net.layers,
     weightDecay,
   };
+}
+
+/**
+ * The model's graph and what it outputs, for src/runtime/compile.ts: its logits (or
+ * features) under their usual name, or the given outputs instead.
+ */
+export function modelGraph(m: BuiltModel, outputs?: Record<string, Value>): { graph: Graph; outputs: Record<string, Value> } {
+  return { graph: m.graph, outputs: outputs ?? { [m.outputName]: m.output } };
 }
