@@ -18,7 +18,7 @@ import type { DecodeOptions } from '../data/decode.js';
 import { getModel } from '../models/registry.js';
 import type { ModelSpec } from '../models/types.js';
 import { Session } from '../runtime/session.js';
-import { alexnetHome } from '../weights/native.js';
+import { alexnetHome } from '../weights/bundle.js';
 import { resolveWeights, type ResolvedWeights } from '../weights/resolve.js';
 
 export interface ClassifierOptions {

@@ -1,6 +1,6 @@
 // Training checkpoints: one directory per checkpoint in the run's --out directory,
 //
-//   ckpt-00000212/weights.safetensors   native weights (./../weights/native.ts): usable
+//   ckpt-00000212/weights.safetensors   bundle weights (src/weights/bundle.ts): usable
 //                 weights.json          by classify, eval and --weights as they are
 //                 optimizer.safetensors momentum buffers, by parameter name
 //                 state.json            step, epoch and position in the epoch's order, RNG
@@ -19,7 +19,7 @@ import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Tensor } from '../tensor.js';
 import { syncDir, writeFileSynced } from '../util/fs.js';
-import { nativeMetadata, type NativeConfig } from '../weights/native.js';
+import { bundleMetadata, type BundleConfig } from '../weights/bundle.js';
 import { encodeSafetensors, readSafetensors } from '../weights/safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'alexnet-ts-checkpoint/1';
@@ -46,7 +46,7 @@ export interface CheckpointState {
 export interface CheckpointData {
   weights: ReadonlyMap<string, Tensor>;
   momenta: ReadonlyMap<string, Tensor>;
-  native: NativeConfig;
+  bundle: BundleConfig;
   optimizer: Record<string, string>;
   state: CheckpointState;
 }
@@ -77,8 +77,8 @@ export async function writeCheckpoint(outDir: string, data: CheckpointData, hook
   const tmp = join(outDir, `.tmp-${name}-${process.pid}`);
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp);
-  await writeFileSynced(join(tmp, WEIGHTS_FILE), encodeSafetensors(data.weights, nativeMetadata(data.native)), { midway: hooks.midway });
-  await writeFileSynced(join(tmp, 'weights.json'), [json(data.native)]);
+  await writeFileSynced(join(tmp, WEIGHTS_FILE), encodeSafetensors(data.weights, bundleMetadata(data.bundle)), { midway: hooks.midway });
+  await writeFileSynced(join(tmp, 'weights.json'), [json(data.bundle)]);
   await writeFileSynced(join(tmp, OPTIMIZER_FILE), encodeSafetensors(data.momenta, data.optimizer));
   await writeFileSynced(join(tmp, STATE_FILE), [json(data.state)]);
   await syncDir(tmp);

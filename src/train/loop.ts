@@ -15,7 +15,7 @@ import type { Batch } from '../data/loader.js';
 import { nativeUnavailable } from '../runtime/native.js';
 import type { Tensor } from '../tensor.js';
 import { type ProgressOptions, TrainProgress } from '../util/progress.js';
-import { NATIVE_FORMAT, type NativeConfig } from '../weights/native.js';
+import { BUNDLE_FORMAT, type BundleConfig } from '../weights/bundle.js';
 import { bestCheckpoint, CHECKPOINT_FORMAT, cleanPartial, listCheckpoints, pruneCheckpoints, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { shortLayer, type TrainOptions } from './config.js';
 import { DropoutMasks } from './dropout.js';
@@ -154,7 +154,7 @@ async function runLoop(s: RunSetup, hooks: TrainHooks): Promise<TrainResult> {
   let imagesHere = 0;
   let window = { t: performance.now(), images: 0, loss: 0, xent: 0, correct: 0, steps: 0 };
 
-  const native: NativeConfig = { format: NATIVE_FORMAT, model: spec.name, numClasses: cfg.classes, preprocess: spec.preprocess, labels: cfg.classNames, inputSize: cfg.inputSize, ...(cfg.globalPool ? { globalPool: true } : {}) };
+  const bundle: BundleConfig = { format: BUNDLE_FORMAT, model: spec.name, numClasses: cfg.classes, preprocess: spec.preprocess, labels: cfg.classNames, inputSize: cfg.inputSize, ...(cfg.globalPool ? { globalPool: true } : {}) };
   const checkpoint = async (valTop1: number | null) => {
     const t0 = performance.now();
     const loop: LoopState = { dropoutDraws: masks.draws, guard: { ...guard.state }, epochStats: stats, lastTrainLoss, lastVal };
@@ -166,7 +166,7 @@ async function runLoop(s: RunSetup, hooks: TrainHooks): Promise<TrainResult> {
       {
         weights: trainer.weights(),
         momenta: trainer.momenta(),
-        native,
+        bundle,
         optimizer: adamw
           ? { format: 'alexnet-ts-optimizer/1', optimizer: 'adamw', betas: trainer.graph.betas.join(','), eps: String(trainer.graph.eps), weightDecay: String(cfg.weightDecay), step: String(step) }
           : { format: 'alexnet-ts-optimizer/1', optimizer: 'sgd', momentum: String(cfg.momentum), nesterov: String(cfg.nesterov), weightDecay: String(cfg.weightDecay) },

@@ -1,5 +1,6 @@
 // alexnet weights: download pretrained weights by name, import any supported file, list
-// what is cached. Everything ends up in our native format (safetensors + JSON config).
+// what is cached. Everything ends up in the bundle format (safetensors + JSON config,
+// src/weights/bundle.ts).
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { getModel, listModels } from '../../models/registry.js';
@@ -8,7 +9,7 @@ import type { Tensor } from '../../tensor.js';
 import { DownloadProgress } from '../../util/progress.js';
 import { download } from '../../weights/download.js';
 import { classesInFile, matchWeights, requireAllWeights } from '../../weights/mapping.js';
-import { alexnetHome, cachedWeightsPath, NATIVE_FORMAT, type NativeConfig, readSidecar, saveNative } from '../../weights/native.js';
+import { alexnetHome, cachedWeightsPath, BUNDLE_FORMAT, type BundleConfig, readSidecar, saveBundle } from '../../weights/bundle.js';
 import { readWeights, type WeightFile } from '../../weights/read.js';
 import { model, parse, UsageError } from '../args.js';
 import type { Command, Io } from '../command.js';
@@ -62,15 +63,15 @@ async function downloadCmd(argv: string[], io: Io): Promise<number> {
   }
   const file = await readWeights(original);
   const { weights, numClasses } = convert(spec, file, original);
-  const config: NativeConfig = {
-    format: NATIVE_FORMAT,
+  const config: BundleConfig = {
+    format: BUNDLE_FORMAT,
     model: spec.name,
     numClasses,
     preprocess: entry.preprocess,
     labels: 'imagenet1k',
     source: { url, format: file.format, ...(sha ? { sha256: sha } : {}) },
   };
-  await saveNative(dest, weights, config);
+  await saveBundle(dest, weights, config);
   if (!v['keep-original']) await unlink(original);
   // Build the ORT-optimised model now, so the first `alexnet classify` starts warm.
   const { createClassifier } = await import('../../classify/classifier.js');
@@ -94,13 +95,13 @@ async function importCmd(argv: string[], io: Io): Promise<number> {
   const path = positionals[0]!;
   const file = await readWeights(path);
   const { weights, numClasses } = convert(spec, file, path);
-  let labels: NativeConfig['labels'] = numClasses === 1000 ? 'imagenet1k' : Array.from({ length: numClasses }, (_, i) => `class_${i}`);
+  let labels: BundleConfig['labels'] = numClasses === 1000 ? 'imagenet1k' : Array.from({ length: numClasses }, (_, i) => `class_${i}`);
   if (typeof v['labels'] === 'string') {
     const list = (await readFile(v['labels'], 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean);
     if (list.length !== numClasses) throw new UsageError(`--labels ${v['labels']}: ${list.length} labels for ${numClasses} classes`);
     labels = list;
   }
-  await saveNative(out, weights, { format: NATIVE_FORMAT, model: spec.name, numClasses, preprocess: spec.preprocess, labels, source: { file: path, format: file.format } });
+  await saveBundle(out, weights, { format: BUNDLE_FORMAT, model: spec.name, numClasses, preprocess: spec.preprocess, labels, source: { file: path, format: file.format } });
   const n = [...weights.values()].reduce((a, t) => a + t.data.length, 0);
   io.out(v.json ? JSON.stringify({ file: out, model: spec.name, numClasses, params: n }) + '\n' : `wrote ${out}: ${spec.name}, ${numClasses} classes, ${n.toLocaleString('en-US')} parameters (from ${file.format})\n`);
   return 0;
