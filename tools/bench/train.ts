@@ -21,7 +21,7 @@ import { generate } from '../../src/nn/init.js';
 import { numel } from '../../src/tensor.js';
 import { DropoutMasks } from '../../src/train/dropout.js';
 import { nativeKernels, nativeUnavailable } from '../../src/runtime/native.js';
-import { glibcTunables } from '../../src/runtime/tunables.js';
+import { glibcTunables } from '../../src/runtime/malloc.js';
 import { readJsonl } from '../../src/logs/jsonl.js';
 import { train } from '../../src/train/loop.js';
 import { Trainer } from '../../src/train/trainer.js';
