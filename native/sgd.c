@@ -43,10 +43,10 @@ typedef struct {
 
 // One block of the step, in runs of 256 values. The flags are compile-time constants at
 // each call below, so the compiler emits a branch-free loop per variant. It is written
-// with GCC's vector extension: left to itself, the compiler vectorised the in-place form
-// of this loop poorly (36 ms for 57M values on 2 threads, 72 on one, against ~18 and
-// ~35). The 8 lanes also keep the norms vectorisable: a single running float sum is a
-// serial chain of additions, which made the pass compute-bound (~45 ms).
+// with GCC's vector extension: left to itself, the compiler vectorises the in-place form
+// of this loop poorly, at about half this speed. The 8 lanes also keep the norms
+// vectorisable: a single running float sum is a serial chain of additions, which makes
+// the pass compute-bound (docs/design/host-update.md).
 static inline __attribute__((always_inline)) void step_block_v(const Job *j, int64_t b, const int kind) {
   int64_t i0 = b * BLOCK, i1 = i0 + BLOCK < j->n ? i0 + BLOCK : j->n;
   double wsq = 0, gsq = 0;
@@ -469,8 +469,8 @@ static inline uint32_t hash32(uint32_t x) {
 }
 
 // dropoutMask(buf, key, counter, keep, scale): buf[i] = uniformAt(key, counter + i) < keep ? scale : 0,
-// src/train/dropout.ts's draw. In JS it took 15-30 ms per step for the 850K mask values of
-// torchvision alexnet at 64x64, batch 64, on the thread that then waits for ORT.
+// src/train/dropout.ts's draw, off the JS thread that then waits for ORT
+// (docs/design/host-update.md).
 static napi_value dropout_mask(napi_env env, napi_callback_info info) {
   napi_value a[5];
   if (!get_args(env, info, 5, a, "dropoutMask")) return NULL;

@@ -6,7 +6,7 @@
 // `npm install` builds them with node-gyp (tools/build_native.mjs, from package.json's
 // install script) into build/Release/alexnet_native.node. Without a C compiler the build
 // is skipped with a warning and training keeps the whole update in the ONNX graph, which
-// gives the same weights, more slowly (NOTES.md, "The SGD update moved out of ORT").
+// gives the same weights, more slowly (docs/design/host-update.md).
 // ALEXNET_NATIVE=0 turns the kernels off.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';

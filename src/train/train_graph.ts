@@ -158,17 +158,10 @@ export interface TrainGraph {
 export const gradName = (param: string) => `grad/${param}`;
 
 /**
- * dW formulation per alexnet_v2 conv, from profiling each formulation's dW subgraph alone
- * (batch 16, 224x224, 2 threads, ORT 1.30; ms, one sitting):
- *             batchconv   im2col   reference
- *   conv1        85         219        -        11x11 stride 4: 121 strided slices for im2col
- *   conv2       155         118       188
- *   conv3        70          29        59
- *   conv4        85          49        58
- *   conv5       100          53       100
- * For conv1, spacetodepth (9 slices and one Gemm) gave the same whole step as batchconv
- * (medians 579-600 vs 550-580 ms, alternated in one process), so batchconv stays.
- * Other models' convs fall back to defaultConvWeightGrad (batchconv when strided).
+ * dW formulation per alexnet_v2 conv: the fastest of each conv's dW subgraph profiled
+ * alone at batch 16, 224x224 (docs/design/training-graph.md). conv1 (11x11, stride 4)
+ * would need 121 strided slices for im2col. Other models' convs fall back to
+ * defaultConvWeightGrad (batchconv when strided).
  */
 export const CONV_WEIGHT_GRAD: Readonly<Record<string, ConvWeightGradMethod>> = {
   'alexnet_v2/conv1': 'batchconv',
@@ -344,7 +337,7 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
     g.output(correct, 'correct');
     // Each gradient is output under its own node's name and in its own shape: an output
     // named unlike its node gets an Identity, and a flat Reshape as an output is copied
-    // too; either copied fc6's 151 MB gradient, 11-14 ms per step at 64x64.
+    // too; either would copy fc6's 151 MB gradient every step (docs/design/host-update.md).
     const gradOutputs = trainable.map((p): GradOutput => {
       const u = outer.get(p);
       if (u) {

@@ -9,17 +9,15 @@
 // Output buffers: onnxruntime-node 1.30 accepts pre-allocated output tensors (fetches
 // given as {name: Tensor}) and ORT writes into them, but its binding then still copies
 // every output into a fresh ArrayBuffer for the result (js/node/src/tensor_helper.cc,
-// OrtValueToNapiValue, before the zero-copy change). Double-buffering through them was
-// measured on the alexnet_v2 step (batch 16): 619-634 ms against 621-645 ms without, and
-// 120 MB more peak RSS, so the trainer adopts ORT's returned buffers as its new state
-// without copying them again.
+// OrtValueToNapiValue). Double-buffering through them gains no time and costs peak
+// memory (docs/design/runtime.md), so the trainer adopts ORT's returned buffers as its
+// new state without copying them again.
 //
-// That copy (400 MB of weights and momenta per alexnet_v2 step) costs mostly page faults
-// on fresh memory: glibc mmaps every block over 32 MB anew. Measured per step (batch 16,
-// 2 threads, medians of one sitting): default 1.5-2.4 s; GLIBC_TUNABLES=
-// glibc.malloc.hugetlb=1 0.6-0.9 s; adding glibc.malloc.mmap_max=0:
-// glibc.malloc.trim_threshold=4294967295 (freed blocks are reused, not unmapped) ~0.55-0.63 s.
-// The tunables must be set before the process starts (bin/alexnet.js re-execs for them).
+// That copy (400 MB of weights and momenta per alexnet_v2 step with the update in the
+// graph) costs mostly page faults on fresh memory: glibc mmaps every block over 32 MB
+// anew. The glibc malloc settings of src/runtime/malloc.ts (huge pages, freed blocks
+// reused rather than unmapped) make it several times cheaper; they must be set before the
+// process starts (bin/alexnet.js re-execs for them). See docs/design/runtime.md.
 //
 // Host update (the default when the native kernels of native/sgd.c are built): the graph
 // ends at the gradients (TrainGraphOptions.update 'host'), and one native pass per
@@ -30,13 +28,13 @@
 // output its own) and the new momenta into a spare buffer; it also returns the squared
 // norms of the gradient and of the new weights. So step() knows whether the result is
 // finite before anything is adopted, commit() only swaps buffers, and reject() drops
-// them. For torchvision alexnet at 64x64, batch 64 (57M parameters) the pass takes ~18 ms
-// on 2 threads, against ~92 ms of update passes in ORT plus ~100 ms of copying new
-// weights and momenta out of it (NOTES.md, "The SGD update moved out of ORT").
+// them. The optimizers' host forms (src/optim) make these calls; one pass is several
+// times faster than the update in ORT plus the copies out of it
+// (docs/design/host-update.md).
 // fc weights (TrainGraph.gradOutputs kind 'outer', the default with the host update):
 // the graph outputs the layer's input and output gradient instead of the weight gradient,
-// and sgdStepOuter forms it tile by tile as it updates; the new weights then go into a
-// spare buffer, as the momenta do. ORT's threads are told not to spin after a run
+// and the native kernel forms it tile by tile as it updates; the new weights then go into
+// a spare buffer, as the momenta do. ORT's threads are told not to spin after a run
 // (SessionOptions.spinning), since the native pass needs both cores right after it.
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';

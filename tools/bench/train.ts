@@ -122,9 +122,9 @@ export async function fashionSection(): Promise<void> {
   console.log(`Our ${R.optimizer === 'adamw' ? 'AdamW' : 'SGD'} update: ${updatePath()}.\n`);
   const tmp = mkdtempSync(join(tmpdir(), 'alexnet-bench-fashion-'));
   // The two runs are interleaved in chunks of INTERLEAVE steps (ours, then PyTorch's, ...),
-  // each side's clock counting only its own chunks: this machine's speed drifted by up to
-  // 2x over minutes (the same step took 250 or 330 ms), which made two whole runs one
-  // after the other compare the machine's moods as much as the two stacks.
+  // each side's clock counting only its own chunks: a shared machine's speed can drift by
+  // up to 2x over minutes, which makes two whole runs one after the other compare the
+  // machine's moods as much as the two stacks.
   const INTERLEAVE = 50;
   const args = ['fashion', '--folder', FASHION, '--batch', String(R.batch), '--lr', String(R.lr), '--wd', String(R.weightDecay), '--schedule', R.schedule, '--warmup', String(R.warmupSteps), '--epochs', String(R.epochs), '--size', String(R.size), '--seed', String(R.seed), ...(R.flip ? ['--flip'] : []), ...(R.nesterov ? ['--nesterov'] : []), '--label-smoothing', String(R.labelSmoothing), '--init', R.init, '--optimizer', R.optimizer];
   const server = await torchServer([...args, '--interleave', String(INTERLEAVE)]);
