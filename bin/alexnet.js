@@ -3,20 +3,20 @@
 //
 // On Linux it re-executes Node once with glibc's transparent-huge-page tunable: ORT copies
 // the 200 MB of weights when a session starts from ONNX bytes, and first-touch page faults
-// on 4 KB pages made that 5-10x slower on the machines we measured (3.2 s -> 0.35 s).
+// on 4 KB pages make that several times slower (docs/design/runtime.md).
 // Commands that start from ORT's memory-mapped cache or allocate little (classify, summary,
-// models, help) skip it: there the second process start (~0.1 s) was the larger cost.
+// models, help) skip it: there the second process start costs more than it saves.
 // Set ALEXNET_NO_REEXEC=1 to skip it always.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-// The tunables per command (train adds more) live in src/runtime/tunables.ts.
+// The malloc settings per command (train adds more) live in src/runtime/malloc.ts.
 const LIGHT = new Set(['classify', 'summary', 'models', 'help', '--help', '-h', undefined]);
 const env = process.env;
 const reexec =
   process.platform === 'linux' && !env.ALEXNET_NO_REEXEC && !LIGHT.has(process.argv[2]) && !(env.GLIBC_TUNABLES ?? '').includes('glibc.malloc.hugetlb');
 if (reexec) {
-  const { glibcTunables } = await import('../dist/runtime/tunables.js');
+  const { glibcTunables } = await import('../dist/runtime/malloc.js');
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
     env: { ...env, GLIBC_TUNABLES: [env.GLIBC_TUNABLES, glibcTunables(process.argv[2])].filter(Boolean).join(':') },

@@ -1,15 +1,13 @@
 // The SGD step of a fully connected layer's weights, with the weight gradient computed
 // here instead of in ORT: the trainer's host update for Gemm weights
-// (src/train/train_graph.ts, "Gemm weights").
+// (src/train/train_graph.ts, "Gemm weights"; src/optim).
 //
 // A Gemm's weight gradient is an outer product summed over the batch, G = A^T B with
 // A [n, R] and B [n, C] (for [out, in] weights A is dY and B the layer's input X; for
 // [in, out] weights the other way round), so the graph outputs A and B, ~3 MB for fc6 at
 // batch 64, instead of G, 151 MB. That saves ORT's dW Gemm, onnxruntime-node's copy of
-// G into fresh JS memory and the update's read of it: for torchvision alexnet at 64x64,
-// batch 64, fc6 and fc7 (55M of its 57M parameters) took ~23 ms of Gemms in ORT, ~35 ms
-// of copying and ~17 ms of update; computing G here in tiles that stay in the L1 cache
-// and updating each tile at once takes ~45 ms (NOTES.md, "fc weight gradients on the host").
+// G into fresh JS memory and the update's read of it; G is computed here in tiles that
+// stay in the L1 cache, each applied at once (docs/design/host-update.md).
 //
 // Each G[r, c] is summed over k = 0..n-1 in that order, with fused multiply-adds where
 // the CPU has them (GCC target clones: x86-64-v4, v3, or the baseline), so the result
@@ -20,8 +18,8 @@
 #include "outer.h"
 #include "step.h"
 
-// A tile of G is TILE_ROWS x TILE_COLS: 24 AVX-512 accumulators. 4 rows took 32 ms for
-// fc6's G alone, 8 rows 16 ms, 12 rows 14 ms (2 threads).
+// A tile of G is TILE_ROWS x TILE_COLS: 24 AVX-512 accumulators; 12 rows is the fastest
+// of the heights tried (docs/design/host-update.md).
 #define TILE_ROWS 12
 #define TILE_COLS 32
 #define BLOCK_COLS 1024  // columns of G computed before they are applied (16 KB per row tile)

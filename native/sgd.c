@@ -1,12 +1,12 @@
-// The SGD and AdamW steps of the trainer's host update (src/train/sgd_trainer.ts), as a Node addon;
-// also the dropout masks of src/train/dropout.ts (at the end of this file).
+// The SGD and AdamW steps of the trainer's host update (the host forms of src/optim/sgd.ts
+// and src/optim/adamw.ts), as a Node addon; also the dropout masks of src/train/dropout.ts
+// (at the end of this file).
 //
 // Why native: an ORT inference session cannot update its inputs in place. The in-graph
-// update (src/train/train_graph.ts) makes ~10 element-wise passes over every weight and
-// returns new weight and momentum buffers, which onnxruntime-node then copies into fresh
-// JS memory: for torchvision alexnet at 64x64, batch 64 (57M parameters), ~92 ms of ORT
-// passes plus ~100 ms of copies in a 467 ms step. Here the same arithmetic is one pass
-// over memory the trainer owns, ~20 ms for 57M parameters on 2 threads (NOTES.md).
+// update (the graph forms in src/optim) makes ~10 element-wise passes over every weight
+// and returns new weight and momentum buffers, which onnxruntime-node then copies into
+// fresh JS memory. Here the same arithmetic is one pass over memory the trainer owns (the
+// measurements are in docs/design/host-update.md).
 //
 // sgdStep reads w, m and g and writes the new weights over g (the gradient buffer is the
 // step's own scratch) and the new momenta into mOut, leaving w and m as they were: the
@@ -43,10 +43,10 @@ typedef struct {
 
 // One block of the step, in runs of 256 values. The flags are compile-time constants at
 // each call below, so the compiler emits a branch-free loop per variant. It is written
-// with GCC's vector extension: left to itself, the compiler vectorised the in-place form
-// of this loop poorly (36 ms for 57M values on 2 threads, 72 on one, against ~18 and
-// ~35). The 8 lanes also keep the norms vectorisable: a single running float sum is a
-// serial chain of additions, which made the pass compute-bound (~45 ms).
+// with GCC's vector extension: left to itself, the compiler vectorises the in-place form
+// of this loop poorly, at about half this speed. The 8 lanes also keep the norms
+// vectorisable: a single running float sum is a serial chain of additions, which makes
+// the pass compute-bound (docs/design/host-update.md).
 static inline __attribute__((always_inline)) void step_block_v(const Job *j, int64_t b, const int kind) {
   int64_t i0 = b * BLOCK, i1 = i0 + BLOCK < j->n ? i0 + BLOCK : j->n;
   double wsq = 0, gsq = 0;
@@ -457,7 +457,7 @@ static napi_value sum_squares(napi_env env, napi_callback_info info) {
   return out;
 }
 
-// src/nn/init.ts's counter-based uniform stream, bit for bit: hash32 is Chris Wellons'
+// src/util/rng.ts's counter-based uniform stream, bit for bit: hash32 is Chris Wellons'
 // "lowbias32", uniformAt(key, i) = ((hash32(hash32(i ^ key) + key) >> 8) + 0.5) / 2^24.
 static inline uint32_t hash32(uint32_t x) {
   x ^= x >> 16;
@@ -469,8 +469,8 @@ static inline uint32_t hash32(uint32_t x) {
 }
 
 // dropoutMask(buf, key, counter, keep, scale): buf[i] = uniformAt(key, counter + i) < keep ? scale : 0,
-// src/train/dropout.ts's draw. In JS it took 15-30 ms per step for the 850K mask values of
-// torchvision alexnet at 64x64, batch 64, on the thread that then waits for ORT.
+// src/train/dropout.ts's draw, off the JS thread that then waits for ORT
+// (docs/design/host-update.md).
 static napi_value dropout_mask(napi_env env, napi_callback_info info) {
   napi_value a[5];
   if (!get_args(env, info, 5, a, "dropoutMask")) return NULL;

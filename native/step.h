@@ -1,6 +1,6 @@
 // The SGD update on float32 values, written once: native/sgd.c applies it to a gradient
 // buffer, native/outer.c to gradient tiles it computes. The arithmetic is the graph's
-// (src/train/train_graph.ts), operation by operation in float32 (every file including
+// (src/optim/sgd.ts, src/optim/adamw.ts), operation by operation in float32 (every file including
 // this one is built with -ffp-contract=off, so no fused multiply-adds change the
 // rounding), so the host and graph updates give bit-identical weights and momenta:
 //   d   = g * scale + wd * w          scale: the clip coefficient (1 without clipping)

@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { glibcTunables } from '../src/runtime/tunables.js';
+import { glibcTunables } from '../src/runtime/malloc.js';
 import { PYTHON, torchAvailable } from './bench/common.js';
 
 const INFER_TUNABLES = glibcTunables('run');

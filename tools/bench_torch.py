@@ -214,7 +214,7 @@ def fashion(a):
     no_decay = [p for p in model.parameters() if p.dim() <= 1]
     groups = [{"params": decay, "weight_decay": a.wd}, {"params": no_decay, "weight_decay": 0.0}]
     if a.optimizer == "adamw":
-        # src/train/train_graph.ts 'adamw': torch.optim.AdamW, betas (0.9, 0.999), eps 1e-8
+        # src/optim/adamw.ts: torch.optim.AdamW, betas (0.9, 0.999), eps 1e-8
         opt = torch.optim.AdamW(groups, lr=a.lr)
     else:
         opt = torch.optim.SGD(groups, lr=a.lr, momentum=0.9, nesterov=a.nesterov)
@@ -222,7 +222,7 @@ def fashion(a):
     total = steps_per_epoch * a.epochs
 
     def factor(t):
-        # src/train/schedule.ts: cosine over all steps, times (t + 1) / W while t < W
+        # src/optim/schedule.ts: cosine over all steps, times (t + 1) / W while t < W
         f = (1 + math.cos(math.pi * t / total)) / 2 if a.schedule == "cosine" else 1.0
         return f * (t + 1) / a.warmup if t < a.warmup else f
     sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)

@@ -3,7 +3,7 @@
 Writes schedule_oracle.json into --out: for each case, the learning rate the optimizer
 holds when each step runs (read from param_groups before optimizer.step()), with the
 scheduler stepped once per epoch (StepLR) or once per step (the others), as
-src/train/schedule.ts documents.
+src/optim/schedule.ts documents.
 """
 import argparse
 import json

@@ -63,8 +63,9 @@ if (files.length === 0) {
   process.exit(1);
 }
 generateFixtures();
-// glibc's transparent huge pages for large mallocs: ORT copies 200 MB of weights when a
-// session starts, and first-touch page faults on 4 KB pages made that 5-10x slower here.
+// glibc's transparent huge pages for large mallocs, as bin/alexnet.js sets them
+// (src/runtime/malloc.ts): ORT copies 200 MB of weights when a session starts, and
+// first-touch page faults on 4 KB pages make that several times slower.
 const tunables = [process.env.GLIBC_TUNABLES, 'glibc.malloc.hugetlb=1'].filter(Boolean).join(':');
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...files.map((f) => relative(root, f))], {
   stdio: 'inherit',

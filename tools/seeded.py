@@ -1,8 +1,9 @@
-"""Seeded, counter-based initialisers: the Python twin of src/nn/init.ts.
+"""Seeded, counter-based initialisers: the Python twin of src/nn/init.ts
+and src/util/rng.ts.
 
 Every value is a pure function of (seed, parameter name, element index), so the
 TypeScript side and PyTorch get identical weights without committing them. Keep
-this file in step with src/nn/init.ts, line for line.
+this file in step with src/nn/init.ts and src/util/rng.ts, line for line.
 """
 import math
 

@@ -18,7 +18,7 @@ import type { DecodeOptions } from '../data/decode.js';
 import { getModel } from '../models/registry.js';
 import type { ModelSpec } from '../models/types.js';
 import { Session } from '../runtime/session.js';
-import { alexnetHome } from '../weights/native.js';
+import { alexnetHome } from '../weights/bundle.js';
 import { resolveWeights, type ResolvedWeights } from '../weights/resolve.js';
 
 export interface ClassifierOptions {
@@ -74,7 +74,7 @@ async function openSession(spec: ModelSpec, w: ResolvedWeights, opts: Classifier
   if (opts.cache !== false && existsSync(cached)) {
     try {
       // Already optimised for this machine: skip ORT's graph passes, and weight pre-packing,
-      // which was 0.8 s of a 1.0 s start for no measurable gain per batch.
+      // most of a cold start for no measurable gain per batch (docs/design/runtime.md).
       return { session: await Session.create(cached, { ...sessionOpts, optimization: 'disabled', prepack: false }), fromCache: true };
     } catch {
       await rm(entry, { recursive: true, force: true }); // a damaged cache entry is rebuilt
@@ -88,7 +88,7 @@ async function openSession(spec: ModelSpec, w: ResolvedWeights, opts: Classifier
   ]);
   const m = spec.build({ numClasses: w.numClasses, inputSize: spec.defaultImageSize });
   const weights = requireAllWeights(m, matchWeights(m, await w.tensors()), w.file);
-  const bytes = modelBytes(m, weights, { logits: m.output, probabilities: softmax(m.output, -1, 'probabilities') });
+  const bytes = modelBytes({ graph: m.graph, outputs: { logits: m.output, probabilities: softmax(m.output, -1, 'probabilities') } }, weights);
   if (opts.cache === false) return { session: await Session.create(bytes, sessionOpts), fromCache: false };
   const tmp = `${entry}.${process.pid}.tmp`;
   await mkdir(tmp, { recursive: true });
@@ -126,8 +126,8 @@ export async function createClassifier(opts: ClassifierOptions = {}): Promise<Cl
   // while this thread loads the model; later each batch is prepared while ORT runs the
   // previous one on this thread (its run() does not yield).
   // One worker per core, not cores - 1: ORT's run() holds this thread, and with a single
-  // worker its JS (resize, normalise) waited behind its own decode callbacks. On 64 JPEGs at
-  // batch 16 here: 115 img/s with two workers, 105 with one (interleaved runs, medians).
+  // worker its JS (resize, normalise) waits behind its own decode callbacks
+  // (docs/design/data-path.md).
   const pool = opts.workers === 0 ? null : new ImagePool(opts.workers ?? availableParallelism());
   let opened: Awaited<ReturnType<typeof openSession>>;
   try {
@@ -147,8 +147,8 @@ export async function createClassifier(opts: ClassifierOptions = {}): Promise<Cl
 
   // Batch memory, reused from batch to batch: the workers write each image into its slot of
   // `slots` (shared), and this thread copies the slots that decoded into `batch` for ORT,
-  // which refuses shared memory. Fresh arrays per image and per batch cost ~8% of the CPU
-  // time here in zero-filling and page faults. A classify() call takes the spare set, or
+  // which refuses shared memory. Fresh arrays per image and per batch would cost CPU time in
+  // zero-filling and page faults (docs/design/data-path.md). A classify() call takes the spare set, or
   // makes its own when another call holds it.
   interface BatchMemory {
     slots: SharedArrayBuffer | null;

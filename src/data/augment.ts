@@ -23,7 +23,7 @@
 //                  (torchvision.transforms.RandomResizedCrop.get_params).
 //   flip           torchvision's RandomHorizontalFlip(p=0.5), as kratzert's finetune.py
 //                  flips training images.
-import { Rng } from '../nn/init.js';
+import { Rng } from '../util/rng.js';
 import type { Tensor } from '../tensor.js';
 import type { Fit } from './datasets.js';
 import { type RgbImage, rgbImage } from './image.js';

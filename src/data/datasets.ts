@@ -23,7 +23,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { Rng } from '../nn/init.js';
+import { Rng } from '../util/rng.js';
 import { classIndex, type ClassIndex } from './class_index.js';
 import { listEntries, skippedSummary, walkImageFiles, type Skipped } from './files.js';
 import { idxLabelsFileFor, idxSplitFiles, readIdx } from './idx.js';

@@ -15,14 +15,14 @@
 //
 // Grey datasets in memory (IDX: Fashion-MNIST) go through ./grey.ts instead: the one grey
 // channel is transformed once, not three times, and a batch-sized run of samples is one
-// worker job, not one message per image (the loader alone, batches of 64 at 64x64 with one
-// worker: 19.1 -> 13.9 ms of CPU per batch; on two cores the worker's time is taken from
-// ONNX Runtime's threads). The tensors are the same bit for bit.
+// worker job, not one message per image: less CPU per batch, which on two cores is taken
+// from ONNX Runtime's threads (docs/design/data-path.md). The tensors are the same bit for
+// bit.
 //
 // Resuming: `cursor` counts the positions of the epoch's order consumed so far; a batch
 // reports the cursor after it, and epoch(e, cursor) continues from there with the same
 // augmentation draws (they depend only on seed, epoch and position).
-import { Rng } from '../nn/init.js';
+import { Rng } from '../util/rng.js';
 import { float32, type Tensor } from '../tensor.js';
 import { augmentStream, type AugmentMode, type SampleTransform, transformSample } from './augment.js';
 import type { Dataset } from './datasets.js';

@@ -58,7 +58,7 @@ export class ImagePool {
   /**
    * size: worker threads (default: cores - 1, at least 1). One starts now, the others when
    * a job finds every started worker busy: a one-image job (classify's cold start) then
-   * pays for one thread loading sharp, not `size` of them on two cores (0.82 -> 0.67 s).
+   * pays for one thread loading sharp, not `size` of them (docs/design/data-path.md).
    */
   constructor(readonly size = Math.max(1, availableParallelism() - 1)) {
     if (!(Number.isInteger(size) && size >= 1)) throw new Error(`image pool: size must be a positive integer, got ${size}`);

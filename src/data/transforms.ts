@@ -145,8 +145,8 @@ export function toTensor(img: RgbImage, n: Normalization, into?: Float32Array): 
   const luts = channelTables(n);
   const src = img.data;
   const srcC = n.channels === 'BGR' ? [2, 1, 0] : [0, 1, 2];
-  // writeTensor(h, w, layout, (p, c) => luts[c][src[p * 3 + srcC[c]]]) written out: the
-  // closure call per value was 0.8 ms of a 224x224 image, these loops take a quarter of that.
+  // writeTensor(h, w, layout, (p, c) => luts[c][src[p * 3 + srcC[c]]]) written out: a
+  // closure call per value is several times slower than these loops (docs/design/data-path.md).
   const plane = img.width * img.height;
   const out = tensorBuffer(img.height, img.width, into);
   for (let c = 0; c < 3; c++) {

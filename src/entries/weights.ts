@@ -29,9 +29,9 @@ export {
   alexnetHome,
   cachedWeightsPath,
   configFromMetadata as bundleConfigFromMetadata,
-  NATIVE_FORMAT as BUNDLE_FORMAT,
+  BUNDLE_FORMAT,
   readSidecar,
-  saveNative as saveBundle,
+  saveBundle,
   sidecarPath,
-} from '../weights/native.js';
-export type { NativeConfig as BundleConfig } from '../weights/native.js';
+} from '../weights/bundle.js';
+export type { BundleConfig } from '../weights/bundle.js';

@@ -1,6 +1,6 @@
 // Conv filters as an image: each output channel's kernel becomes one tile of a grid, the
 // classic picture of AlexNet's conv1 (Krizhevsky et al. 2012, fig. 3). Used for the
-// TensorBoard image of conv1 and for `alexnet filters`.
+// TensorBoard image of conv1 (src/train/run_logs.ts).
 //
 // Normalisation: each filter is min-max scaled on its own, jointly over all its input
 // channels: p = round(255 · (v − min_f) / (max_f − min_f)), where min_f/max_f are that

@@ -5,7 +5,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WeightFormat } from '../weights/formats.js';
-import { alexnetHome, readSidecar, sidecarPath } from '../weights/native.js';
+import { alexnetHome, readSidecar, sidecarPath } from '../weights/bundle.js';
 
 export interface CachedWeights {
   /** The file name without .safetensors: the weights entry's name for downloads. */

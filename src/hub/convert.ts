@@ -6,7 +6,7 @@ import { getModel } from '../models/registry.js';
 import type { Tensor } from '../tensor.js';
 import { weightsFileOf } from '../train/checkpoint.js';
 import { classesInFile, matchWeights, requireAllWeights } from '../weights/mapping.js';
-import { NATIVE_FORMAT, type NativeConfig, saveNative } from '../weights/native.js';
+import { BUNDLE_FORMAT, type BundleConfig, saveBundle } from '../weights/bundle.js';
 import { readWeights, type WeightFormat } from '../weights/read.js';
 
 /**
@@ -45,12 +45,12 @@ export async function importWeights(model: string, path: string, out: string, op
   const source = weightsFileOf(path);
   const file = await readWeights(source);
   const { weights, numClasses } = modelWeights(spec, file.tensors, source);
-  let labels: NativeConfig['labels'] = numClasses === 1000 ? 'imagenet1k' : Array.from({ length: numClasses }, (_, i) => `class_${i}`);
+  let labels: BundleConfig['labels'] = numClasses === 1000 ? 'imagenet1k' : Array.from({ length: numClasses }, (_, i) => `class_${i}`);
   if (opts.labels) {
     if (opts.labels.length !== numClasses) throw new Error(`${path}: ${opts.labels.length} labels for ${numClasses} classes`);
     labels = [...opts.labels];
   }
-  await saveNative(out, weights, { format: NATIVE_FORMAT, model: spec.name, numClasses, preprocess: spec.preprocess, labels, source: { file: path, format: file.format } });
+  await saveBundle(out, weights, { format: BUNDLE_FORMAT, model: spec.name, numClasses, preprocess: spec.preprocess, labels, source: { file: path, format: file.format } });
   const params = [...weights.values()].reduce((a, t) => a + t.data.length, 0);
   return { file: out, model: spec.name, numClasses, params, from: file.format };
 }

@@ -7,7 +7,7 @@ import { unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { getModel } from '../models/registry.js';
 import { download } from '../weights/download.js';
-import { alexnetHome, cachedWeightsPath, NATIVE_FORMAT, readSidecar, saveNative } from '../weights/native.js';
+import { alexnetHome, cachedWeightsPath, BUNDLE_FORMAT, readSidecar, saveBundle } from '../weights/bundle.js';
 import { readWeights } from '../weights/read.js';
 import { modelWeights } from './convert.js';
 import { getWeightsEntry } from './entries.js';
@@ -66,8 +66,8 @@ export async function downloadWeights(name: string, opts: DownloadWeightsOptions
   });
   const file = await readWeights(original);
   const { weights, numClasses } = modelWeights(spec, file.tensors, original);
-  await saveNative(dest, weights, {
-    format: NATIVE_FORMAT,
+  await saveBundle(dest, weights, {
+    format: BUNDLE_FORMAT,
     model: spec.name,
     numClasses,
     preprocess: entry.preprocess,

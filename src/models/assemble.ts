@@ -1,6 +1,6 @@
 // The part of every model's build() that is not the network: the graph, the Net, the
 // input in the model's layout, the class count, and the BuiltModel record.
-import { Graph } from '../graph/graph.js';
+import { Graph, type Value } from '../graph/graph.js';
 import { type Feature, Net, type NetOptions } from '../nn/net.js';
 import type { BuildOptions, BuiltModel, ModelSpec } from './types.js';
 
@@ -23,17 +23,28 @@ export function assemble(spec: ModelSpec, o: BuildOptions, weightDecay: number, 
   const input = g.input('input', { dtype: 'float32', shape: spec.inputLayout === 'NHWC' ? [batch, h, w, 3] : [batch, 3, h, w] });
   const numClasses = o.numClasses === undefined ? spec.defaultNumClasses : o.numClasses;
   const { net: out, endPoints } = body(net, net.feature(input, spec.inputLayout), numClasses);
+  // spatial outputs (slim's spatialSqueeze=false, or its features) are NHWC, as slim's are
+  const output = out.value.shape.length === 4 ? net.as(out, 'NHWC') : out.value;
+  const outputName = numClasses ? 'logits' : 'features';
   return {
     name: spec.name,
     graph: g,
     net,
     input,
     inputLayout: spec.inputLayout,
-    // spatial outputs (slim's spatialSqueeze=false, or its features) are NHWC, as slim's are
-    output: out.value.shape.length === 4 ? net.as(out, 'NHWC') : out.value,
-    outputName: numClasses ? 'logits' : 'features',
+    output,
+    outputName,
+    outputs: { [outputName]: output },
     endPoints,
     layers: net.layers,
     weightDecay,
   };
+}
+
+/**
+ * The model's graph and what it outputs, for src/runtime/compile.ts: its logits (or
+ * features) under their usual name, or the given outputs instead.
+ */
+export function modelGraph(m: BuiltModel, outputs?: Record<string, Value>): { graph: Graph; outputs: Record<string, Value> } {
+  return { graph: m.graph, outputs: outputs ?? m.outputs };
 }

@@ -33,6 +33,8 @@ export interface BuiltModel {
   /** Logits, or features when built without classes. */
   output: Value;
   outputName: 'logits' | 'features';
+  /** `{ [outputName]: output }`: what compileModel(model, weights) makes the ONNX outputs. */
+  outputs: Readonly<Record<string, Value>>;
   endPoints: Record<string, Feature>;
   layers: LayerInfo[];
   /** L2 weight decay from the model's arg scope (slim: 0.0005). */

@@ -1,45 +1,17 @@
 // Seeded, counter-based random initialisers.
 //
 // Every value is a pure function of (seed, parameter name, element index), so the same
-// weights can be generated independently in Python (tools/seeded.py mirrors this file
-// line by line) and large weights never need to be committed as fixtures.
+// weights can be generated independently in Python (tools/seeded.py mirrors this file and
+// src/util/rng.ts line by line) and large weights never need to be committed as fixtures.
+// The uniform stream is src/util/rng.ts's; on top of it:
 //
-//   hash32      Chris Wellons' "lowbias32" integer hash (a bijection on uint32)
-//   streamKey   hash32(hash32(seed) ^ fnv1a(name))
-//   uniform     ((bits >>> 8) + 0.5) / 2^24, in (0, 1), exact in float64
 //   normal      Box-Muller on uniforms 2i and 2i+1; attempt a re-keys the stream
 //   truncated   TF's truncated_normal: |z| > 2 is dropped and re-drawn (next attempt)
 //   glorot      TF's glorot_uniform: U(-l, l), l = sqrt(6 / (fan_in + fan_out))
 import type { InitSpec } from '../graph/graph.js';
 import type { Tensor } from '../tensor.js';
 import { numel } from '../tensor.js';
-
-export function hash32(x: number): number {
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x7feb352d);
-  x ^= x >>> 15;
-  x = Math.imul(x, 0x846ca68b);
-  x ^= x >>> 16;
-  return x >>> 0;
-}
-
-export function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (const b of Buffer.from(s, 'utf8')) {
-    h ^= b;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
-
-export function streamKey(seed: number, name: string): number {
-  return hash32((hash32(seed >>> 0) ^ fnv1a(name)) >>> 0);
-}
-
-export function uniformAt(key: number, i: number): number {
-  const bits = hash32((hash32((i ^ key) >>> 0) + key) >>> 0);
-  return ((bits >>> 8) + 0.5) / 16777216;
-}
+import { hash32, streamKey, uniformAt } from '../util/rng.js';
 
 function attemptKey(key: number, attempt: number): number {
   return attempt === 0 ? key : hash32((key + Math.imul(attempt, 0x9e3779b9)) >>> 0);
@@ -97,42 +69,4 @@ export function initParams(params: readonly ParamLike[], seed: number): Map<stri
     out.set(p.name, { dtype: 'float32', shape, data: generate(p.init, numel(shape), seed, p.name) });
   }
   return out;
-}
-
-/**
- * A small stateful generator for shuffling and augmentation: its whole state is
- * (seed, counter), so it can be checkpointed and resumed exactly.
- */
-export class Rng {
-  private readonly key: number;
-  constructor(
-    readonly seed: number,
-    public counter = 0,
-    stream = 'rng',
-  ) {
-    this.key = streamKey(seed, stream);
-  }
-
-  /** Uniform in (0, 1). */
-  next(): number {
-    return uniformAt(this.key, this.counter++ >>> 0);
-  }
-
-  /** Integer in [0, n). */
-  int(n: number): number {
-    return Math.min(n - 1, Math.floor(this.next() * n));
-  }
-
-  /** Fisher-Yates shuffle in place. */
-  shuffle<T>(a: T[]): T[] {
-    for (let i = a.length - 1; i > 0; i--) {
-      const j = this.int(i + 1);
-      [a[i], a[j]] = [a[j]!, a[i]!];
-    }
-    return a;
-  }
-
-  state(): { seed: number; counter: number } {
-    return { seed: this.seed, counter: this.counter };
-  }
 }

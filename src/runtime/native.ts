@@ -6,7 +6,7 @@
 // `npm install` builds them with node-gyp (tools/build_native.mjs, from package.json's
 // install script) into build/Release/alexnet_native.node. Without a C compiler the build
 // is skipped with a warning and training keeps the whole update in the ONNX graph, which
-// gives the same weights, more slowly (NOTES.md, "The SGD update moved out of ORT").
+// gives the same weights, more slowly (docs/design/host-update.md).
 // ALEXNET_NATIVE=0 turns the kernels off.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 export interface NativeKernels {
   /**
-   * One parameter's SGD step, as train_graph.ts writes it in ONNX: d = g*scale + wd*w;
+   * One parameter's SGD step, as src/optim/sgd.ts writes it in ONNX: d = g*scale + wd*w;
    * m' = m*mu + d (m and mOut are null for plain SGD); s = nesterov ? d + m'*mu : m'
    * (or d); w' = w - s*lr. Writes w' over g and m' into mOut; w and m are not changed.
    * Returns the float64 squared norms of w' and of g as given.
@@ -28,8 +28,8 @@ export interface NativeKernels {
    */
   sgdStepOuter(w: Float32Array, m: Float32Array | null, a: Float32Array, b: Float32Array, n: number, wOut: Float32Array, mOut: Float32Array | null, lr: number, wd: number, mu: number, nesterov: boolean, scale: number, threads: number): { weightSq: number; gradSq: number };
   /**
-   * One parameter's AdamW step (torch.optim.AdamW, amsgrad off), as train_graph.ts writes it
-   * in ONNX: d = g*scale; m' = m*b1 + d*(1-b1); v' = v*b2 + ((1-b2)*d)*d;
+   * One parameter's AdamW step (torch.optim.AdamW, amsgrad off), as src/optim/adamw.ts
+   * writes it in ONNX: d = g*scale; m' = m*b1 + d*(1-b1); v' = v*b2 + ((1-b2)*d)*d;
    * w' = w*wdFactor - (m'*stepSize) / (sqrt(v')/bc2Sqrt + eps), all in float32. Writes w'
    * over g, m' into mOut and v' into vOut. Returns the float64 squared norms of w' and g.
    */
@@ -43,7 +43,7 @@ export interface NativeKernels {
   /** The float64 sum of squares of x, summed as sgdStep sums its norms. */
   sumSquares(x: Float32Array, threads: number): number;
   /**
-   * mask[i] = uniformAt(key, counter + i) < keep ? scale : 0, with src/nn/init.ts's
+   * mask[i] = uniformAt(key, counter + i) < keep ? scale : 0, with src/util/rng.ts's
    * uniformAt (key and counter are uint32): DropoutMasks.draw, bit for bit.
    */
   dropoutMask(mask: Float32Array, key: number, counter: number, keep: number, scale: number): void;

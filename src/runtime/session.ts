@@ -10,8 +10,8 @@ import { numel, shapeStr } from '../tensor.js';
 export interface SessionOptions {
   /**
    * Threads inside one op (ORT's intra_op_num_threads); default one per core this process
-   * may use (os.availableParallelism()). ORT's own default chose 1 thread on this 2-core
-   * machine: alexnet_v2 at batch 16 took 8.2 ms/image, against 4.2–4.6 with 2 threads.
+   * may use (os.availableParallelism()). ORT's own default can choose a single thread on a
+   * 2-core machine, about half the speed (see docs/design/runtime.md).
    */
   threads?: number;
   /** Threads across independent ops (only with executionMode 'parallel'). */
@@ -31,15 +31,15 @@ export interface SessionOptions {
   logLevel?: 'verbose' | 'info' | 'warning' | 'error' | 'fatal';
   /**
    * Pre-pack constant Gemm/MatMul weights when the session starts (ORT's default). Packing
-   * alexnet's weights took ~0.8 s of a 1.0 s start here, for no measurable gain per batch,
-   * so a one-shot command may turn it off.
+   * alexnet's weights is most of a cold start, for no measurable gain per batch
+   * (docs/design/runtime.md), so a one-shot command may turn it off.
    */
   prepack?: boolean;
   /**
    * Let ORT's intra-op threads busy-wait for work after each op and after a run (ORT's
    * default). Off, they sleep: the training step turns it off because its native update
-   * runs right after ORT returns, and ORT's spinning threads took the two cores from it
-   * (fc6 and fc7's update, 64-73 ms with spinning, 48-57 without; ORT's run unchanged).
+   * runs right after ORT returns, and ORT's spinning threads would take the cores from it
+   * (docs/design/host-update.md).
    */
   spinning?: boolean;
 }

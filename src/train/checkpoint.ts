@@ -1,6 +1,6 @@
 // Training checkpoints: one directory per checkpoint in the run's --out directory,
 //
-//   ckpt-00000212/weights.safetensors   native weights (./../weights/native.ts): usable
+//   ckpt-00000212/weights.safetensors   bundle weights (src/weights/bundle.ts): usable
 //                 weights.json          by classify, eval and --weights as they are
 //                 optimizer.safetensors momentum buffers, by parameter name
 //                 state.json            step, epoch and position in the epoch's order, RNG
@@ -15,11 +15,11 @@
 // Retention: the `keep` newest checkpoints, plus the best by validation top-1 (the
 // earliest of equals), are kept.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Tensor } from '../tensor.js';
-import { nativeMetadata, type NativeConfig } from '../weights/native.js';
+import { syncDir, writeFileSynced } from '../util/fs.js';
+import { bundleMetadata, type BundleConfig } from '../weights/bundle.js';
 import { encodeSafetensors, readSafetensors } from '../weights/safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'alexnet-ts-checkpoint/1';
@@ -46,7 +46,7 @@ export interface CheckpointState {
 export interface CheckpointData {
   weights: ReadonlyMap<string, Tensor>;
   momenta: ReadonlyMap<string, Tensor>;
-  native: NativeConfig;
+  bundle: BundleConfig;
   optimizer: Record<string, string>;
   state: CheckpointState;
 }
@@ -69,46 +69,6 @@ export interface WriteHooks {
   midway?: () => void;
 }
 
-async function writeSynced(path: string, chunks: readonly Uint8Array[], midway?: () => void): Promise<void> {
-  const fh = await open(path, 'wx', 0o644);
-  try {
-    const total = chunks.reduce((n, c) => n + c.length, 0);
-    let written = 0;
-    let fired = !midway;
-    for (const c of chunks) {
-      let off = 0;
-      while (off < c.length) {
-        // at most 64 MB per call, so "half written" can fall inside a large tensor
-        const { bytesWritten } = await fh.write(c, off, Math.min(c.length - off, 1 << 26));
-        off += bytesWritten;
-        written += bytesWritten;
-        if (!fired && written * 2 >= total) {
-          fired = true;
-          await fh.sync();
-          midway!();
-        }
-      }
-    }
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  let dh: FileHandle | undefined;
-  try {
-    dh = await open(dir, 'r');
-    await dh.sync();
-  } catch (e) {
-    // some filesystems refuse fsync on a directory; the rename still happened
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EACCES') throw e;
-  } finally {
-    await dh?.close();
-  }
-}
-
 const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v, null, 2) + '\n');
 
 /** Write a checkpoint for state.step into outDir; returns its directory. */
@@ -118,10 +78,10 @@ export async function writeCheckpoint(outDir: string, data: CheckpointData, hook
   const tmp = join(outDir, `.tmp-${name}-${process.pid}`);
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp);
-  await writeSynced(join(tmp, WEIGHTS_FILE), encodeSafetensors(data.weights, nativeMetadata(data.native)), hooks.midway);
-  await writeSynced(join(tmp, 'weights.json'), [json(data.native)]);
-  await writeSynced(join(tmp, OPTIMIZER_FILE), encodeSafetensors(data.momenta, data.optimizer));
-  await writeSynced(join(tmp, STATE_FILE), [json(data.state)]);
+  await writeFileSynced(join(tmp, WEIGHTS_FILE), encodeSafetensors(data.weights, bundleMetadata(data.bundle)), { midway: hooks.midway });
+  await writeFileSynced(join(tmp, 'weights.json'), [json(data.bundle)]);
+  await writeFileSynced(join(tmp, OPTIMIZER_FILE), encodeSafetensors(data.momenta, data.optimizer));
+  await writeFileSynced(join(tmp, STATE_FILE), [json(data.state)]);
   await syncDir(tmp);
   const dest = join(outDir, name);
   if (existsSync(dest)) await discard(outDir, name); // a checkpoint of the same step from an abandoned branch

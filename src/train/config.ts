@@ -6,8 +6,8 @@ import { AUGMENT_MODES } from '../data/augment.js';
 import { INIT_SCHEMES, type InitScheme } from '../models/params.js';
 import type { BuiltModel, ModelSpec } from '../models/types.js';
 import { NAN_POLICIES, type NanPolicy } from './guard.js';
-import { checkSchedule, type ScheduleKind } from './schedule.js';
-import { ADAMW_DEFAULTS, OPTIMIZERS, type Optimizer } from './train_graph.js';
+import { checkSchedule, type ScheduleKind } from '../optim/schedule.js';
+import { ADAMW_DEFAULTS, OPTIMIZERS, type Optimizer } from '../optim/optimizers.js';
 
 export interface TrainOptions {
   /** Registry name: alexnet, bvlc_alexnet or alexnet_v2. */
@@ -27,7 +27,7 @@ export interface TrainOptions {
   epochs: number;
   batch: number;
   lr: number;
-  /** 'sgd' (default: with momentum, PyTorch's rule) or 'adamw' (torch.optim.AdamW; src/train/train_graph.ts). */
+  /** 'sgd' (default: with momentum, PyTorch's rule) or 'adamw' (torch.optim.AdamW; src/optim/adamw.ts). */
   optimizer?: Optimizer;
   /** SGD only. Default 0.9. */
   momentum?: number;

@@ -6,10 +6,10 @@
 // Rng(seed, 0, 'dropout/<d>'); the checkpointed state is just the number of draws, and no
 // stream gets near the 2^32 values one counter can address.
 //
-// The native kernels (src/runtime/native.ts) draw the same values when they are built:
-// in JS the 850K mask values per step of torchvision alexnet at 64x64, batch 64, took
-// 15-30 ms on the thread that then waits for ORT. drawReference() is the JS original.
-import { Rng, streamKey } from '../nn/init.js';
+// The native kernels (src/runtime/native.ts) draw the same values when they are built,
+// faster than JS on the thread that then waits for ORT (docs/design/host-update.md).
+// drawReference() is the JS original.
+import { Rng, streamKey } from '../util/rng.js';
 import { nativeKernels } from '../runtime/native.js';
 import type { Tensor } from '../tensor.js';
 

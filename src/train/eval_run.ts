@@ -1,6 +1,6 @@
 // Evaluating weights on a labelled dataset (`alexnet eval`): any weight file, a checkpoint
 // directory, or a training run's directory (its best checkpoint by validation top-1, else
-// its newest). Classes, labels and input size come from a native file's config when it
+// its newest). Classes, labels and input size come from a bundle's config when it
 // has them; 1000 classes without a config are ImageNet's. An ImageFolder's directories are
 // matched to the weights' classes by name (ImageNet's by WordNet id or label; see
 // src/data/class_index.ts), so a folder with fewer classes than the model still scores
@@ -12,7 +12,7 @@ import { Loader } from '../data/loader.js';
 import { ImagePool } from '../data/pool.js';
 import { getModel } from '../models/registry.js';
 import { classesInFile, matchWeights, requireAllWeights } from '../weights/mapping.js';
-import { configFromMetadata, readSidecar } from '../weights/native.js';
+import { configFromMetadata, readSidecar } from '../weights/bundle.js';
 import { readWeights } from '../weights/read.js';
 import { weightsFileOf } from './checkpoint.js';
 import { Evaluator, type EvalMetrics } from './evaluate.js';
@@ -45,12 +45,12 @@ export async function evaluateWeights(o: EvalOptions): Promise<EvalReport> {
   const spec = getModel(o.model);
   const file = weightsFileOf(o.weights);
   const w = await readWeights(file);
-  const native = (w.format === 'safetensors' ? configFromMetadata(w.metadata, file) : null) ?? (file.endsWith('.safetensors') ? await readSidecar(file) : null);
-  if (native && native.model !== spec.name) throw new Error(`${file}: holds ${native.model} weights, not ${spec.name}; use --model ${native.model}`);
-  const numClasses = o.classes ?? native?.numClasses ?? classesInFile(spec, w.tensors) ?? spec.defaultNumClasses;
-  const inputSize = o.inputSize ?? native?.inputSize ?? spec.defaultImageSize;
-  const labels = native?.labels ?? (numClasses === IMAGENET_NUM_CLASSES ? 'imagenet1k' : null);
-  const globalPool = o.globalPool ?? native?.globalPool ?? false;
+  const bundle = (w.format === 'safetensors' ? configFromMetadata(w.metadata, file) : null) ?? (file.endsWith('.safetensors') ? await readSidecar(file) : null);
+  if (bundle && bundle.model !== spec.name) throw new Error(`${file}: holds ${bundle.model} weights, not ${spec.name}; use --model ${bundle.model}`);
+  const numClasses = o.classes ?? bundle?.numClasses ?? classesInFile(spec, w.tensors) ?? spec.defaultNumClasses;
+  const inputSize = o.inputSize ?? bundle?.inputSize ?? spec.defaultImageSize;
+  const labels = bundle?.labels ?? (numClasses === IMAGENET_NUM_CLASSES ? 'imagenet1k' : null);
+  const globalPool = o.globalPool ?? bundle?.globalPool ?? false;
   const build = { numClasses, inputSize, ...(globalPool ? { globalPool } : {}) };
   const m = spec.build(build);
   const weights = requireAllWeights(m, matchWeights(m, w.tensors), file);

@@ -10,6 +10,7 @@
 // float64: log-sum-exp minus the true logit, averaged over the images (no weight decay:
 // it is the data loss, as torchvision's reference evaluation reports).
 import type { BuildOptions, BuiltModel, ModelSpec } from '../models/types.js';
+import { modelGraph } from '../models/assemble.js';
 import { modelBytes } from '../runtime/compile.js';
 import { Session, type SessionOptions } from '../runtime/session.js';
 import type { Tensor } from '../tensor.js';
@@ -94,7 +95,7 @@ export class Evaluator {
     const m = spec.build({ ...build, batch: 'N', isTraining: false });
     const classes = Number(m.output.shape[m.output.shape.length - 1]);
     if (m.outputName !== 'logits' || m.output.shape.length !== 2) throw new Error(`${spec.name}: evaluation needs logits [N, classes], the model gives ${m.outputName} [${m.output.shape.join(', ')}]`);
-    const s = await Session.create(modelBytes(m, weights ?? new Map()), session);
+    const s = await Session.create(modelBytes(modelGraph(m), weights ?? new Map()), session);
     return new Evaluator(s, m, classes, weights === null);
   }
 

@@ -1,6 +1,6 @@
 // The NaN guard: after each step, the loss, the global gradient norm and every updated
-// weight must be finite (SgdTrainer's StepResult.finite); otherwise the update is never
-// applied (SgdTrainer.reject) and a policy decides what happens next:
+// weight must be finite (Trainer's StepResult.finite); otherwise the update is never
+// applied (Trainer.reject) and a policy decides what happens next:
 //
 //   reduce-lr (default)  halve the learning rate and go on; after 5 halvings the next
 //                        failure ends the run. When only the new weights overflowed, the

@@ -16,7 +16,7 @@ import type { BuiltModel } from '../models/types.js';
 import { initParams } from '../nn/init.js';
 import { shapeStr, type Tensor } from '../tensor.js';
 import { matchWeights, splitParamName } from '../weights/mapping.js';
-import { configFromMetadata } from '../weights/native.js';
+import { configFromMetadata } from '../weights/bundle.js';
 import { readWeights } from '../weights/read.js';
 import { weightsFileOf } from './checkpoint.js';
 import { layerParams, shortLayer } from './config.js';
@@ -43,8 +43,8 @@ export async function initialWeights(m: BuiltModel, opts: { weights: string | nu
   }
   const path = weightsFileOf(opts.weights);
   const file = await readWeights(path);
-  const native = file.format === 'safetensors' ? configFromMetadata(file.metadata, path) : null;
-  if (native && native.model !== m.name) throw new Error(`${opts.weights}: holds ${native.model} weights, not ${m.name}`);
+  const bundle = file.format === 'safetensors' ? configFromMetadata(file.metadata, path) : null;
+  if (bundle && bundle.model !== m.name) throw new Error(`${opts.weights}: holds ${bundle.model} weights, not ${m.name}`);
   const matched = matchWeights(m, file.tensors);
   const reinitParams = new Set(layerParams(m, opts.reinit));
   const weights = matched.weights;

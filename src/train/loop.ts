@@ -1,5 +1,5 @@
 // The training loop behind `alexnet train`: epochs of seeded, prefetched batches through
-// SgdTrainer (one ORT graph: forward, backward, SGD with momentum or AdamW), with the NaN guard,
+// Trainer (one ORT graph: forward, backward, SGD with momentum or AdamW), with the NaN guard,
 // validation on the inference graph, checkpoints and logs.
 //
 //   const r = await train({ model: 'alexnet', data: 'flowers/', val: 'flowers-val/', epochs: 10,
@@ -15,17 +15,17 @@ import type { Batch } from '../data/loader.js';
 import { nativeUnavailable } from '../runtime/native.js';
 import type { Tensor } from '../tensor.js';
 import { type ProgressOptions, TrainProgress } from '../util/progress.js';
-import { NATIVE_FORMAT, type NativeConfig } from '../weights/native.js';
+import { BUNDLE_FORMAT, type BundleConfig } from '../weights/bundle.js';
 import { bestCheckpoint, CHECKPOINT_FORMAT, cleanPartial, listCheckpoints, pruneCheckpoints, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { shortLayer, type TrainOptions } from './config.js';
 import { DropoutMasks } from './dropout.js';
 import { Evaluator, type EvalMetrics } from './evaluate.js';
 import { GradientProbe } from './grad_probe.js';
 import { type GuardState, NanGuard, NonFiniteError } from './guard.js';
-import { TrainLogs } from './logs.js';
+import { TrainLogs } from './run_logs.js';
 import { makeLoaders, type ResumeOptions, type RunSetup, setupRun } from './run_setup.js';
-import { learningRate, type ScheduleSpec } from './schedule.js';
-import { SgdTrainer, type StepResult } from './sgd_trainer.js';
+import { learningRate, type ScheduleSpec } from '../optim/schedule.js';
+import { Trainer, type StepResult } from './trainer.js';
 
 export interface TrainHooks {
   /** Set-up messages, warnings, epoch summaries and NaN-guard messages, one line each. */
@@ -102,7 +102,7 @@ async function runLoop(s: RunSetup, hooks: TrainHooks): Promise<TrainResult> {
   }
 
   const adamw = cfg.optimizer === 'adamw';
-  const trainer = await SgdTrainer.create(s.model, s.weights, {
+  const trainer = await Trainer.create(s.model, s.weights, {
     optimizer: cfg.optimizer,
     momentum: cfg.momentum,
     nesterov: cfg.nesterov,
@@ -156,7 +156,7 @@ async function runLoop(s: RunSetup, hooks: TrainHooks): Promise<TrainResult> {
   let imagesHere = 0;
   let window = { t: performance.now(), images: 0, loss: 0, xent: 0, correct: 0, steps: 0 };
 
-  const native: NativeConfig = { format: NATIVE_FORMAT, model: spec.name, numClasses: cfg.classes, preprocess: spec.preprocess, labels: cfg.classNames, inputSize: cfg.inputSize, ...(cfg.globalPool ? { globalPool: true } : {}) };
+  const bundle: BundleConfig = { format: BUNDLE_FORMAT, model: spec.name, numClasses: cfg.classes, preprocess: spec.preprocess, labels: cfg.classNames, inputSize: cfg.inputSize, ...(cfg.globalPool ? { globalPool: true } : {}) };
   const checkpoint = async (valTop1: number | null) => {
     const t0 = performance.now();
     const loop: LoopState = { dropoutDraws: masks.draws, guard: { ...guard.state }, epochStats: stats, lastTrainLoss, lastVal };
@@ -168,7 +168,7 @@ async function runLoop(s: RunSetup, hooks: TrainHooks): Promise<TrainResult> {
       {
         weights: trainer.weights(),
         momenta: trainer.momenta(),
-        native,
+        bundle,
         optimizer: adamw
           ? { format: 'alexnet-ts-optimizer/1', optimizer: 'adamw', betas: trainer.graph.betas.join(','), eps: String(trainer.graph.eps), weightDecay: String(cfg.weightDecay), step: String(step) }
           : { format: 'alexnet-ts-optimizer/1', optimizer: 'sgd', momentum: String(cfg.momentum), nesterov: String(cfg.nesterov), weightDecay: String(cfg.weightDecay) },

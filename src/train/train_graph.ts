@@ -1,78 +1,67 @@
 // One standard-ONNX training step: forward, softmax cross-entropy, backward (src/grad),
-// L2 weight decay and SGD with momentum (or AdamW), in a single graph that an ordinary ORT
-// InferenceSession runs (onnxruntime-node has no training build).
+// weight decay and the optimizer's update (src/optim: SGD with momentum, or AdamW), in a
+// single graph that an ordinary ORT InferenceSession runs (onnxruntime-node has no
+// training build).
 //
 // Inputs:  the trainable weights (graph inputs named like the parameters, in their own
-//          shapes), their momentum buffers `momentum/<name>` (flat), the image batch,
-//          `labels` (int64 [N]) and `lr` (float32 scalar).
-// Outputs: `loss` (cross-entropy + L2, float64; AdamW: without L2), `xent` (float32), `correct` (int64,
-//          top-1), `grad_norm` (float64), `param_grad_sq` and `param_weight_sq` (float64
-//          [P], one entry per trainable parameter in TrainGraph.params order: squared
-//          norms of its gradient and of its new value), `new/<name>` and
-//          `new_momentum/<name>` (float32, flat).
+//          shapes), the optimizer's state (SGD: `momentum/<name>`; AdamW: `exp_avg/<name>`
+//          and `exp_avg_sq/<name>`; flat, zero at the start), the image batch, `labels`
+//          (int64 [N]) and the step's float32 scalars (SGD: `lr`; AdamW: ADAMW_SCALARS).
+// Outputs: `loss` (cross-entropy + L2, float64; AdamW: without L2), `xent` (float32),
+//          `correct` (int64, top-1), `grad_norm` (float64), `param_grad_sq` and
+//          `param_weight_sq` (float64 [P], one entry per trainable parameter in
+//          TrainGraph.params order: squared norms of its gradient and of its new value),
+//          `new/<name>` and the new state (`new_momentum/<name>`; AdamW:
+//          `new_exp_avg/<name>` and `new_exp_avg_sq/<name>`), float32, flat.
 // Frozen parameters are initializers: no gradient is computed for them or for anything
 // that only leads to them.
 //
-// The update is PyTorch's torch.optim.SGD (dampening 0), per trainable parameter w with
-// cross-entropy gradient g:
-//   g  <- g * min(1, clipNorm / (|g|_global + 1e-6))     only with clipNorm, as
-//                                                         torch.nn.utils.clip_grad_norm_
-//   d   = g + weightDecay * w                            for regularised weights (slim
-//                                                         regularises weights, not biases)
-//   buf = momentum * buf + d                             buf starts at zero, which equals
-//                                                         PyTorch's first-step clone of d
-//   w  <- w - lr * buf                                   or, nesterov: w - lr * (d + momentum * buf)
+// With clipNorm the cross-entropy gradient is first scaled by
+// min(1, clipNorm / (|g|_global + 1e-6)), as torch.nn.utils.clip_grad_norm_ does; the
+// optimizer's update (src/optim/sgd.ts, src/optim/adamw.ts) then applies decay to
+// regularised weights only (slim regularises weights, not biases).
 // The reported loss is slim's total loss: mean cross-entropy over the batch plus
 // weightDecay * sum(w^2) / 2 over every regularised weight, trainable or frozen (slim adds
 // all regularisation losses; the frozen terms are constants). Its gradient with respect
-// to a trainable weight is exactly d above, so decay is applied once, never twice.
-// grad_norm and param_grad_sq are of the cross-entropy gradient before clipping (what
-// clip_grad_norm_ returns).
-//
-// AdamW (optimizer 'adamw'): PyTorch's torch.optim.AdamW (amsgrad off), in its order of
-// operations. The step's inputs are then `exp_avg/<name>` and `exp_avg_sq/<name>` (flat,
-// zero at the start) and three float32 scalars that the caller computes in float64 for
-// step t = 1, 2, ... (ADAMW_SCALARS; there is no `lr` input): weight_decay_factor
-// 1 - lr*weightDecay, step_size lr / (1 - beta1^t), bias_correction2_sqrt sqrt(1 - beta2^t):
-//   g  <- g * clip coefficient                            only with clipNorm
-//   m   = m * beta1 + g * (1 - beta1)
-//   v   = v * beta2 + ((1 - beta2) * g) * g
-//   w  <- w * weight_decay_factor - (m * step_size) / (sqrt(v) / bias_correction2_sqrt + eps)
-// Decay is decoupled (applied to the weight, not added to the gradient) and, as with SGD,
-// only to regularised weights. It is not a term of the objective, so `loss` is the
-// cross-entropy alone (as `xent`). Outputs
-// `new_exp_avg/<name>` and `new_exp_avg_sq/<name>` replace `new_momentum/<name>`.
+// to a trainable weight is exactly SGD's d, so decay is applied once, never twice. AdamW's
+// decay is decoupled and not a term of the objective, so its `loss` is the cross-entropy
+// alone (as `xent`). grad_norm and param_grad_sq are of the cross-entropy gradient before
+// clipping (what clip_grad_norm_ returns).
 //
 // Everything after the backward pass runs on flat 1-D views of the weights: element-wise
-// ops on tensors whose trailing dims are 1 (e.g. [4096, 4096, 1, 1]) ran ~20x slower in
-// ORT than on the same data as one vector.
+// ops on tensors whose trailing dims are 1 (e.g. [4096, 4096, 1, 1]) run far slower in
+// ORT than on the same data as one vector (see docs/design/training-graph.md).
 //
-// update: 'host' stops after the backward pass: the graph has no momentum or `lr` inputs
-// and outputs `xent`, `correct` and every raw gradient (TrainGraph.gradOutputs names
-// them); the caller takes the norms, adds the L2 term and applies the update above
-// (SgdTrainer with the native kernel of native/sgd.c, which is measured there and in
-// NOTES.md). 'graph' (the default here) is the whole step in ONNX, for any runtime.
+// update: 'host' stops after the backward pass: the graph has no optimizer-state or
+// scalar inputs and outputs `xent`, `correct` and every raw gradient
+// (TrainGraph.gradOutputs names them); the caller takes the norms, adds the L2 term and
+// applies the update (Trainer, with the optimizers' host forms in src/optim and the
+// native kernels of native/; see docs/design/host-update.md). 'graph' (the default here)
+// is the whole step in ONNX, for any runtime.
 //
 // Gemm weights (update 'host', gemmWeightGrad 'host', the default there): the gradient of
 // an fc layer's weight is the outer product of its input X [n, in] and the gradient of
 // its output dY [n, out], summed over the n rows, so the graph outputs those two factors
-// (GradOutput 'outer'), 3 MB for fc6 at batch 64, and no dW Gemm; the caller forms
-// G = dY^T X (or X^T dY for [in, out] weights) inside its update (native/outer.c). That
-// saves ORT's dW Gemm, onnxruntime-node's copy of a 151 MB gradient into JS memory and
-// the update's read of it (NOTES.md, "fc weight gradients on the host").
+// (GradOutput 'outer') and no dW Gemm; the caller forms G = dY^T X (or X^T dY for
+// [in, out] weights) inside its update (native/outer.c). That saves ORT's dW Gemm, the
+// copy of the whole gradient out of ORT and the update's read of it
+// (see docs/design/host-update.md).
 import type { Graph, Node, Value } from '../graph/graph.js';
 import * as b from '../graph/build.js';
 import { getFloat, getInt, int, isStatic, str } from '../graph/types.js';
 import { toOnnx } from '../graph/onnx_writer.js';
 import { gradients, type ConvWeightGradMethod } from '../grad/index.js';
 import { defaultConvWeightGrad } from '../grad/conv_weight_grad.js';
-import { lowerSmallConvs, SMALL_CONV_PIXELS } from './conv_gemm.js';
+import { lowerSmallConvs, SMALL_CONV_PIXELS } from '../passes/conv_gemm.js';
+import { adamwGraphUpdate } from '../optim/adamw.js';
+import { ADAMW_DEFAULTS, type FlatParam, type Optimizer, OPTIMIZERS } from '../optim/optimizers.js';
+import { sgdGraphUpdate } from '../optim/sgd.js';
 import type { BuiltModel } from '../models/types.js';
 import type { Tensor } from '../tensor.js';
 import { shapeStr, tensor } from '../tensor.js';
 
-export interface SgdConfig {
-  /** 'sgd' (default) or 'adamw' (see "AdamW" at the top of this file). */
+export interface OptimizerConfig {
+  /** 'sgd' (default, src/optim/sgd.ts) or 'adamw' (src/optim/adamw.ts). */
   optimizer?: Optimizer;
   /** L2 weight decay on regularised weights (AdamW: decoupled); default the model's arg scope (slim: 0.0005). */
   weightDecay?: number;
@@ -93,7 +82,7 @@ export interface SgdConfig {
   labelSmoothing?: number;
 }
 
-export interface TrainGraphOptions extends SgdConfig {
+export interface TrainGraphOptions extends OptimizerConfig {
   /** Parameters to train, by name; default all. The others are frozen. */
   trainable?: readonly string[];
   /** dW formulation per conv, by conv node name or layer scope; overrides CONV_WEIGHT_GRAD. */
@@ -115,7 +104,7 @@ export interface TrainGraphOptions extends SgdConfig {
   gemmWeightGrad?: 'graph' | 'host';
   /**
    * Convs with at most this many output pixels per image run as one Gemm over the batch
-   * (./conv_gemm.ts); default SMALL_CONV_PIXELS (169), 0 for none.
+   * (src/passes/conv_gemm.ts); default SMALL_CONV_PIXELS (169), 0 for none.
    */
   smallConvGemm?: number;
 }
@@ -166,34 +155,13 @@ export interface TrainGraph {
   convAsGemm: string[];
 }
 
-export type Optimizer = 'sgd' | 'adamw';
-export const OPTIMIZERS: readonly Optimizer[] = ['sgd', 'adamw'];
-export const ADAMW_DEFAULTS = { betas: [0.9, 0.999] as const, eps: 1e-8 };
-
-/** The graph inputs of an AdamW step's scalars (AdamwScalars in src/runtime/native.ts), float32 []. */
-export const ADAMW_SCALARS = { wdFactor: 'weight_decay_factor', stepSize: 'step_size', bc2Sqrt: 'bias_correction2_sqrt' } as const;
-
-export const momentumName = (param: string) => `momentum/${param}`;
-export const expAvgName = (param: string) => `exp_avg/${param}`;
-export const expAvgSqName = (param: string) => `exp_avg_sq/${param}`;
-export const newExpAvgName = (param: string) => `new_exp_avg/${param}`;
-export const newExpAvgSqName = (param: string) => `new_exp_avg_sq/${param}`;
-export const newWeightName = (param: string) => `new/${param}`;
-export const newMomentumName = (param: string) => `new_momentum/${param}`;
 export const gradName = (param: string) => `grad/${param}`;
 
 /**
- * dW formulation per alexnet_v2 conv, from profiling each formulation's dW subgraph alone
- * (batch 16, 224x224, 2 threads, ORT 1.30; ms, one sitting):
- *             batchconv   im2col   reference
- *   conv1        85         219        -        11x11 stride 4: 121 strided slices for im2col
- *   conv2       155         118       188
- *   conv3        70          29        59
- *   conv4        85          49        58
- *   conv5       100          53       100
- * For conv1, spacetodepth (9 slices and one Gemm) gave the same whole step as batchconv
- * (medians 579-600 vs 550-580 ms, alternated in one process), so batchconv stays.
- * Other models' convs fall back to defaultConvWeightGrad (batchconv when strided).
+ * dW formulation per alexnet_v2 conv: the fastest of each conv's dW subgraph profiled
+ * alone at batch 16, 224x224 (docs/design/training-graph.md). conv1 (11x11, stride 4)
+ * would need 121 strided slices for im2col. Other models' convs fall back to
+ * defaultConvWeightGrad (batchconv when strided).
  */
 export const CONV_WEIGHT_GRAD: Readonly<Record<string, ConvWeightGradMethod>> = {
   'alexnet_v2/conv1': 'batchconv',
@@ -369,7 +337,7 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
     g.output(correct, 'correct');
     // Each gradient is output under its own node's name and in its own shape: an output
     // named unlike its node gets an Identity, and a flat Reshape as an output is copied
-    // too; either copied fc6's 151 MB gradient, 11-14 ms per step at 64x64.
+    // too; either would copy fc6's 151 MB gradient every step (docs/design/host-update.md).
     const gradOutputs = trainable.map((p): GradOutput => {
       const u = outer.get(p);
       if (u) {
@@ -419,47 +387,11 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
     gFlat = gFlat.map((v, i) => b.mul(v, coef, `train/${trainable[i]!.name}/grad_clipped`));
   }
 
-  const newW: Value[] = [];
-  const newM: Value[] = [];
-  const stepInputs: Value[] = [];
-  if (optimizer === 'adamw') {
-    // AdamW, in native/step.h's order of operations (torch.optim.AdamW's)
-    const [wdf, stepSize, bc2s] = [ADAMW_SCALARS.wdFactor, ADAMW_SCALARS.stepSize, ADAMW_SCALARS.bc2Sqrt].map((n) => g.input(n, { dtype: 'float32', shape: [] }));
-    stepInputs.push(wdf!, stepSize!, bc2s!);
-    const [b1, omb1, b2, omb2, epsC] = [
-      f32(g, betas[0], 'beta1'),
-      f32(g, 1 - betas[0], 'one_minus_beta1'),
-      f32(g, betas[1], 'beta2'),
-      f32(g, 1 - betas[1], 'one_minus_beta2'),
-      f32(g, adamEps, 'adam_eps'),
-    ];
-    trainable.forEach((p, i) => {
-      const [pi, d, n] = [info[i]!, gFlat[i]!, p.name];
-      const m = g.input(expAvgName(n), { dtype: 'float32', shape: [pi.size] });
-      const v = g.input(expAvgSqName(n), { dtype: 'float32', shape: [pi.size] });
-      const nm = b.add(b.mul(m, b1!, `train/${n}/exp_avg_decay`), b.mul(d, omb1!, `train/${n}/exp_avg_part`), newExpAvgName(n));
-      const nv = b.add(b.mul(v, b2!, `train/${n}/exp_avg_sq_decay`), b.mul(b.mul(d, omb2!, `train/${n}/exp_avg_sq_scaled`), d, `train/${n}/exp_avg_sq_part`), newExpAvgSqName(n));
-      const den = b.add(b.div(b.unary('Sqrt', nv, `train/${n}/sqrt_exp_avg_sq`), bc2s!, `train/${n}/corrected`), epsC!, `train/${n}/denom`);
-      const decayed = pi.regularized && wd > 0 ? b.mul(wFlat[i]!, wdf!, `train/${n}/decayed`) : wFlat[i]!;
-      newM.push(nm, nv);
-      newW.push(b.sub(decayed, b.div(b.mul(nm, stepSize!, `train/${n}/scaled_exp_avg`), den, `train/${n}/adam_step`), newWeightName(n)));
-    });
-  } else {
-    const wdC = f32(g, wd, 'weight_decay');
-    const muC = f32(g, mu, 'momentum');
-    trainable.forEach((p, i) => {
-      const pi = info[i]!;
-      const d = pi.regularized && wd > 0 ? b.add(gFlat[i]!, b.mul(wFlat[i]!, wdC, `train/${p.name}/decay`), `train/${p.name}/d`) : gFlat[i]!;
-      let step = d;
-      if (mu > 0) {
-        const buf = g.input(momentumName(p.name), { dtype: 'float32', shape: [pi.size] });
-        const nb = b.add(b.mul(buf, muC, `train/${p.name}/momentum_decay`), d, newMomentumName(p.name));
-        newM.push(nb);
-        step = opts.nesterov ? b.add(d, b.mul(nb, muC, `train/${p.name}/nesterov`), `train/${p.name}/nesterov_step`) : nb;
-      }
-      newW.push(b.sub(wFlat[i]!, b.mul(step, lr!, `train/${p.name}/lr_step`), newWeightName(p.name)));
-    });
-  }
+  const flatParams: FlatParam[] = trainable.map((p, i) => ({ name: p.name, size: info[i]!.size, regularized: info[i]!.regularized, weight: wFlat[i]!, grad: gFlat[i]! }));
+  const { newWeights: newW, newState: newM, stepInputs } =
+    optimizer === 'adamw'
+      ? adamwGraphUpdate(g, flatParams, { weightDecay: wd, betas, eps: adamEps })
+      : sgdGraphUpdate(g, flatParams, lr!, { weightDecay: wd, momentum: mu, nesterov: opts.nesterov ?? false });
   const weightSq = b.concat(newW.map((v, i) => sumSquares(v, info[i]!.size, `train/${trainable[i]!.name}/weight_sq`)), 0, 'train/param_weight_sq');
 
   g.output(loss, 'loss');

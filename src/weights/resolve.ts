@@ -1,11 +1,11 @@
 // Which weights a command uses, and what they are: a file given by the user (any supported
-// format), or the converted download in $ALEXNET_HOME. A native file with a sidecar config
+// format), or the converted download in $ALEXNET_HOME. A bundle with a sidecar config
 // is described without reading its 240 MB; other formats are read once, here.
 import { stat } from 'node:fs/promises';
 import type { ModelSpec, PreprocessName } from '../models/types.js';
 import type { Tensor } from '../tensor.js';
 import { classesInFile } from './mapping.js';
-import { cachedWeightsPath, configFromMetadata, readSidecar } from './native.js';
+import { cachedWeightsPath, configFromMetadata, readSidecar } from './bundle.js';
 import { SUPPORTED, type WeightFormat } from './formats.js';
 
 // The readers (and protobufjs behind the ONNX one) load only when a file must be read:

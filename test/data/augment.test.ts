@@ -7,7 +7,7 @@ import { boxToTensor, evalBoxSize, evalTensor, flipHorizontal, randomCropBox, ra
 import { decodeImage } from '../../src/data/decode.js';
 import { rgbImage } from '../../src/data/image.js';
 import { preprocess } from '../../src/data/preprocess.js';
-import { Rng } from '../../src/nn/init.js';
+import { Rng } from '../../src/util/rng.js';
 import { FIXTURES } from '../helpers.js';
 
 /** An Rng stand-in that returns the given uniforms in order. */

@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import sharp from 'sharp';
 import { filterGrid, filterGridPixels } from '../../src/explain/filters.js';
 import { float32, tensor, transpose } from '../../src/tensor.js';
-import { readEvents } from '../../src/train/tb_reader.js';
-import { SummaryWriter } from '../../src/train/tensorboard.js';
+import { readEvents } from '../../src/logs/tb_reader.js';
+import { SummaryWriter } from '../../src/logs/tensorboard.js';
 
 const W = 255; // default separator
 

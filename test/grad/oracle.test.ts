@@ -3,7 +3,7 @@
 // same seeded weights and batches, dropout off, for alexnet_v2 (all layers, and fc7+fc8
 // only), torchvision's alexnet and Caffe's bvlc_alexnet. Step 1 starts from the seeded
 // weights; step 2 restores PyTorch's step-1 weights and momentum buffers (through
-// SgdTrainer.restore), so both sides take it from the same point and momentum matters.
+// Trainer.restore), so both sides take it from the same point and momentum matters.
 // One more case takes the two steps with torch.optim.AdamW on alexnet_v2 (eps 1e-3: see
 // the generator for why), restoring exp_avg, exp_avg_sq and the step count.
 //
@@ -29,7 +29,8 @@ import { after, describe, test } from 'node:test';
 import { getModel } from '../../src/models/registry.js';
 import { initParams } from '../../src/nn/init.js';
 import { generate } from '../../src/nn/init.js';
-import { secondMomentKey, SgdTrainer } from '../../src/train/sgd_trainer.js';
+import { secondMomentKey } from '../../src/optim/optimizers.js';
+import { Trainer } from '../../src/train/trainer.js';
 import { numel, type Tensor } from '../../src/tensor.js';
 import { generated } from '../helpers.js';
 
@@ -63,7 +64,7 @@ interface OracleCase {
 }
 
 const verbose = !!process.env['GRAD_VERBOSE'];
-const trainers: SgdTrainer[] = [];
+const trainers: Trainer[] = [];
 after(async () => {
   for (const t of trainers) await t.dispose();
 });
@@ -122,7 +123,7 @@ async function runCase(path: string, c: OracleCase) {
   const m = spec.build({ batch: c.batch, isTraining: true, dropoutKeepProb: 1, numClasses: c.classes, inputSize: c.size });
   const w0 = initParams(m.graph.params.map((p) => ({ name: p.name, shape: p.shape, init: p.param!.init })), c.weightSeed);
   const optimizer = c.sgd.optimizer ?? 'sgd';
-  const t = await SgdTrainer.create(m, w0, { optimizer, ...(c.sgd.eps !== undefined ? { eps: c.sgd.eps } : {}), momentum: c.sgd.momentum, weightDecay: c.sgd.weightDecay, trainable: c.trainable, labelSmoothing: c.labelSmoothing ?? 0, session: { threads: 2 } });
+  const t = await Trainer.create(m, w0, { optimizer, ...(c.sgd.eps !== undefined ? { eps: c.sgd.eps } : {}), momentum: c.sgd.momentum, weightDecay: c.sgd.weightDecay, trainable: c.trainable, labelSmoothing: c.labelSmoothing ?? 0, session: { threads: 2 } });
   trainers.push(t);
   assert.deepEqual(t.params.map((p) => p.name), c.trainable, 'trainable parameters, in the oracle order');
   const shape = m.input.shape as number[];
@@ -134,7 +135,7 @@ async function runCase(path: string, c: OracleCase) {
   const section = (key: 'w1' | 'buf1' | 'sq1' | 'w2', prefix = '') =>
     new Map(c.tensors.map((e) => [prefix + e.name, { dtype: 'float32' as const, shape: e.shape, data: all.subarray(e[key]!, e[key]! + numel(e.shape)) }]));
   const ref = { w1: section('w1'), buf1: section('buf1'), w2: section('w2') };
-  // the optimizer state as SgdTrainer.restore takes it (AdamW: both moments, keyed as momenta() keys them)
+  // the optimizer state as Trainer.restore takes it (AdamW: both moments, keyed as momenta() keys them)
   const state = optimizer === 'adamw' ? new Map([...ref.buf1, ...section('sq1', secondMomentKey(''))]) : ref.buf1;
 
   // every comparison is recorded, printed with GRAD_VERBOSE=1, and asserted at the end

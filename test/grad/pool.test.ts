@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as b from '../../src/graph/build.js';
-import { Rng } from '../../src/nn/init.js';
+import { Rng } from '../../src/util/rng.js';
 import { assertGrad } from './fd.js';
 
 /** n distinct values 0.01 apart, shuffled (no ties in any pooling window). */

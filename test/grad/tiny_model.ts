@@ -26,7 +26,7 @@ export function tinyModel(batch: number, keepProb = 1, dropoutMasks: 'onnx' | 'i
   x = dropout(net, x, keepProb, true, 'tiny/dropout3');
   x = conv2d(net, x, { scope: 'tiny/fc4', filters: TINY_CLASSES, kernel: [1, 1], stride: [1, 1], padding: 'SAME', activation: null, weightLayout: 'HWIO', weights: xavier('tiny/fc4/weights'), biases: bias('tiny/fc4/biases', 0) });
   const logits = b.squeeze(net.as(x, 'NHWC'), [1, 2], 'tiny/logits');
-  return { name: 'tiny', graph: g, net, input, inputLayout: 'NHWC', output: logits, outputName: 'logits', endPoints: {}, layers: net.layers, weightDecay: 0.0005 };
+  return { name: 'tiny', graph: g, net, input, inputLayout: 'NHWC', output: logits, outputName: 'logits', outputs: { logits }, endPoints: {}, layers: net.layers, weightDecay: 0.0005 };
 }
 
 export function tinyWeights(m: BuiltModel, seed = 0): Map<string, Tensor> {

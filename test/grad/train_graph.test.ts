@@ -1,8 +1,8 @@
-// The training graph and SgdTrainer on a small model: the update is checked against
+// The training graph and Trainer on a small model: the update is checked against
 // PyTorch's SGD rules computed on the host (float64) from gradients that a separate
 // gradients() graph produces for the same weights and batch. Also: frozen parameters,
 // refusing a non-finite step, checkpoint and restore. Each suite runs with the update in
-// the ONNX graph and with the native update (SgdTrainerOptions.update), the latter with
+// the ONNX graph and with the native update (TrainerOptions.update), the latter with
 // the fc weight gradients formed on the host (the default) or by ORT
 // (gemmWeightGrad 'graph'); the host update on ORT's gradients gives the graph's weights
 // bit for bit, and on its own fc gradients the same weights to rounding.
@@ -13,7 +13,8 @@ import { str } from '../../src/graph/types.js';
 import { toOnnx } from '../../src/graph/onnx_writer.js';
 import { gradients } from '../../src/grad/index.js';
 import { Session } from '../../src/runtime/session.js';
-import { secondMomentKey, SgdTrainer, type SgdTrainerOptions } from '../../src/train/sgd_trainer.js';
+import { secondMomentKey } from '../../src/optim/optimizers.js';
+import { Trainer, type TrainerOptions } from '../../src/train/trainer.js';
 import type { Tensor } from '../../src/tensor.js';
 import { TINY_CLASSES, tinyBatch, tinyModel, tinyWeights } from './tiny_model.js';
 
@@ -69,9 +70,9 @@ function updateErr(ours: Float32Array, host: Float64Array, before: Float32Array)
 }
 
 /** Run `steps` steps with the trainer and with PyTorch's rules on the host; compare everything. */
-async function checkAgainstHost(opts: SgdTrainerOptions, lr: number, steps = 2) {
+async function checkAgainstHost(opts: TrainerOptions, lr: number, steps = 2) {
   const w0 = tinyWeights(tinyModel(N));
-  const t = await SgdTrainer.create(tinyModel(N), w0, opts);
+  const t = await Trainer.create(tinyModel(N), w0, opts);
   open.push(t);
   const wd = opts.weightDecay ?? 0.0005;
   const mu = opts.momentum;
@@ -145,7 +146,7 @@ async function checkAgainstHost(opts: SgdTrainerOptions, lr: number, steps = 2) 
 }
 
 /** The update in the graph; on the host with fc weight gradients formed there (the default); on the host with them from ORT. */
-const UPDATES: [string, Pick<SgdTrainerOptions, 'update' | 'gemmWeightGrad'>][] = [
+const UPDATES: [string, Pick<TrainerOptions, 'update' | 'gemmWeightGrad'>][] = [
   ['in the graph', { update: 'graph' }],
   ['on the host', { update: 'host' }],
   ['on the host, Gemm weight gradients from ORT', { update: 'host', gemmWeightGrad: 'graph' }],
@@ -209,13 +210,13 @@ for (const [label, u] of UPDATES) describe(`training graph: SGD as torch.optim.S
 
   test('the dW formulation is chosen per conv and can be overridden by layer', async () => {
     const m = tinyModel(N);
-    const t = await SgdTrainer.create(m, tinyWeights(m), { momentum: 0.9, convWeightGrad: { 'tiny/conv2': 'reference' }, smallConvGemm: 0 });
+    const t = await Trainer.create(m, tinyWeights(m), { momentum: 0.9, convWeightGrad: { 'tiny/conv2': 'reference' }, smallConvGemm: 0 });
     open.push(t);
     assert.deepEqual(t.graph.convWeightGrad, { 'tiny/conv2/Conv2D': 'reference', 'tiny/conv1/Conv2D': 'batchconv' });
     assert.deepEqual(t.graph.convAsGemm, []);
     // by default conv1 (8x8 output) is one Gemm over the batch; conv2 is grouped and stays a Conv
     const m2 = tinyModel(N);
-    const t2 = await SgdTrainer.create(m2, tinyWeights(m2), { momentum: 0.9 });
+    const t2 = await Trainer.create(m2, tinyWeights(m2), { momentum: 0.9 });
     open.push(t2);
     assert.deepEqual(t2.graph.convAsGemm, ['tiny/conv1/Conv2D']);
     assert.deepEqual(t2.graph.convWeightGrad, { 'tiny/conv2/Conv2D': 'im2col' });
@@ -223,7 +224,7 @@ for (const [label, u] of UPDATES) describe(`training graph: SGD as torch.optim.S
 });
 
 describe('the update in the graph and on the host give the same weights', () => {
-  const cases: [string, SgdTrainerOptions][] = [
+  const cases: [string, TrainerOptions][] = [
     ['momentum, weight decay', { momentum: 0.9, weightDecay: 0.01 }],
     ['nesterov, clipping, frozen convs', { momentum: 0.9, nesterov: true, weightDecay: 0.01, clipNorm: 0.05, trainable: ['tiny/fc3/weights', 'tiny/fc3/biases', 'tiny/fc4/weights', 'tiny/fc4/biases'] }],
     ['plain SGD', { momentum: 0, weightDecay: 0.01 }],
@@ -233,10 +234,10 @@ describe('the update in the graph and on the host give the same weights', () => 
   for (const [what, opts] of cases) {
     test(`${what}: the same weights over three steps (bit for bit with the same gradients and without clipping), loss and norms`, async () => {
       const ms = [tinyModel(N), tinyModel(N), tinyModel(N)];
-      const a = await SgdTrainer.create(ms[0]!, tinyWeights(ms[0]!), { ...opts, update: 'graph' });
+      const a = await Trainer.create(ms[0]!, tinyWeights(ms[0]!), { ...opts, update: 'graph' });
       // the host update on ORT's weight gradients, and on the fc weight gradients it forms itself
-      const h = await SgdTrainer.create(ms[1]!, tinyWeights(ms[1]!), { ...opts, update: 'host', gemmWeightGrad: 'graph' });
-      const o = await SgdTrainer.create(ms[2]!, tinyWeights(ms[2]!), { ...opts, update: 'host' });
+      const h = await Trainer.create(ms[1]!, tinyWeights(ms[1]!), { ...opts, update: 'host', gemmWeightGrad: 'graph' });
+      const o = await Trainer.create(ms[2]!, tinyWeights(ms[2]!), { ...opts, update: 'host' });
       open.push(a, h, o);
       for (let k = 0; k < 3; k++) {
         const { images, labels } = tinyBatch(N, k);
@@ -268,11 +269,11 @@ describe('the update in the graph and on the host give the same weights', () => 
   }
 });
 
-for (const [label, u] of UPDATES) describe(`SgdTrainer: refusing a step, checkpoints (update ${label})`, () => {
+for (const [label, u] of UPDATES) describe(`Trainer: refusing a step, checkpoints (update ${label})`, () => {
   const update = u.update;
   test('a non-finite step is refused: nothing applied, the first bad parameter named', async () => {
     const m = tinyModel(N);
-    const t = await SgdTrainer.create(m, tinyWeights(m), { momentum: 0.9, ...u });
+    const t = await Trainer.create(m, tinyWeights(m), { momentum: 0.9, ...u });
     open.push(t);
     const { images, labels } = tinyBatch(N, 0);
     await t.step(images, labels, 0.1);
@@ -308,7 +309,7 @@ for (const [label, u] of UPDATES) describe(`SgdTrainer: refusing a step, checkpo
 
   test('checkpoint (weights + momenta) and restore continue bit-exactly', async () => {
     const m1 = tinyModel(N);
-    const t1 = await SgdTrainer.create(m1, tinyWeights(m1), { momentum: 0.9, weightDecay: 0.01, ...u });
+    const t1 = await Trainer.create(m1, tinyWeights(m1), { momentum: 0.9, weightDecay: 0.01, ...u });
     open.push(t1);
     for (let k = 0; k < 2; k++) {
       const { images, labels } = tinyBatch(N, k);
@@ -322,7 +323,7 @@ for (const [label, u] of UPDATES) describe(`SgdTrainer: refusing a step, checkpo
     t1.commit();
 
     const m2 = tinyModel(N);
-    const t2 = await SgdTrainer.create(m2, tinyWeights(m2, 99), { momentum: 0.9, weightDecay: 0.01, ...u });
+    const t2 = await Trainer.create(m2, tinyWeights(m2, 99), { momentum: 0.9, weightDecay: 0.01, ...u });
     open.push(t2);
     t2.restore(ckW, ckM);
     const r2 = await t2.step(images, labels, 0.2);
@@ -340,9 +341,9 @@ for (const [label, u] of UPDATES) describe(`SgdTrainer: refusing a step, checkpo
   });
 
   test('AdamW: restore with the moments and the number of updates continues bit-exactly; without the count the bias correction differs', async () => {
-    const opts: SgdTrainerOptions = { optimizer: 'adamw', momentum: 0, weightDecay: 0.05, ...u };
+    const opts: TrainerOptions = { optimizer: 'adamw', momentum: 0, weightDecay: 0.05, ...u };
     const m1 = tinyModel(N);
-    const t1 = await SgdTrainer.create(m1, tinyWeights(m1), opts);
+    const t1 = await Trainer.create(m1, tinyWeights(m1), opts);
     open.push(t1);
     for (let k = 0; k < 2; k++) {
       const { images, labels } = tinyBatch(N, k);
@@ -355,7 +356,7 @@ for (const [label, u] of UPDATES) describe(`SgdTrainer: refusing a step, checkpo
     t1.commit();
 
     const m2 = tinyModel(N);
-    const t2 = await SgdTrainer.create(m2, tinyWeights(m2, 99), opts);
+    const t2 = await Trainer.create(m2, tinyWeights(m2, 99), opts);
     open.push(t2);
     t2.restore(ckW, ckM, 2);
     await t2.step(images, labels, 0.01);
@@ -374,7 +375,7 @@ for (const [label, u] of UPDATES) describe(`SgdTrainer: refusing a step, checkpo
 
   test('training-mode dropout runs and updates', async () => {
     const m = tinyModel(N, 0.5);
-    const t = await SgdTrainer.create(m, tinyWeights(m), { momentum: 0.9, ...u });
+    const t = await Trainer.create(m, tinyWeights(m), { momentum: 0.9, ...u });
     open.push(t);
     const { images, labels } = tinyBatch(N, 0);
     const before = t.weights();
@@ -387,8 +388,8 @@ for (const [label, u] of UPDATES) describe(`SgdTrainer: refusing a step, checkpo
   test('dropout masks as inputs: all-ones masks give exactly the step without dropout; missing ones are named', async () => {
     const plain = tinyModel(N);
     const masked = tinyModel(N, 0.5, 'input');
-    const a = await SgdTrainer.create(plain, tinyWeights(plain), { momentum: 0.9 });
-    const bt = await SgdTrainer.create(masked, tinyWeights(masked), { momentum: 0.9 });
+    const a = await Trainer.create(plain, tinyWeights(plain), { momentum: 0.9 });
+    const bt = await Trainer.create(masked, tinyWeights(masked), { momentum: 0.9 });
     open.push(a, bt);
     assert.deepEqual(bt.graph.extraInputs, [{ name: 'dropout_mask/tiny/dropout3', dtype: 'float32', shape: [N, 1, 1, 8] }]);
     assert.deepEqual(a.graph.extraInputs, []);
@@ -411,15 +412,15 @@ for (const [label, u] of UPDATES) describe(`SgdTrainer: refusing a step, checkpo
 
   test('errors name what is wrong', async () => {
     const m = tinyModel(N);
-    await assert.rejects(SgdTrainer.create(m, tinyWeights(m), { momentum: 0.9, trainable: ['tiny/fc9/weights'] }), /no parameter tiny\/fc9\/weights; parameters are tiny\/conv1\/weights/);
+    await assert.rejects(Trainer.create(m, tinyWeights(m), { momentum: 0.9, trainable: ['tiny/fc9/weights'] }), /no parameter tiny\/fc9\/weights; parameters are tiny\/conv1\/weights/);
     const m2 = tinyModel(N);
-    const t = await SgdTrainer.create(m2, tinyWeights(m2), { momentum: 0.9 });
+    const t = await Trainer.create(m2, tinyWeights(m2), { momentum: 0.9 });
     open.push(t);
     const { images, labels } = tinyBatch(N, 0);
     await assert.rejects(t.step({ ...images, shape: [N, 19, 19, 1], data: images.data.subarray(0, N * 361) }, labels, 0.1), /images must be float32\[6,19,19,3\], got float32\[6,19,19,1\]/);
     await assert.rejects(t.step(images, [1, 2], 0.1), /2 labels for a batch of 6/);
     assert.throws(() => t.commit(), /commit without a pending step/);
     const sym = tinyModel('N' as unknown as number);
-    await assert.rejects(SgdTrainer.create(sym, tinyWeights(sym), { momentum: 0.9 }), /the input must have a static shape, got \[N,19,19,3\]; build the model with batch: <n>/);
+    await assert.rejects(Trainer.create(sym, tinyWeights(sym), { momentum: 0.9 }), /the input must have a static shape, got \[N,19,19,3\]; build the model with batch: <n>/);
   });
 });

@@ -6,6 +6,7 @@ import { after, describe, test } from 'node:test';
 import { alexnetV2Spec } from '../../src/models/alexnet_v2.js';
 import { countParams, paramSpecs } from '../../src/models/params.js';
 import type { BuildOptions, BuiltModel } from '../../src/models/types.js';
+import { modelGraph } from '../../src/models/assemble.js';
 import { compileModel } from '../../src/runtime/compile.js';
 import type { Session } from '../../src/runtime/session.js';
 import { generate, initParams } from '../../src/nn/init.js';
@@ -32,7 +33,7 @@ function uniformInput(shape: number[], seed = 1): Tensor<'float32'> {
 
 async function run(opts: BuildOptions, inputShape: [number, number, number, number], weights?: Map<string, Tensor>) {
   const m = alexnetV2Spec.build({ ...opts, inputSize: [inputShape[1], inputShape[2]] });
-  const s = await compileModel(m, weights ?? weightsFor(m));
+  const s = await compileModel(modelGraph(m), weights ?? weightsFor(m));
   sessions.push(s);
   const out = await s.run({ input: uniformInput(inputShape) });
   return { m, out: out[m.outputName]! };

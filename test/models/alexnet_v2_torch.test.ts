@@ -9,6 +9,7 @@ import { after, describe, test } from 'node:test';
 import { alexnetV2Spec } from '../../src/models/alexnet_v2.js';
 import { randomWeights } from '../../src/models/params.js';
 import { generate } from '../../src/nn/init.js';
+import { modelGraph } from '../../src/models/assemble.js';
 import { compileModel } from '../../src/runtime/compile.js';
 import type { Session } from '../../src/runtime/session.js';
 import { FIXTURES, maxAbs, maxAbsDiff } from '../helpers.js';
@@ -42,7 +43,7 @@ async function ours(c: Case, lowerToGemm: boolean): Promise<{ shape: readonly nu
     globalPool: c.globalPool,
     lowerToGemm,
   });
-  const s = await compileModel(m, randomWeights(m, fixture.weightSeed));
+  const s = await compileModel(modelGraph(m), randomWeights(m, fixture.weightSeed));
   sessions.push(s);
   const [h, w] = c.size;
   const x = generate({ kind: 'uniform', low: 0, high: 1 }, c.batch * h * w * 3, fixture.inputSeed, 'input');

@@ -8,6 +8,7 @@ import { after, describe, test } from 'node:test';
 import { getModel } from '../../src/models/registry.js';
 import { randomWeights } from '../../src/models/params.js';
 import { generate } from '../../src/nn/init.js';
+import { modelGraph } from '../../src/models/assemble.js';
 import { compileModel } from '../../src/runtime/compile.js';
 import type { Session } from '../../src/runtime/session.js';
 import { FIXTURES, maxAbs, maxAbsDiff } from '../helpers.js';
@@ -31,7 +32,7 @@ for (const name of ['alexnet', 'bvlc_alexnet']) {
     for (const c of fx.cases) {
       test(`${c.batch}x3x${c.size.join('x')}`, async () => {
         const m = getModel(name).build({ numClasses: fx.classes, inputSize: c.size });
-        const s = await compileModel(m, randomWeights(m, fx.weightSeed));
+        const s = await compileModel(modelGraph(m), randomWeights(m, fx.weightSeed));
         sessions.push(s);
         const shape = [c.batch, 3, ...c.size];
         const x = generate({ kind: 'uniform', low: fx.input[0], high: fx.input[1] }, shape.reduce((a, b) => a * b), fx.inputSeed, 'input');

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { type AdamwScalars, nativeKernels, nativeUnavailable, type NativeKernels } from '../../src/runtime/native.js';
-import { adamwScalars } from '../../src/train/sgd_trainer.js';
+import { adamwScalars } from '../../src/optim/adamw.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const f = Math.fround;
@@ -303,13 +303,13 @@ describe('native SGD kernels', () => {
   test('ALEXNET_NATIVE=0 turns them off: the trainer says why a host update cannot run, and the graph update still does', () => {
     const code = `
       import { nativeKernels, nativeUnavailable } from './src/runtime/native.ts';
-      import { SgdTrainer } from './src/train/sgd_trainer.ts';
+      import { Trainer } from './src/train/trainer.ts';
       import { tinyModel, tinyWeights } from './test/grad/tiny_model.ts';
       console.log(JSON.stringify({ kernels: nativeKernels(), why: nativeUnavailable() }));
       const m = tinyModel(2);
-      await SgdTrainer.create(m, tinyWeights(m), { momentum: 0.9, update: 'host' }).catch((e) => console.log(e.message));
+      await Trainer.create(m, tinyWeights(m), { momentum: 0.9, update: 'host' }).catch((e) => console.log(e.message));
       const m2 = tinyModel(2);
-      const t = await SgdTrainer.create(m2, tinyWeights(m2), { momentum: 0.9 });
+      const t = await Trainer.create(m2, tinyWeights(m2), { momentum: 0.9 });
       console.log(t.update);
       await t.dispose();
     `;
@@ -317,7 +317,7 @@ describe('native SGD kernels', () => {
     assert.equal(r.status, 0, r.stderr);
     const [first, second, third] = r.stdout.trim().split('\n');
     assert.deepEqual(JSON.parse(first!), { kernels: null, why: 'ALEXNET_NATIVE=0 turns the native kernels off' });
-    assert.equal(second, "SgdTrainer: update 'host' needs the native kernels: ALEXNET_NATIVE=0 turns the native kernels off");
+    assert.equal(second, "Trainer: update 'host' needs the native kernels: ALEXNET_NATIVE=0 turns the native kernels off");
     assert.equal(third, 'graph');
   });
 });

@@ -1,4 +1,4 @@
-// Checkpoint directories: complete or absent, read back bit for bit, native weights usable
+// Checkpoint directories: complete or absent, read back bit for bit, bundle weights usable
 // by themselves, retention of the newest K and the best, and what a killed writer leaves.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { Tensor } from '../../src/tensor.js';
 import { bestCheckpoint, CHECKPOINT_FORMAT, type CheckpointData, checkpointName, cleanPartial, latestCheckpoint, listCheckpoints, pruneCheckpoints, readCheckpoint, weightsFileOf, writeCheckpoint } from '../../src/train/checkpoint.js';
-import { NATIVE_FORMAT, readSidecar } from '../../src/weights/native.js';
+import { BUNDLE_FORMAT, readSidecar } from '../../src/weights/bundle.js';
 import { readWeights } from '../../src/weights/read.js';
 import { ROOT } from '../helpers.js';
 
@@ -21,13 +21,13 @@ function data(step: number, valTop1: number | null, size = 1000): CheckpointData
   return {
     weights: new Map([['fc/weight', w]]),
     momenta: new Map([['fc/weight', m]]),
-    native: { format: NATIVE_FORMAT, model: 'alexnet', numClasses: 3, preprocess: 'torchvision', labels: ['a', 'b', 'c'] },
+    bundle: { format: BUNDLE_FORMAT, model: 'alexnet', numClasses: 3, preprocess: 'torchvision', labels: ['a', 'b', 'c'] },
     optimizer: { momentum: '0.9' },
     state: { format: CHECKPOINT_FORMAT, step, epoch: 1, cursor: 5, valTop1, loop: { dropoutDraws: step }, config: { lr: 0.1 }, time: 'now' },
   };
 }
 
-test('write and read back: weights, momenta, state; the weights file is a native file', async () => {
+test('write and read back: weights, momenta, state; the weights file is a bundle', async () => {
   const out = join(tmp, 'rw');
   const dir = await writeCheckpoint(out, data(12, 0.5));
   assert.equal(dir, join(out, 'ckpt-00000012'));
@@ -62,7 +62,7 @@ test('a writer killed halfway leaves only a hidden temporary directory; the last
     import { writeCheckpoint, CHECKPOINT_FORMAT } from ${JSON.stringify(join(ROOT, 'src/train/checkpoint.ts'))};
     const w = { dtype: 'float32', shape: [4000000], data: new Float32Array(4000000).fill(1) };
     await writeCheckpoint(${JSON.stringify(out)}, { weights: new Map([['w', w]]), momenta: new Map([['w', w]]),
-      native: { format: 'alexnet-ts/1', model: 'alexnet', numClasses: 1, preprocess: 'torchvision', labels: ['x'] }, optimizer: {},
+      bundle: { format: 'alexnet-ts/1', model: 'alexnet', numClasses: 1, preprocess: 'torchvision', labels: ['x'] }, optimizer: {},
       state: { format: CHECKPOINT_FORMAT, step: 4, epoch: 0, cursor: 0, valTop1: null, loop: {}, config: {}, time: '' } },
       { midway: () => process.kill(process.pid, 'SIGKILL') });
     console.log('not reached');`;

@@ -2,7 +2,7 @@
 // (and its resume) does not depend on whether the addon is built.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { streamKey, uniformAt } from '../../src/nn/init.js';
+import { streamKey, uniformAt } from '../../src/util/rng.js';
 import { nativeKernels, nativeUnavailable } from '../../src/runtime/native.js';
 import { DropoutMasks } from '../../src/train/dropout.js';
 

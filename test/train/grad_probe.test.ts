@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GradientProbe } from '../../src/train/grad_probe.js';
-import { SgdTrainer } from '../../src/train/sgd_trainer.js';
+import { Trainer } from '../../src/train/trainer.js';
 import { tinyBatch, tinyModel, tinyWeights } from '../grad/tiny_model.js';
 
 const N = 4;
@@ -13,7 +13,7 @@ for (const trainable of [undefined, ['tiny/fc3/weights', 'tiny/fc4/biases']]) {
   test(`probe gradients match the step's per-parameter norms (${trainable ? 'two trainable' : 'all trainable'})`, async () => {
     const w = tinyWeights(tinyModel(N, 0.5, 'input'));
     const opts = { momentum: 0.9, clipNorm: 0.01, ...(trainable ? { trainable } : {}) };
-    const t = await SgdTrainer.create(tinyModel(N, 0.5, 'input'), w, opts);
+    const t = await Trainer.create(tinyModel(N, 0.5, 'input'), w, opts);
     const probe = await GradientProbe.create(tinyModel(N, 0.5, 'input'), w, trainable);
     try {
       const { images, labels } = tinyBatch(N, 1);

@@ -13,10 +13,10 @@ import { initialWeights } from '../../src/train/init_weights.js';
 import type { Tensor } from '../../src/tensor.js';
 import { listCheckpoints, readCheckpoint } from '../../src/train/checkpoint.js';
 import { NonFiniteError } from '../../src/train/guard.js';
-import { readJsonl } from '../../src/train/jsonl.js';
+import { readJsonl } from '../../src/logs/jsonl.js';
 import { evaluateWeights } from '../../src/train/eval_run.js';
 import { train } from '../../src/train/loop.js';
-import { NATIVE_FORMAT, saveNative } from '../../src/weights/native.js';
+import { BUNDLE_FORMAT, saveBundle } from '../../src/weights/bundle.js';
 import { FASHION_DIR, fashionMnist } from '../fashion.js';
 import { makeImageFolder } from '../image_folder.js';
 
@@ -91,7 +91,7 @@ describe('fine-tuning', () => {
     const m = alexnetSpec.build({ inputSize: [63, 63] });
     const file = join(tmp, 'pretrained.safetensors');
     const pretrained = randomWeights(m, 42);
-    await saveNative(file, pretrained, { format: NATIVE_FORMAT, model: 'alexnet', numClasses: 1000, preprocess: 'torchvision', labels: 'imagenet1k' });
+    await saveBundle(file, pretrained, { format: BUNDLE_FORMAT, model: 'alexnet', numClasses: 1000, preprocess: 'torchvision', labels: 'imagenet1k' });
     const out = join(tmp, 'finetune');
     const lines: string[] = [];
     const paused: number[] = [];

@@ -11,7 +11,7 @@ import { table } from '../../src/cli/format.js';
 import { expandImagePaths } from '../../src/data/files.js';
 import { getModel } from '../../src/models/registry.js';
 import { randomWeights } from '../../src/models/params.js';
-import { cachedWeightsPath, NATIVE_FORMAT, saveNative } from '../../src/weights/native.js';
+import { cachedWeightsPath, BUNDLE_FORMAT, saveBundle } from '../../src/weights/bundle.js';
 import { f1, median, PYTHON, ROOT, torch, torchAvailable, torchServer } from './common.js';
 
 const ROUNDS = 8;
@@ -53,7 +53,7 @@ export async function classifySection(): Promise<void> {
     await makeFolder(folder);
     const spec = getModel('alexnet');
     const m = spec.build();
-    await saveNative(cachedWeightsPath('alexnet'), randomWeights(m, 0), { format: NATIVE_FORMAT, model: 'alexnet', numClasses: 1000, preprocess: 'torchvision', labels: 'imagenet1k' });
+    await saveBundle(cachedWeightsPath('alexnet'), randomWeights(m, 0), { format: BUNDLE_FORMAT, model: 'alexnet', numClasses: 1000, preprocess: 'torchvision', labels: 'imagenet1k' });
     const { files } = await expandImagePaths([folder]);
 
     // Passes over the folder alternate between ours and PyTorch (one pass each with 0 and 2

@@ -6,6 +6,7 @@ import { table } from '../../src/cli/format.js';
 import { alexnetV2Spec } from '../../src/models/alexnet_v2.js';
 import { randomWeights } from '../../src/models/params.js';
 import { generate } from '../../src/nn/init.js';
+import { modelGraph } from '../../src/models/assemble.js';
 import { modelBytes } from '../../src/runtime/compile.js';
 import { Session } from '../../src/runtime/session.js';
 import { f1, timePair, torch } from './common.js';
@@ -14,7 +15,7 @@ export async function inferSection(): Promise<void> {
   const threads = availableParallelism();
   console.log(`## alexnet_v2 inference, 224x224, random weights (ONNX Runtime, ${threads} threads, as the Session default)\n`);
   const m = alexnetV2Spec.build({ numClasses: 1000 });
-  const bytes = modelBytes(m, randomWeights(m, 0));
+  const bytes = modelBytes(modelGraph(m), randomWeights(m, 0));
   const ours = await Session.create(bytes);
   const raw = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', intraOpNumThreads: threads });
   const torchRows = torch(['infer', '--batches', '1,16']);

@@ -1,7 +1,7 @@
 // Training benchmarks, next to PyTorch in the same run:
 //
 //   train    alexnet_v2 at 224x224, batch 16, every layer trained: ms per image of the
-//            training step (ours: SgdTrainer with seeded dropout masks; PyTorch: autograd +
+//            training step (ours: Trainer with seeded dropout masks; PyTorch: autograd +
 //            torch.optim.SGD), alternated in two rounds; then our whole loop (JPEG decoding
 //            in a worker thread, masks, NaN guard, logs) on a folder of photos, to show the
 //            step never waits for images; and the peak RSS of `alexnet train` at batch 32.
@@ -21,11 +21,11 @@ import { generate } from '../../src/nn/init.js';
 import { numel } from '../../src/tensor.js';
 import { DropoutMasks } from '../../src/train/dropout.js';
 import { nativeKernels, nativeUnavailable } from '../../src/runtime/native.js';
-import { glibcTunables } from '../../src/runtime/tunables.js';
-import { readJsonl } from '../../src/train/jsonl.js';
+import { glibcTunables } from '../../src/runtime/malloc.js';
+import { readJsonl } from '../../src/logs/jsonl.js';
 import { train } from '../../src/train/loop.js';
-import { SgdTrainer } from '../../src/train/sgd_trainer.js';
-import type { Optimizer } from '../../src/train/train_graph.js';
+import { Trainer } from '../../src/train/trainer.js';
+import type { Optimizer } from '../../src/optim/optimizers.js';
 import { f1, median, ROOT, torch, torchServer } from './common.js';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
@@ -39,7 +39,7 @@ function updatePath(): string {
 }
 
 /** Median ms per image of our training step (after 2 warm-up steps). */
-async function oursStep(trainer: SgdTrainer, masks: DropoutMasks, batch: number, steps: number): Promise<number> {
+async function oursStep(trainer: Trainer, masks: DropoutMasks, batch: number, steps: number): Promise<number> {
   const shape = [batch, 224, 224, 3];
   const images = { dtype: 'float32' as const, shape, data: generate({ kind: 'uniform', low: -1, high: 1 }, numel(shape), 2, 'images') };
   const labels = Array.from({ length: batch }, (_, i) => (i * 37) % 1000);
@@ -70,7 +70,7 @@ export async function trainSection(): Promise<void> {
   console.log(`Our SGD update: ${updatePath()}.\n`);
   const batch = 16;
   const m = alexnetV2Spec.build({ batch, isTraining: true, dropoutMasks: 'input' });
-  const trainer = await SgdTrainer.create(m, randomWeights(m, 0), { momentum: 0.9, weightDecay: 0.0005, session: { threads: 2 } });
+  const trainer = await Trainer.create(m, randomWeights(m, 0), { momentum: 0.9, weightDecay: 0.0005, session: { threads: 2 } });
   const keep = new Map(m.net.dropoutMasks.map((d) => [d.input.name, d.keepProb]));
   const masks = new DropoutMasks(trainer.graph.extraInputs.map((e) => ({ name: e.name, shape: e.shape as number[], keepProb: keep.get(e.name)! })), 0);
   const rows: string[][] = [];
@@ -122,9 +122,9 @@ export async function fashionSection(): Promise<void> {
   console.log(`Our ${R.optimizer === 'adamw' ? 'AdamW' : 'SGD'} update: ${updatePath()}.\n`);
   const tmp = mkdtempSync(join(tmpdir(), 'alexnet-bench-fashion-'));
   // The two runs are interleaved in chunks of INTERLEAVE steps (ours, then PyTorch's, ...),
-  // each side's clock counting only its own chunks: this machine's speed drifted by up to
-  // 2x over minutes (the same step took 250 or 330 ms), which made two whole runs one
-  // after the other compare the machine's moods as much as the two stacks.
+  // each side's clock counting only its own chunks: a shared machine's speed can drift by
+  // up to 2x over minutes, which makes two whole runs one after the other compare the
+  // machine's moods as much as the two stacks.
   const INTERLEAVE = 50;
   const args = ['fashion', '--folder', FASHION, '--batch', String(R.batch), '--lr', String(R.lr), '--wd', String(R.weightDecay), '--schedule', R.schedule, '--warmup', String(R.warmupSteps), '--epochs', String(R.epochs), '--size', String(R.size), '--seed', String(R.seed), ...(R.flip ? ['--flip'] : []), ...(R.nesterov ? ['--nesterov'] : []), '--label-smoothing', String(R.labelSmoothing), '--init', R.init, '--optimizer', R.optimizer];
   const server = await torchServer([...args, '--interleave', String(INTERLEAVE)]);

@@ -1,5 +1,6 @@
 // alexnet export: write the model as an ONNX file any ONNX runtime can load.
 import { randomWeights } from '../../models/params.js';
+import { modelGraph } from '../../models/assemble.js';
 import { modelBytes } from '../../runtime/compile.js';
 import { atomicWriteFile } from '../../util/fs.js';
 import { int, parse, UsageError } from '../args.js';
@@ -21,7 +22,7 @@ ${MODEL_USAGE}
     const { spec, opts } = modelFromFlags(v);
     const m = spec.build(opts);
     const weights = randomWeights(m, int(v['seed'], 'seed', 0, 0));
-    const data = modelBytes(m, weights);
+    const data = modelBytes(modelGraph(m), weights);
     await atomicWriteFile(out, data);
     const input = m.input;
     const output = m.graph.outputs[0]!;

@@ -2,6 +2,7 @@
 // random weights; prints the input shape and one predicted class per image.
 import { randomWeights } from '../../models/params.js';
 import { generate } from '../../nn/init.js';
+import { modelGraph } from '../../models/assemble.js';
 import { compileModel } from '../../runtime/compile.js';
 import { argmaxRows, numel } from '../../tensor.js';
 import { int, parse } from '../args.js';
@@ -25,7 +26,7 @@ ${MODEL_USAGE}
     const seed = int(v['seed'], 'seed', 0, 0);
     const threads = int(v['threads'], 'threads', 1, 0);
     const m = spec.build(opts);
-    const session = await compileModel(m, randomWeights(m, seed), threads ? { threads } : {});
+    const session = await compileModel(modelGraph(m), randomWeights(m, seed), threads ? { threads } : {});
     try {
       const shape = spec.inputLayout === 'NHWC' ? [batch, ...inputSize, 3] : [batch, 3, ...inputSize];
       const x = generate({ kind: 'uniform', low: 0, high: 1 }, numel(shape), seed, 'input');

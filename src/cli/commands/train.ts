@@ -2,10 +2,10 @@
 // with checkpoints, resume, TensorBoard and JSONL logs (src/train/loop.ts does the work).
 import type { AugmentMode } from '../../data/augment.js';
 import type { NanPolicy } from '../../train/guard.js';
-import type { ScheduleKind } from '../../train/schedule.js';
+import type { ScheduleKind } from '../../optim/schedule.js';
 import type { TrainOptions } from '../../train/config.js';
 import { INIT_SCHEMES, type InitScheme } from '../../models/params.js';
-import { OPTIMIZERS, type Optimizer } from '../../train/train_graph.js';
+import { OPTIMIZERS, type Optimizer } from '../../optim/optimizers.js';
 import { int, num, parse, size, UsageError, type Values } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -137,7 +137,7 @@ export const trainCommand: Command = {
   --data PATH          ImageFolder (PATH/<class>/*.jpg), a list file ("path label" per line), or IDX
                        (a directory with train-/t10k-*-idx?-ubyte[.gz], e.g. /usr/share/datasets/fashion-mnist)
   --val PATH           validation data (an IDX directory gives its t10k split); or --val-split F of --data
-  --out DIR            checkpoints (ckpt-<step>/: native weights, optimizer, state) and log.jsonl
+  --out DIR            checkpoints (ckpt-<step>/: bundle weights, optimizer, state) and log.jsonl
   --resume DIR         continue the run in DIR from its newest complete checkpoint, exactly
   --model NAME         default alexnet (torchvision); alexnet_v2 is TF-slim's, bvlc_alexnet Caffe's
   --classes N          classes of the last layer (default: the data's); a change from --weights

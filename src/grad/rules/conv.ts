@@ -4,9 +4,8 @@
 //       (../window.ts transposeFit).
 //       'conv' (stride 1 only): the same sum as an ordinary Conv of dY with the kernel
 //       flipped in space and its in/out channels swapped, pads (k-1)d - p. ORT runs it
-//       2-3x faster than ConvTranspose (alexnet_v2 conv2-5 at batch 16: 112 ms for
-//       conv5's ConvTranspose vs ~50 ms for a Conv of the same size), so it is the
-//       default wherever it applies, on images of more than 64 pixels.
+//       several times faster than ConvTranspose (docs/design/training-graph.md), so it
+//       is the default wherever it applies, on images of more than 64 pixels.
 //       'stacked' (stride 1 only): that Conv on the batch stacked into one tall image,
 //       the default on images of at most 64 pixels (defaultConvInputGrad).
 //   dW: one of three formulations chosen per node (../conv_weight_grad.ts).
@@ -29,12 +28,10 @@ function flippedPads(win: Window2d): number[] | null {
 
 /**
  * 'stacked' for stride-1 convs on small images (at most 64 pixels), 'conv' for larger
- * ones, 'convtranspose' for strided ones. Measured on the whole training step, the two
- * variants in one process with their steps alternated (2 threads, ORT 1.30):
- * torchvision alexnet at 64x64, batch 64 (conv2 on 7x7, conv3-5 on 3x3): 297 -> 262 ms
- * with all four stacked, 297 -> 276 with conv2 alone; alexnet_v2 at 224, batch 16
- * (conv2 on 27x27, conv3-5 on 13x13): no difference (430 vs 425, 450 vs 430 ms, within
- * the machine's noise), so those keep one Conv per image.
+ * ones, 'convtranspose' for strided ones. Stacking speeds up the whole training step of
+ * torchvision alexnet at 64x64 (conv2 on 7x7, conv3-5 on 3x3) and makes no difference on
+ * alexnet_v2 at 224 (13x13 and larger), so those keep one Conv per image
+ * (docs/design/conv-lowering.md).
  */
 export function defaultConvInputGrad(win: Window2d, H: number, W: number): ConvInputGradMethod {
   if (!flippedPads(win)) return 'convtranspose';
@@ -56,9 +53,9 @@ function dxByConvTranspose(ctx: GradContext, dy: Value, w: Value, win: Window2d,
 }
 
 // [A, B, kh, kw] turned by 180 degrees in space: the kh*kw taps in reverse order, by a
-// MatMul with the reversing permutation. ORT's Slice with steps -1 took 0.8-2.0 ms for
-// each of torchvision alexnet's conv2-5 kernels, the MatMul 0.1-0.3 ms. Exact for finite
-// weights (each value is multiplied by 1 and added to zeros).
+// MatMul with the reversing permutation, which ORT runs several times faster than a Slice
+// with steps -1 (docs/design/training-graph.md). Exact for finite weights (each value is
+// multiplied by 1 and added to zeros).
 function rotate180(ctx: GradContext, w: Value): Value {
   const [a, bb, kh, kw] = staticShape(ctx, w) as [number, number, number, number];
   const k = kh * kw;

@@ -1,6 +1,7 @@
 // Gradients of Gemm and MatMul. Both stay matrix products in the backward pass (Gemm
-// with transpose flags, no Transpose nodes for the 2-D case): fc6/fc7/fc8 run 3-4x
-// slower in ORT when expressed as Conv, forwards or backwards.
+// with transpose flags, no Transpose nodes for the 2-D case): fc6/fc7/fc8 run several
+// times slower in ORT when expressed as Conv, forwards or backwards
+// (docs/design/graph-and-onnx.md).
 import * as b from '../../graph/build.js';
 import { getFloat, getInt } from '../../graph/types.js';
 import { defineGrad } from '../registry.js';

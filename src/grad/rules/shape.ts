@@ -125,7 +125,7 @@ defineGrad('Pad', (ctx) => {
 // gradient is itself a Gather, of dY by the transposed index table: row d lists the (at
 // most T) positions that read d, padded with a pointer to an appended zero, and a
 // ReduceSum over those T columns adds them in a fixed order. For the im2col of
-// src/train/conv_gemm.ts (each input pixel read by at most kh*kw taps) T = 9 for a 3x3
+// src/passes/conv_gemm.ts (each input pixel read by at most kh*kw taps) T = 9 for a 3x3
 // kernel. Otherwise (a table of more than 4x the gathered size or the axis, whichever is
 // larger: one element read far more often than the others) a ScatterElements with
 // reduction 'add', which adds one element at a time in an order ONNX leaves open.

@@ -3,7 +3,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { frameRecord, readRecords, TFRecordError, TFRecordWriter } from '../../src/train/tfrecord.js';
+import { frameRecord, readRecords, TFRecordError, TFRecordWriter } from '../../src/logs/tfrecord.js';
 
 test('frameRecord lays out length, masked length CRC, data, masked data CRC', () => {
   const rec = frameRecord(Buffer.from('abc'));

@@ -6,11 +6,11 @@ import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test, type TestContext } from 'node:test';
 import sharp from 'sharp';
-import { histogramProto } from '../../src/train/histogram.js';
-import { readEvents, scalarsByTag } from '../../src/train/tb_reader.js';
-import { encodeEvent } from '../../src/train/tb_proto.js';
-import { pngSize, SummaryWriter } from '../../src/train/tensorboard.js';
-import { frameRecord, readRecords, TFRecordError } from '../../src/train/tfrecord.js';
+import { histogramProto } from '../../src/logs/histogram.js';
+import { readEvents, scalarsByTag } from '../../src/logs/tb_reader.js';
+import { encodeEvent } from '../../src/logs/tb_proto.js';
+import { pngSize, SummaryWriter } from '../../src/logs/tensorboard.js';
+import { frameRecord, readRecords, TFRecordError } from '../../src/logs/tfrecord.js';
 
 const T0 = 1_700_000_000_123; // fake wall clock, ms
 
@@ -186,7 +186,7 @@ test('encodeEvent checks the object against the schema', () => {
 
 test('a process that exits without close() still leaves its queued events', (t) => {
   const dir = logdir(t);
-  const src = join(import.meta.dirname, '..', '..', 'src', 'train', 'tensorboard.ts');
+  const src = join(import.meta.dirname, '..', '..', 'src', 'logs', 'tensorboard.ts');
   const code = `
     import { SummaryWriter } from ${JSON.stringify(src)};
     const w = new SummaryWriter(${JSON.stringify(dir)}, { flushSecs: 3600 });

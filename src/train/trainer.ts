@@ -2,24 +2,22 @@
 // runs the graph of ./train_graph.ts once per step, and applies the result only when
 // the caller commits it, so a non-finite step can be refused with nothing changed.
 //
-//   const t = await SgdTrainer.create(model, weights, { momentum: 0.9 });
+//   const t = await Trainer.create(model, weights, { momentum: 0.9 });
 //   const r = await t.step(images, labels, lr);
 //   if (r.finite) t.commit(); else { t.reject(); console.log(t.firstNonFinite(r)); }
 //
 // Output buffers: onnxruntime-node 1.30 accepts pre-allocated output tensors (fetches
 // given as {name: Tensor}) and ORT writes into them, but its binding then still copies
 // every output into a fresh ArrayBuffer for the result (js/node/src/tensor_helper.cc,
-// OrtValueToNapiValue, before the zero-copy change). Double-buffering through them was
-// measured on the alexnet_v2 step (batch 16): 619-634 ms against 621-645 ms without, and
-// 120 MB more peak RSS, so the trainer adopts ORT's returned buffers as its new state
-// without copying them again.
+// OrtValueToNapiValue). Double-buffering through them gains no time and costs peak
+// memory (docs/design/runtime.md), so the trainer adopts ORT's returned buffers as its
+// new state without copying them again.
 //
-// That copy (400 MB of weights and momenta per alexnet_v2 step) costs mostly page faults
-// on fresh memory: glibc mmaps every block over 32 MB anew. Measured per step (batch 16,
-// 2 threads, medians of one sitting): default 1.5-2.4 s; GLIBC_TUNABLES=
-// glibc.malloc.hugetlb=1 0.6-0.9 s; adding glibc.malloc.mmap_max=0:
-// glibc.malloc.trim_threshold=4294967295 (freed blocks are reused, not unmapped) ~0.55-0.63 s.
-// The tunables must be set before the process starts (bin/alexnet.js re-execs for them).
+// That copy (400 MB of weights and momenta per alexnet_v2 step with the update in the
+// graph) costs mostly page faults on fresh memory: glibc mmaps every block over 32 MB
+// anew. The glibc malloc settings of src/runtime/malloc.ts (huge pages, freed blocks
+// reused rather than unmapped) make it several times cheaper; they must be set before the
+// process starts (bin/alexnet.js re-execs for them). See docs/design/runtime.md.
 //
 // Host update (the default when the native kernels of native/sgd.c are built): the graph
 // ends at the gradients (TrainGraphOptions.update 'host'), and one native pass per
@@ -30,37 +28,38 @@
 // output its own) and the new momenta into a spare buffer; it also returns the squared
 // norms of the gradient and of the new weights. So step() knows whether the result is
 // finite before anything is adopted, commit() only swaps buffers, and reject() drops
-// them. For torchvision alexnet at 64x64, batch 64 (57M parameters) the pass takes ~18 ms
-// on 2 threads, against ~92 ms of update passes in ORT plus ~100 ms of copying new
-// weights and momenta out of it (NOTES.md, "The SGD update moved out of ORT").
+// them. The optimizers' host forms (src/optim) make these calls; one pass is several
+// times faster than the update in ORT plus the copies out of it
+// (docs/design/host-update.md).
 // fc weights (TrainGraph.gradOutputs kind 'outer', the default with the host update):
 // the graph outputs the layer's input and output gradient instead of the weight gradient,
-// and sgdStepOuter forms it tile by tile as it updates; the new weights then go into a
-// spare buffer, as the momenta do. ORT's threads are told not to spin after a run
+// and the native kernel forms it tile by tile as it updates; the new weights then go into
+// a spare buffer, as the momenta do. ORT's threads are told not to spin after a run
 // (SessionOptions.spinning), since the native pass needs both cores right after it.
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { BuiltModel } from '../models/types.js';
-import { type AdamwScalars, nativeKernels, nativeUnavailable, type NativeKernels } from '../runtime/native.js';
+import { nativeKernels, nativeUnavailable, type NativeKernels } from '../runtime/native.js';
 import { Session, type SessionOptions } from '../runtime/session.js';
 import type { Tensor } from '../tensor.js';
 import { shapeStr } from '../tensor.js';
+import { adamwHostStep, adamwScalars } from '../optim/adamw.js';
 import {
   ADAMW_SCALARS,
-  buildTrainGraph,
   expAvgName,
   expAvgSqName,
+  type HostParam,
   momentumName,
   newExpAvgName,
   newExpAvgSqName,
   newMomentumName,
   newWeightName,
-  type TrainableParam,
-  type TrainGraph,
-  type TrainGraphOptions,
-} from './train_graph.js';
+  secondMomentKey,
+} from '../optim/optimizers.js';
+import { sgdHostStep } from '../optim/sgd.js';
+import { buildTrainGraph, type TrainableParam, type TrainGraph, type TrainGraphOptions } from './train_graph.js';
 
-export interface SgdTrainerOptions extends TrainGraphOptions {
+export interface TrainerOptions extends TrainGraphOptions {
   session?: SessionOptions;
   /**
    * 'host': the native kernels apply the update in place (the default when they are
@@ -78,7 +77,7 @@ export interface StepResult {
   correct: number;
   /** Global L2 norm of the cross-entropy gradient (before clipping). */
   gradNorm: number;
-  /** Per trainable parameter (SgdTrainer.params order): squared norm of its gradient. */
+  /** Per trainable parameter (Trainer.params order): squared norm of its gradient. */
   paramGradSq: Float64Array;
   /** Per trainable parameter: squared norm of its updated value. */
   paramWeightSq: Float64Array;
@@ -102,16 +101,11 @@ interface HostPending {
   weightSq: Float64Array;
 }
 
-/** AdamW's scalars for step t (1-based) at learning rate lr (AdamwScalars: torch.optim.AdamW's, in float64). */
-export function adamwScalars(betas: readonly [number, number], eps: number, lr: number, wd: number, t: number): AdamwScalars {
-  return { b1: betas[0], b2: betas[1], eps, wdFactor: 1 - lr * wd, stepSize: lr / (1 - betas[0] ** t), bc2Sqrt: Math.sqrt(1 - betas[1] ** t) };
-}
-
 function copyOf(a: Float32Array): Float32Array {
   return new Float32Array(a);
 }
 
-export class SgdTrainer {
+export class Trainer {
   private state: State;
   private pendingState: State | null = null;
   private hostPending: HostPending | null = null;
@@ -143,15 +137,15 @@ export class SgdTrainer {
    * session. `weights` holds every parameter; frozen ones are baked into the graph.
    * Momentum buffers (AdamW: both moments) start at zero.
    */
-  static async create(model: BuiltModel, weights: ReadonlyMap<string, Tensor>, opts: SgdTrainerOptions): Promise<SgdTrainer> {
+  static async create(model: BuiltModel, weights: ReadonlyMap<string, Tensor>, opts: TrainerOptions): Promise<Trainer> {
     const kernels = nativeKernels();
     const update = opts.update ?? (kernels ? 'host' : 'graph');
-    if (update === 'host' && !kernels) throw new Error(`SgdTrainer: update 'host' needs the native kernels: ${nativeUnavailable()}`);
+    if (update === 'host' && !kernels) throw new Error(`Trainer: update 'host' needs the native kernels: ${nativeUnavailable()}`);
     const tg = buildTrainGraph(model, weights, { ...opts, update });
     const state: State = { weights: new Map(), momenta: new Map(), second: new Map() };
     for (const p of tg.params) {
       const w = weights.get(p.name);
-      if (!w) throw new Error(`SgdTrainer: no weights for trainable parameter ${p.name} ${shapeStr(p.shape)}`);
+      if (!w) throw new Error(`Trainer: no weights for trainable parameter ${p.name} ${shapeStr(p.shape)}`);
       state.weights.set(p.name, copyOf(checked(p, w, 'weights')));
       if (hasMomenta(tg)) state.momenta.set(p.name, new Float32Array(p.size));
       if (tg.optimizer === 'adamw') state.second.set(p.name, new Float32Array(p.size));
@@ -166,7 +160,7 @@ export class SgdTrainer {
     }
     // with the update on the host, ORT's threads must not spin while it runs (SessionOptions.spinning)
     const session = await Session.create(tg.model, { ...(update === 'host' ? { spinning: false } : {}), ...opts.session });
-    return new SgdTrainer(session, tg, frozen, state, host);
+    return new Trainer(session, tg, frozen, state, host);
   }
 
   get params(): readonly TrainableParam[] {
@@ -199,14 +193,14 @@ export class SgdTrainer {
    * masks of a model built with dropoutMasks: 'input').
    */
   async step(images: Tensor, labels: Tensor<'int64'> | ArrayLike<number>, lr: number, inputs: Readonly<Record<string, Tensor>> = {}): Promise<StepResult> {
-    if (this.disposed) throw new Error('SgdTrainer: step after dispose');
-    if (this.pending) throw new Error('SgdTrainer: the previous step is neither committed nor rejected');
+    if (this.disposed) throw new Error('Trainer: step after dispose');
+    if (this.pending) throw new Error('Trainer: the previous step is neither committed nor rejected');
     const tg = this.graph;
     if (images.dtype !== 'float32' || shapeStr(images.shape) !== shapeStr(tg.imageShape)) {
-      throw new Error(`SgdTrainer: images must be float32${shapeStr(tg.imageShape)}, got ${images.dtype}${shapeStr(images.shape)}`);
+      throw new Error(`Trainer: images must be float32${shapeStr(tg.imageShape)}, got ${images.dtype}${shapeStr(images.shape)}`);
     }
     const lab = labelsOf(labels, tg.batch);
-    if (!Number.isFinite(lr)) throw new Error(`SgdTrainer: learning rate ${lr} is not finite`);
+    if (!Number.isFinite(lr)) throw new Error(`Trainer: learning rate ${lr} is not finite`);
 
     const feeds: Record<string, ort.Tensor> = {
       [tg.imagesInput]: new ort.Tensor('float32', images.data as Float32Array, [...images.shape]),
@@ -214,17 +208,17 @@ export class SgdTrainer {
     };
     if (!this.host && tg.optimizer === 'sgd') feeds['lr'] = new ort.Tensor('float32', Float32Array.of(lr), []);
     if (!this.host && tg.optimizer === 'adamw') {
-      const a = this.adamw(lr, tg.weightDecay);
+      const a = adamwScalars(tg.betas, tg.eps, lr, tg.weightDecay, this.committed + 1);
       for (const [k, v] of Object.entries(ADAMW_SCALARS)) feeds[v] = new ort.Tensor('float32', Float32Array.of(a[k as keyof typeof ADAMW_SCALARS]), []);
     }
     for (const e of tg.extraInputs) {
       const t = inputs[e.name];
-      if (!t) throw new Error(`SgdTrainer: missing input ${e.name} ${e.dtype}${shapeStr(e.shape)}; the model's other inputs are ${tg.extraInputs.map((x) => x.name).join(', ')}`);
-      if (t.dtype !== e.dtype || shapeStr(t.shape) !== shapeStr(e.shape)) throw new Error(`SgdTrainer: ${e.name} must be ${e.dtype}${shapeStr(e.shape)}, got ${t.dtype}${shapeStr(t.shape)}`);
+      if (!t) throw new Error(`Trainer: missing input ${e.name} ${e.dtype}${shapeStr(e.shape)}; the model's other inputs are ${tg.extraInputs.map((x) => x.name).join(', ')}`);
+      if (t.dtype !== e.dtype || shapeStr(t.shape) !== shapeStr(e.shape)) throw new Error(`Trainer: ${e.name} must be ${e.dtype}${shapeStr(e.shape)}, got ${t.dtype}${shapeStr(t.shape)}`);
       feeds[e.name] = new ort.Tensor(t.dtype as ort.Tensor.Type, t.data as ort.Tensor.DataType, [...t.shape]);
     }
     for (const name of Object.keys(inputs)) {
-      if (!tg.extraInputs.some((e) => e.name === name)) throw new Error(`SgdTrainer: unknown input ${name}; the model's other inputs are ${tg.extraInputs.map((x) => x.name).join(', ') || 'none'}`);
+      if (!tg.extraInputs.some((e) => e.name === name)) throw new Error(`Trainer: unknown input ${name}; the model's other inputs are ${tg.extraInputs.map((x) => x.name).join(', ') || 'none'}`);
     }
     for (const p of tg.params) {
       feeds[p.name] = new ort.Tensor('float32', this.state.weights.get(p.name)!, p.shape);
@@ -277,18 +271,18 @@ export class SgdTrainer {
     const xent = (out['xent']!.data as Float32Array)[0]!;
     const f32 = (name: string, what: string) => {
       const v = out[name]?.data;
-      if (!(v instanceof Float32Array)) throw new Error(`SgdTrainer: ${what} output ${name} should be float32 values`);
+      if (!(v instanceof Float32Array)) throw new Error(`Trainer: ${what} output ${name} should be float32 values`);
       return v;
     };
     const grads = tg.gradOutputs.map((o, i) => {
       const p = tg.params[i]!;
       if (o.kind === 'tensor') {
         const g = f32(o.name, 'gradient');
-        if (g.length !== p.size) throw new Error(`SgdTrainer: gradient output ${o.name} should be ${p.size} float32 values, got ${g.length}`);
+        if (g.length !== p.size) throw new Error(`Trainer: gradient output ${o.name} should be ${p.size} float32 values, got ${g.length}`);
         return g;
       }
       const [a, b] = [f32(o.a, 'gradient factor'), f32(o.b, 'gradient factor')];
-      if (a.length !== o.n * o.rows || b.length !== o.n * o.cols) throw new Error(`SgdTrainer: gradient factors ${o.a} and ${o.b} of ${p.name} should be ${o.n}x${o.rows} and ${o.n}x${o.cols}, got ${a.length} and ${b.length} values`);
+      if (a.length !== o.n * o.rows || b.length !== o.n * o.cols) throw new Error(`Trainer: gradient factors ${o.a} and ${o.b} of ${p.name} should be ${o.n}x${o.rows} and ${o.n}x${o.cols}, got ${a.length} and ${b.length} values`);
       return { a, b, n: o.n };
     });
     let l2 = h.frozenL2;
@@ -309,30 +303,21 @@ export class SgdTrainer {
     const second = tg.optimizer === 'adamw' ? tg.params.map((p) => spare(this.spareSecond, p)) : null;
     const newWeights: Float32Array[] = [];
     const paramWeightSq = new Float64Array(tg.params.length);
+    const settings = { lr, weightDecay: tg.weightDecay, momentum: tg.momentum, nesterov: h.nesterov, betas: tg.betas, eps: tg.eps, t: this.committed + 1, scale, threads: h.threads };
     tg.params.forEach((p, i) => {
-      const wd = p.regularized ? tg.weightDecay : 0;
-      const w = this.state.weights.get(p.name)!;
-      const m = momenta ? this.state.momenta.get(p.name)! : null;
       const g = grads[i]!;
-      let r;
-      if (second) {
-        const [v, a] = [this.state.second.get(p.name)!, this.adamw(lr, wd)];
-        if (g instanceof Float32Array) {
-          r = h.kernels.adamwStep(w, m!, v, g, momenta![i]!, second[i]!, a, scale, h.threads);
-          newWeights.push(g);
-        } else {
-          const wOut = spare(this.spareWeights, p);
-          r = h.kernels.adamwStepOuter(w, m!, v, g.a, g.b, g.n, wOut, momenta![i]!, second[i]!, a, scale, h.threads);
-          newWeights.push(wOut);
-        }
-      } else if (g instanceof Float32Array) {
-        r = h.kernels.sgdStep(w, m, g, momenta?.[i] ?? null, lr, wd, tg.momentum, h.nesterov, scale, h.threads);
-        newWeights.push(g);
-      } else {
-        const wOut = spare(this.spareWeights, p);
-        r = h.kernels.sgdStepOuter(w, m, g.a, g.b, g.n, wOut, momenta?.[i] ?? null, lr, wd, tg.momentum, h.nesterov, scale, h.threads);
-        newWeights.push(wOut);
-      }
+      const buffers: HostParam = {
+        regularized: p.regularized,
+        w: this.state.weights.get(p.name)!,
+        g,
+        m: momenta ? this.state.momenta.get(p.name)! : null,
+        mOut: momenta?.[i] ?? null,
+        wOut: g instanceof Float32Array ? null : spare(this.spareWeights, p),
+      };
+      const r = second
+        ? adamwHostStep(h.kernels, { ...buffers, v: this.state.second.get(p.name)!, vOut: second[i]! }, settings)
+        : sgdHostStep(h.kernels, buffers, settings);
+      newWeights.push(r.weights);
       paramGradSq[i] = r.gradSq;
       paramWeightSq[i] = r.weightSq;
     });
@@ -344,11 +329,6 @@ export class SgdTrainer {
     const r: StepResult = { loss, xent, correct: Number((out['correct']!.data as BigInt64Array)[0]!), gradNorm, paramGradSq, paramWeightSq, finite: false };
     r.finite = Number.isFinite(loss) && Number.isFinite(gradNorm) && paramGradSq.every(Number.isFinite) && paramWeightSq.every(Number.isFinite);
     return r;
-  }
-
-  /** AdamW's scalars for the coming step (t = updates + 1) at this lr and decay. */
-  private adamw(lr: number, wd: number): AdamwScalars {
-    return adamwScalars(this.graph.betas, this.graph.eps, lr, wd, this.committed + 1);
   }
 
   /** Squared norms of the current trainable weights (host update only). */
@@ -387,7 +367,7 @@ export class SgdTrainer {
       this.committed++;
       return;
     }
-    if (!this.pendingState) throw new Error('SgdTrainer: commit without a pending step');
+    if (!this.pendingState) throw new Error('Trainer: commit without a pending step');
     this.state = this.pendingState;
     this.pendingState = null;
     this.committed++;
@@ -395,7 +375,7 @@ export class SgdTrainer {
 
   /** Drop the pending step: weights and momenta stay as they were before it. */
   reject(): void {
-    if (!this.pending) throw new Error('SgdTrainer: reject without a pending step');
+    if (!this.pending) throw new Error('Trainer: reject without a pending step');
     this.pendingState = null;
     this.hostPending?.momenta?.forEach((m, i) => this.spareMomenta.set(this.graph.params[i]!.name, m));
     this.hostPending?.second?.forEach((v, i) => this.spareSecond.set(this.graph.params[i]!.name, v));
@@ -449,8 +429,8 @@ export class SgdTrainer {
    * parameters are part of the session and are not restored: entries for them are ignored.
    */
   restore(weights: ReadonlyMap<string, Tensor>, momenta?: ReadonlyMap<string, Tensor>, updates = 0): void {
-    if (this.pending) throw new Error('SgdTrainer: restore while a step is pending; commit or reject it first');
-    if (!(Number.isInteger(updates) && updates >= 0)) throw new Error(`SgdTrainer.restore: updates must be a whole number, got ${updates}`);
+    if (this.pending) throw new Error('Trainer: restore while a step is pending; commit or reject it first');
+    if (!(Number.isInteger(updates) && updates >= 0)) throw new Error(`Trainer.restore: updates must be a whole number, got ${updates}`);
     const next: State = { weights: new Map(), momenta: new Map(), second: new Map() };
     const buffer = (key: string, p: TrainableParam, what: string) => {
       const m = momenta?.get(key);
@@ -458,7 +438,7 @@ export class SgdTrainer {
     };
     for (const p of this.graph.params) {
       const w = weights.get(p.name);
-      if (!w) throw new Error(`SgdTrainer.restore: no weights for ${p.name} ${shapeStr(p.shape)}`);
+      if (!w) throw new Error(`Trainer.restore: no weights for ${p.name} ${shapeStr(p.shape)}`);
       next.weights.set(p.name, copyOf(checked(p, w, 'weights')));
       if (hasMomenta(this.graph)) next.momenta.set(p.name, buffer(p.name, p, this.graph.optimizer === 'adamw' ? 'first moments' : 'momentum'));
       if (this.graph.optimizer === 'adamw') next.second.set(p.name, buffer(secondMomentKey(p.name), p, 'second moments'));
@@ -482,14 +462,11 @@ function hasMomenta(tg: TrainGraph): boolean {
   return tg.momentum > 0 || tg.optimizer === 'adamw';
 }
 
-/** The key of AdamW's second moments of a parameter in momenta() and checkpoints (the graph input's name). */
-export const secondMomentKey = expAvgSqName;
-
 function checked(p: TrainableParam, t: Tensor, what: string): Float32Array {
   const n = t.shape.reduce((a, d) => a * d, 1);
   // a flat view of the right size is accepted too (momenta are flat inside the graph)
   if (t.dtype !== 'float32' || n !== p.size || (t.shape.length !== 1 && shapeStr(t.shape) !== shapeStr(p.shape))) {
-    throw new Error(`SgdTrainer: ${what} for ${p.name} must be float32${shapeStr(p.shape)}, got ${t.dtype}${shapeStr(t.shape)}`);
+    throw new Error(`Trainer: ${what} for ${p.name} must be float32${shapeStr(p.shape)}, got ${t.dtype}${shapeStr(t.shape)}`);
   }
   return t.data as Float32Array;
 }
@@ -497,11 +474,11 @@ function checked(p: TrainableParam, t: Tensor, what: string): Float32Array {
 function labelsOf(labels: Tensor<'int64'> | ArrayLike<number>, batch: number): BigInt64Array {
   let out: BigInt64Array;
   if ('dtype' in labels && 'data' in labels) {
-    if (labels.dtype !== 'int64') throw new Error(`SgdTrainer: labels must be int64, got ${(labels as Tensor).dtype}`);
+    if (labels.dtype !== 'int64') throw new Error(`Trainer: labels must be int64, got ${(labels as Tensor).dtype}`);
     out = labels.data;
   } else {
     out = BigInt64Array.from(Array.from(labels as ArrayLike<number>, (v) => BigInt(v)));
   }
-  if (out.length !== batch) throw new Error(`SgdTrainer: ${out.length} labels for a batch of ${batch}`);
+  if (out.length !== batch) throw new Error(`Trainer: ${out.length} labels for a batch of ${batch}`);
   return out;
 }

@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { JsonlLogger, readJsonl } from '../../src/train/jsonl.js';
+import { JsonlLogger, readJsonl } from '../../src/logs/jsonl.js';
 
 function tmpFile(t: TestContext): string {
   const d = mkdtempSync(join(tmpdir(), 'jsonl-'));

@@ -19,8 +19,8 @@ import { join } from 'node:path';
 import { filterGrid } from '../explain/filters.js';
 import type { Tensor } from '../tensor.js';
 import { atomicWriteFile } from '../util/fs.js';
-import { JsonlLogger } from './jsonl.js';
-import { SummaryWriter } from './tensorboard.js';
+import { JsonlLogger } from '../logs/jsonl.js';
+import { SummaryWriter } from '../logs/tensorboard.js';
 
 export const JSONL_FILE = 'log.jsonl';
 

@@ -1,4 +1,4 @@
-// Small convs lowered to one Gemm over the batch (src/train/conv_gemm.ts): the same
+// Small convs lowered to one Gemm over the batch (src/passes/conv_gemm.ts): the same
 // outputs as ORT's Conv, gradients against finite differences (float32, as in
 // test/grad/conv.test.ts: the loss is linear in X, W and B separately, so a step of 0.5
 // is exact but for rounding), and which convs are lowered. The whole models' steps with
@@ -12,7 +12,7 @@ import { toOnnx } from '../../src/graph/onnx_writer.js';
 import { generate } from '../../src/nn/init.js';
 import { Session } from '../../src/runtime/session.js';
 import { tensor } from '../../src/tensor.js';
-import { im2colTable, lowerSmallConvs, SMALL_CONV_PIXELS } from '../../src/train/conv_gemm.js';
+import { im2colTable, lowerSmallConvs, SMALL_CONV_PIXELS } from '../../src/passes/conv_gemm.js';
 import { analyticGrad, assertGrad, type ConvCase as Case, relDiff } from '../grad/fd.js';
 
 const CASES: Case[] = [

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { checkSchedule, learningRate, type ScheduleSpec } from '../../src/train/schedule.js';
+import { checkSchedule, learningRate, type ScheduleSpec } from '../../src/optim/schedule.js';
 import { generated } from '../helpers.js';
 
 interface Case {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { glibcTunables } from '../../src/runtime/tunables.js';
+import { glibcTunables } from '../../src/runtime/malloc.js';
 
 test('glibc tunables: huge pages for every command; train also keeps freed memory in the heap', () => {
   assert.equal(glibcTunables('run'), 'glibc.malloc.hugetlb=1');

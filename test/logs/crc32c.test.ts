@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { crc32c, maskCrc, maskedCrc32c, unmaskCrc } from '../../src/train/crc32c.js';
+import { crc32c, maskCrc, maskedCrc32c, unmaskCrc } from '../../src/logs/crc32c.js';
 
 // Bit-at-a-time CRC32C straight from the definition (reflected polynomial 0x82F63B78),
 // as an independent reference for the table-driven implementation.

@@ -1,6 +1,6 @@
 // Reads TensorBoard event files back: every record's CRCs are checked (tfrecord.ts) and
-// every record is decoded as a tensorflow.Event (tb_proto.ts). Used by tests and by the
-// `logs` command.
+// every record is decoded as a tensorflow.Event (tb_proto.ts). The tests read runs'
+// event files back with it.
 import { readFileSync } from 'node:fs';
 import { decodeEvent, type TbEvent } from './tb_proto.js';
 import { readRecords } from './tfrecord.js';

@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { decodeEvent, encodeEvent } from '../../src/train/tb_proto.js';
-import { readEvents } from '../../src/train/tb_reader.js';
-import { SummaryWriter } from '../../src/train/tensorboard.js';
+import { decodeEvent, encodeEvent } from '../../src/logs/tb_proto.js';
+import { readEvents } from '../../src/logs/tb_reader.js';
+import { SummaryWriter } from '../../src/logs/tensorboard.js';
 
 test('SessionLog: field 7 of Event, status START = 1', () => {
   const ev = { wall_time: 1.5, step: 3, session_log: { status: 1, checkpoint_path: 'x' } };

@@ -14,13 +14,11 @@
 // The backward pass follows from the rules of these ops: the weight gradient is one Gemm
 // of dY with cols, the input gradient one Gemm of dY with W and the transposed gather of
 // src/grad/rules/shape.ts. The window is gathered from the image in NHWC order, so the
-// Gather copies runs of C floats (gathering single floats from NCHW cost 9 ms per step
-// forward and ~110 ms backward), and the weights are transposed to [M, kh, kw, C] to
-// match. Whole training step, A/B in one process (medians, 2 threads):
-//   torchvision alexnet at 64x64, batch 64: conv3-5 (3x3 maps) 280 -> 254 ms; conv2 too
-//   (7x7) 253 -> 232; conv1 too (15x15, stride 4, 3 channels) 232 -> 234;
-//   alexnet_v2 at 224, batch 16: conv3-5 (13x13) 480 -> 422 ms; conv2 too (27x27) 433 -> 442.
-// Hence the limit of 13x13 = 169 output pixels. NOTES.md, "Small convs as one Gemm".
+// Gather copies runs of C floats rather than single floats from NCHW, and the weights are
+// transposed to [M, kh, kw, C] to match. On the whole training step this is faster for
+// maps up to 13x13 and not for larger ones (conv2 of alexnet_v2 at 27x27, conv1 of
+// torchvision alexnet at 64x64), hence the limit of 13x13 = 169 output pixels
+// (docs/design/conv-lowering.md).
 //
 // Only the training graph is lowered: the inference graph has constant weights, which ORT
 // packs once and runs as NCHWc convolutions.

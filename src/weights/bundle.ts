@@ -1,4 +1,4 @@
-// Our native weights format: safetensors plus a JSON config (model, classes, preprocessing,
+// The bundle weights format: safetensors plus a JSON config (model, classes, preprocessing,
 // labels, provenance). The config is stored twice: in the safetensors header's
 // __metadata__ (so the file is self-describing) and as a sidecar <name>.json (so a reader
 // can learn what a 240 MB file holds without opening it).
@@ -11,11 +11,11 @@ import { atomicWriteFile } from '../util/fs.js';
 import { writeSafetensors } from './safetensors.js';
 import type { WeightFormat } from './read.js';
 
-export const NATIVE_FORMAT = 'alexnet-ts/1';
+export const BUNDLE_FORMAT = 'alexnet-ts/1';
 const META_KEY = 'alexnet-ts';
 
-export interface NativeConfig {
-  format: typeof NATIVE_FORMAT;
+export interface BundleConfig {
+  format: typeof BUNDLE_FORMAT;
   model: string;
   numClasses: number;
   preprocess: PreprocessName;
@@ -44,26 +44,26 @@ export function sidecarPath(safetensorsPath: string): string {
   return safetensorsPath.replace(/\.safetensors$/, '') + '.json';
 }
 
-/** The safetensors __metadata__ that makes a file native (for writers that stream it themselves). */
-export function nativeMetadata(config: NativeConfig): Record<string, string> {
+/** The safetensors __metadata__ that makes a file a bundle (for writers that stream it themselves). */
+export function bundleMetadata(config: BundleConfig): Record<string, string> {
   return { [META_KEY]: JSON.stringify(config) };
 }
 
-export async function saveNative(path: string, weights: ReadonlyMap<string, Tensor>, config: NativeConfig): Promise<void> {
+export async function saveBundle(path: string, weights: ReadonlyMap<string, Tensor>, config: BundleConfig): Promise<void> {
   await mkdir(join(path, '..'), { recursive: true });
-  await writeSafetensors(path, weights, nativeMetadata(config));
+  await writeSafetensors(path, weights, bundleMetadata(config));
   await atomicWriteFile(sidecarPath(path), new TextEncoder().encode(JSON.stringify(config, null, 2) + '\n'));
 }
 
-/** The config of a native file from its safetensors metadata, or null if it has none. */
-export function configFromMetadata(metadata: Record<string, string>, file: string): NativeConfig | null {
+/** The config of a bundle from its safetensors metadata, or null if it has none. */
+export function configFromMetadata(metadata: Record<string, string>, file: string): BundleConfig | null {
   const raw = metadata[META_KEY];
   if (!raw) return null;
   return parseConfig(raw, file);
 }
 
-/** The sidecar config beside a native file, or null when there is none. */
-export async function readSidecar(safetensorsPath: string): Promise<NativeConfig | null> {
+/** The sidecar config beside a bundle, or null when there is none. */
+export async function readSidecar(safetensorsPath: string): Promise<BundleConfig | null> {
   const p = sidecarPath(safetensorsPath);
   let text: string;
   try {
@@ -74,15 +74,15 @@ export async function readSidecar(safetensorsPath: string): Promise<NativeConfig
   return parseConfig(text, p);
 }
 
-function parseConfig(text: string, file: string): NativeConfig {
-  let c: Partial<NativeConfig>;
+function parseConfig(text: string, file: string): BundleConfig {
+  let c: Partial<BundleConfig>;
   try {
-    c = JSON.parse(text) as Partial<NativeConfig>;
+    c = JSON.parse(text) as Partial<BundleConfig>;
   } catch (e) {
     throw new Error(`${file}: bad alexnet-ts config: ${(e as Error).message}`);
   }
-  if (c.format !== NATIVE_FORMAT || typeof c.model !== 'string' || typeof c.numClasses !== 'number') {
-    throw new Error(`${file}: not an ${NATIVE_FORMAT} config (format ${JSON.stringify(c.format)})`);
+  if (c.format !== BUNDLE_FORMAT || typeof c.model !== 'string' || typeof c.numClasses !== 'number') {
+    throw new Error(`${file}: not an ${BUNDLE_FORMAT} config (format ${JSON.stringify(c.format)})`);
   }
-  return c as NativeConfig;
+  return c as BundleConfig;
 }

@@ -4,7 +4,7 @@
 // both sides; these pin the numbers TensorBoard reads.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeEvent, encodeEvent, tbType } from '../../src/train/tb_proto.js';
+import { decodeEvent, encodeEvent, tbType } from '../../src/logs/tb_proto.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const dbl = (x: number) => {

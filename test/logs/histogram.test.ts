@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bucketIndex, DEFAULT_BUCKET_LIMITS as L, histogramProto } from '../../src/train/histogram.js';
-import type { HistogramProto } from '../../src/train/tb_proto.js';
+import { bucketIndex, DEFAULT_BUCKET_LIMITS as L, histogramProto } from '../../src/logs/histogram.js';
+import type { HistogramProto } from '../../src/logs/tb_proto.js';
 
 const MAX = Number.MAX_VALUE;
 
