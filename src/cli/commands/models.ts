@@ -3,14 +3,14 @@ import { getModel, listModels } from '../../models/registry.js';
 import { parse } from '../args.js';
 import type { Command } from '../command.js';
 import { table } from '../format.js';
+import { modelsSpec } from '../specs/models.js';
 
 export const modelsCommand: Command = {
   name: 'models',
-  usage: 'alexnet models [--json]',
   async main(argv, io) {
-    const { values: v } = parse('models', argv, {});
+    const a = parse('models', argv, modelsSpec);
     const specs = listModels().map(getModel);
-    if (v.json) {
+    if (a.flag('json')) {
       io.out(
         JSON.stringify(
           specs.map((s) => ({ name: s.name, description: s.description, source: s.source, input: s.defaultImageSize, minSize: s.minSize, weights: s.weights })),

@@ -3,21 +3,19 @@ import { countParams } from '../../models/params.js';
 import { parse } from '../args.js';
 import type { Command } from '../command.js';
 import { table, thousands } from '../format.js';
-import { MODEL_FLAGS, MODEL_USAGE, modelFromFlags } from '../model_flags.js';
+import { modelFromFlags } from '../model_flags.js';
+import { summarySpec } from '../specs/summary.js';
 
 export const summaryCommand: Command = {
   name: 'summary',
-  usage: `alexnet summary [--model alexnet_v2] [--input HxW] [--classes N] [--global-pool] [--no-squeeze] [--json]
-${MODEL_USAGE}
-  --json            print {"layers":[...],"totalParams":N,"totalMacs":N}`,
   async main(argv, io) {
-    const { values: v } = parse('summary', argv, MODEL_FLAGS);
-    const { spec, opts, inputSize } = modelFromFlags(v);
+    const a = parse('summary', argv, summarySpec);
+    const { spec, opts, inputSize } = modelFromFlags(a);
     const m = spec.build({ ...opts, batch: 1 });
     const totalParams = countParams(m);
     const totalMacs = m.layers.reduce((n, l) => n + l.macs, 0);
     const input = spec.inputLayout === 'NHWC' ? [1, ...inputSize, 3] : [1, 3, ...inputSize];
-    if (v.json) {
+    if (a.flag('json')) {
       io.out(JSON.stringify({ model: spec.name, input, layers: m.layers, totalParams, totalMacs }) + '\n');
       return 0;
     }

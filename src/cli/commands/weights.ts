@@ -13,6 +13,10 @@ import { readWeights, type WeightFile } from '../../weights/read.js';
 import { model, parse, UsageError } from '../args.js';
 import type { Command, Io } from '../command.js';
 import { table } from '../format.js';
+import type { CommandSpec } from '../spec.js';
+import { weightsSpec } from '../specs/weights.js';
+
+const sub = (name: string): CommandSpec => weightsSpec.subcommands!.find((s) => s.name === name)!;
 
 function findEntry(name: string): { spec: ModelSpec; entry: WeightsEntry } {
   for (const m of listModels()) {
@@ -32,21 +36,18 @@ function convert(spec: ModelSpec, file: WeightFile, path: string): { weights: Ma
 }
 
 async function downloadCmd(argv: string[], io: Io): Promise<number> {
-  const { values: v, positionals } = parse(
-    'weights download',
-    argv,
-    { url: { type: 'string' }, sha256: { type: 'string' }, force: { type: 'boolean' }, 'keep-original': { type: 'boolean' } },
-    true,
-  );
-  if (positionals.length !== 1) throw new UsageError('weights download: give one NAME, e.g. alexnet');
-  const { spec, entry } = findEntry(positionals[0]!);
+  const a = parse('weights download', argv, sub('download'));
+  if (a.positionals.length !== 1) throw new UsageError('weights download: give one NAME, e.g. alexnet');
+  const { spec, entry } = findEntry(a.positionals[0]!);
   const dest = cachedWeightsPath(entry.name);
-  if (!v['force'] && (await readSidecar(dest).catch(() => null))) {
-    io.out(v.json ? JSON.stringify({ name: entry.name, file: dest, cached: true }) + '\n' : `${entry.name}: already in ${dest} (--force to fetch again)\n`);
+  const json = a.flag('json');
+  if (!a.flag('force') && (await readSidecar(dest).catch(() => null))) {
+    io.out(json ? JSON.stringify({ name: entry.name, file: dest, cached: true }) + '\n' : `${entry.name}: already in ${dest} (--force to fetch again)\n`);
     return 0;
   }
-  const url = typeof v['url'] === 'string' ? v['url'] : entry.url;
-  const sha = typeof v['sha256'] === 'string' ? v['sha256'] : typeof v['url'] === 'string' ? '' : entry.sha256;
+  const mirror = a.str('url');
+  const url = mirror ?? entry.url;
+  const sha = a.str('sha256') ?? (mirror !== undefined ? '' : entry.sha256);
   const original = join(alexnetHome(), 'downloads', basename(new URL(url).pathname) || `${entry.name}.${entry.format}`);
   let progress: DownloadProgress | null = null;
   try {
@@ -71,43 +72,38 @@ async function downloadCmd(argv: string[], io: Io): Promise<number> {
     source: { url, format: file.format, ...(sha ? { sha256: sha } : {}) },
   };
   await saveNative(dest, weights, config);
-  if (!v['keep-original']) await unlink(original);
+  if (!a.flag('keep-original')) await unlink(original);
   // Build the ORT-optimised model now, so the first `alexnet classify` starts warm.
   const { createClassifier } = await import('../../classify/classifier.js');
   await (await createClassifier({ model: spec.name, weights: dest, workers: 0 })).dispose();
-  io.out(v.json ? JSON.stringify({ name: entry.name, model: spec.name, file: dest, numClasses }) + '\n' : `${entry.name}: ${spec.name} weights (${numClasses} classes) in ${dest}\n`);
+  io.out(json ? JSON.stringify({ name: entry.name, model: spec.name, file: dest, numClasses }) + '\n' : `${entry.name}: ${spec.name} weights (${numClasses} classes) in ${dest}\n`);
   return 0;
 }
 
 async function importCmd(argv: string[], io: Io): Promise<number> {
-  const { values: v, positionals } = parse(
-    'weights import',
-    argv,
-    { model: { type: 'string', short: 'm' }, out: { type: 'string', short: 'o' }, labels: { type: 'string' } },
-    true,
-  );
-  if (positionals.length !== 1) throw new UsageError('weights import: give one FILE');
-  if (typeof v['model'] !== 'string') throw new UsageError('weights import: --model NAME is required');
-  const out = v['out'];
-  if (typeof out !== 'string' || !out.endsWith('.safetensors')) throw new UsageError('weights import: --out FILE.safetensors is required');
-  const spec = model(v['model']);
-  const path = positionals[0]!;
+  const a = parse('weights import', argv, sub('import'));
+  if (a.positionals.length !== 1) throw new UsageError('weights import: give one FILE');
+  const spec = model(a.required('model'));
+  const out = a.required('out');
+  if (!out.endsWith('.safetensors')) throw new UsageError('weights import: --out FILE.safetensors is required');
+  const path = a.positionals[0]!;
   const file = await readWeights(path);
   const { weights, numClasses } = convert(spec, file, path);
   let labels: NativeConfig['labels'] = numClasses === 1000 ? 'imagenet1k' : Array.from({ length: numClasses }, (_, i) => `class_${i}`);
-  if (typeof v['labels'] === 'string') {
-    const list = (await readFile(v['labels'], 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean);
-    if (list.length !== numClasses) throw new UsageError(`--labels ${v['labels']}: ${list.length} labels for ${numClasses} classes`);
+  const labelsFile = a.str('labels');
+  if (labelsFile !== undefined) {
+    const list = (await readFile(labelsFile, 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean);
+    if (list.length !== numClasses) throw new UsageError(`--labels ${labelsFile}: ${list.length} labels for ${numClasses} classes`);
     labels = list;
   }
   await saveNative(out, weights, { format: NATIVE_FORMAT, model: spec.name, numClasses, preprocess: spec.preprocess, labels, source: { file: path, format: file.format } });
   const n = [...weights.values()].reduce((a, t) => a + t.data.length, 0);
-  io.out(v.json ? JSON.stringify({ file: out, model: spec.name, numClasses, params: n }) + '\n' : `wrote ${out}: ${spec.name}, ${numClasses} classes, ${n.toLocaleString('en-US')} parameters (from ${file.format})\n`);
+  io.out(a.flag('json') ? JSON.stringify({ file: out, model: spec.name, numClasses, params: n }) + '\n' : `wrote ${out}: ${spec.name}, ${numClasses} classes, ${n.toLocaleString('en-US')} parameters (from ${file.format})\n`);
   return 0;
 }
 
 async function listCmd(argv: string[], io: Io): Promise<number> {
-  const { values: v } = parse('weights list', argv, {});
+  const a = parse('weights list', argv, sub('list'));
   const dir = join(alexnetHome(), 'weights');
   const names = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.safetensors')).sort();
   const rows: { name: string; model: string; classes: number; file: string }[] = [];
@@ -115,7 +111,7 @@ async function listCmd(argv: string[], io: Io): Promise<number> {
     const c = await readSidecar(join(dir, f)).catch(() => null);
     if (c) rows.push({ name: f.replace(/\.safetensors$/, ''), model: c.model, classes: c.numClasses, file: join(dir, f) });
   }
-  if (v.json) io.out(JSON.stringify(rows) + '\n');
+  if (a.flag('json')) io.out(JSON.stringify(rows) + '\n');
   else if (!rows.length) io.out(`no weights in ${dir}; get some with alexnet weights download NAME\n`);
   else io.out(table(['name', 'model', '>classes', 'file'], rows.map((r) => [r.name, r.model, String(r.classes), r.file])) + '\n');
   return 0;
@@ -123,19 +119,11 @@ async function listCmd(argv: string[], io: Io): Promise<number> {
 
 export const weightsCommand: Command = {
   name: 'weights',
-  usage: `alexnet weights download NAME [--url URL] [--sha256 PREFIX] [--force] [--keep-original] [--json]
-       alexnet weights import FILE --model NAME --out FILE.safetensors [--labels FILE] [--json]
-       alexnet weights list [--json]
-  download          fetch NAME's published file (progress on stderr), check its SHA-256 prefix,
-                    convert it once to safetensors in $ALEXNET_HOME/weights (default ~/.cache/alexnet-ts)
-  --url URL         fetch from a mirror instead (the hash is then checked only with --sha256)
-  import            convert a .pth, .npy, .onnx or .safetensors file for a model
-  --labels FILE     one class label per line, for weights with other classes than ImageNet's`,
   async main(argv, io) {
-    const [sub, ...rest] = argv;
-    if (sub === 'download') return downloadCmd(rest, io);
-    if (sub === 'import') return importCmd(rest, io);
-    if (sub === 'list') return listCmd(rest, io);
-    throw new UsageError(`weights: unknown subcommand ${JSON.stringify(sub ?? '')}; use download, import or list`);
+    const [name, ...rest] = argv;
+    if (name === 'download') return downloadCmd(rest, io);
+    if (name === 'import') return importCmd(rest, io);
+    if (name === 'list') return listCmd(rest, io);
+    throw new UsageError(`weights: unknown subcommand ${JSON.stringify(name ?? '')}; use download, import or list`);
   },
 };
