@@ -75,6 +75,7 @@ export function renderCliDocs(): string {
     '',
     '```sh',
     'alexnet --help',
+    'alexnet --version',
     'alexnet classify --help',
     '```',
     '',

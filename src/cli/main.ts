@@ -4,6 +4,7 @@
 // Commands load on demand: `alexnet classify` should not pay for the weight readers,
 // the training code or protobufjs when it starts (cold start is a measured target), and
 // `--help` loads only the option tables (src/cli/specs/), never a command.
+import { readFileSync } from 'node:fs';
 import { type Command, type Io, UsageError } from './command.js';
 import { commandHelp, topHelp } from './help.js';
 import type { CommandSpec } from './spec.js';
@@ -20,6 +21,11 @@ const LOADERS: Record<string, () => Promise<Command>> = {
   eval: async () => (await import('./commands/eval.js')).evalCommand,
 };
 
+/** The version in package.json (two levels up from both src/cli and dist/cli). */
+export function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 export async function main(argv: string[], io: Io): Promise<number> {
   const verbose = argv.includes('--verbose');
   const [name, ...rest] = argv;
@@ -27,6 +33,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (!name || name === '--help' || name === '-h' || name === 'help') {
       io.out(topHelp(SPECS));
       return name ? 0 : 2;
+    }
+    if (name === '--version' || name === '-V') {
+      io.out(`${version()}\n`);
+      return 0;
     }
     const spec: CommandSpec | undefined = SPECS.find((c) => c.name === name);
     if (!spec) throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${SPECS.map((c) => c.name).join(', ')}`);

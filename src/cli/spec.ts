@@ -94,6 +94,7 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
 /** Options of `alexnet` itself, without a command. */
 export const TOP_OPTIONS: readonly OptionSpec[] = [
   { name: 'help', short: 'h', type: 'boolean', help: 'list the commands' },
+  { name: 'version', short: 'V', type: 'boolean', help: 'print the version of alexnet-ts' },
 ];
 
 type ParseArgsOption = { type: 'string' | 'boolean'; short?: string };
