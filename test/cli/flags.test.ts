@@ -2,13 +2,15 @@
 // model's layout in summary's heading, messages that say what is wrong, usage errors
 // (exit 2) for input sizes and numbers out of range.
 import assert from 'node:assert/strict';
-import { availableParallelism } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { ROOT } from '../helpers.js';
 import { alexnet, alexnetBin } from './cli_helpers.js';
 
+const tmp = mkdtempSync(join(tmpdir(), 'alexnet-flags-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
 describe('alexnet --version', () => {
@@ -26,5 +28,29 @@ describe('alexnet --version', () => {
   test('--help lists it', async () => {
     const r = await alexnet(['--help']);
     assert.match(r.stdout, /-V, --version/);
+  });
+});
+
+describe('every command builds alexnet unless told otherwise', () => {
+  test('run, summary and export default to alexnet (NCHW, 3x224x224)', async () => {
+    const run = await alexnet(['run', '--batch', '1', '--classes', '0', '--json']);
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual((JSON.parse(run.stdout) as { inputShape: number[] }).inputShape, [1, 3, 224, 224]);
+    const summary = await alexnet(['summary', '--json']);
+    assert.equal(summary.status, 0, summary.stderr);
+    const s = JSON.parse(summary.stdout) as { model: string; totalParams: number };
+    assert.equal(s.model, 'alexnet');
+    assert.equal(s.totalParams, 61_100_840);
+    const file = join(tmp, 'default.onnx');
+    const exp = await alexnet(['export', '--out', file, '--classes', '0', '--json']);
+    assert.equal(exp.status, 0, exp.stderr);
+    assert.deepEqual((JSON.parse(exp.stdout) as { input: { shape: unknown[] } }).input.shape, ['N', 3, 224, 224]);
+  });
+
+  test('the help of each says so', async () => {
+    for (const cmd of ['run', 'summary', 'export', 'classify', 'train', 'eval']) {
+      const r = await alexnet([cmd, '--help']);
+      assert.match(r.stdout, /-m, --model NAME +the model.*\(default alexnet;/, cmd);
+    }
   });
 });

@@ -42,7 +42,7 @@ export const THREADS: OptionSpec = {
 
 /** The options of commands that build a model from its table: run, summary, export. */
 export const BUILD_OPTIONS: readonly OptionSpec[] = [
-  { ...modelOption(), default: 'alexnet_v2' },
+  modelOption(),
   { name: 'input', type: 'size', value: 'HxW', defaultText: "the model's (224x224; bvlc_alexnet 227x227)", help: 'input size' },
   { name: 'classes', type: 'int', value: 'N', min: 0, defaultText: "the model's (1000)", help: 'classes of the last layer; 0 builds the network without its classifier (features)' },
   { name: 'global-pool', type: 'boolean', help: 'alexnet_v2: average fc7 over space, so any input size gives one vector' },
