@@ -54,3 +54,16 @@ describe('every command builds alexnet unless told otherwise', () => {
     }
   });
 });
+
+describe("summary heads the output column with the model's layout", () => {
+  test('NCHW models: (NCHW) and shapes as N,C,H,W; alexnet_v2: (NHWC) and N,H,W,C', async () => {
+    const nchw = await alexnet(['summary', '--model', 'bvlc_alexnet']);
+    assert.equal(nchw.status, 0, nchw.stderr);
+    assert.match(nchw.stdout, /^layer +op +kernel\/stride pad +output \(NCHW\) /m);
+    assert.match(nchw.stdout, /^conv1 +Conv +11x11\/4 0 +\[1,96,55,55\] +34,944 /m);
+    assert.doesNotMatch(nchw.stdout, /NHWC/);
+    const nhwc = await alexnet(['summary', '--model', 'alexnet_v2']);
+    assert.match(nhwc.stdout, /^layer +op +kernel\/stride pad +output \(NHWC\) /m);
+    assert.match(nhwc.stdout, /^alexnet_v2\/conv1 +Conv +11x11\/4 VALID +\[1,54,54,64\] /m);
+  });
+});
