@@ -67,3 +67,14 @@ describe("summary heads the output column with the model's layout", () => {
     assert.match(nhwc.stdout, /^alexnet_v2\/conv1 +Conv +11x11\/4 VALID +\[1,54,54,64\] /m);
   });
 });
+
+describe('messages say what is wrong', () => {
+  test('weights import --out x.bin: the file name, not "--out is required"', async () => {
+    const bin = await alexnet(['weights', 'import', 'w.npy', '--model', 'alexnet', '--out', 'x.bin']);
+    assert.equal(bin.status, 2);
+    assert.equal(bin.stderr, 'alexnet: weights import: --out must end in .safetensors (the JSON config is written beside it), got "x.bin"\n');
+    const none = await alexnet(['weights', 'import', 'w.npy', '--model', 'alexnet']);
+    assert.equal(none.status, 2);
+    assert.equal(none.stderr, 'alexnet: weights import: --out FILE.safetensors is required\n');
+  });
+});

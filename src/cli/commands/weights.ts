@@ -85,7 +85,7 @@ async function importCmd(argv: string[], io: Io): Promise<number> {
   if (a.positionals.length !== 1) throw new UsageError('weights import: give one FILE');
   const spec = model(a.required('model'));
   const out = a.required('out');
-  if (!out.endsWith('.safetensors')) throw new UsageError('weights import: --out FILE.safetensors is required');
+  if (!out.endsWith('.safetensors')) throw new UsageError(`weights import: --out must end in .safetensors (the JSON config is written beside it), got ${JSON.stringify(out)}`);
   const path = a.positionals[0]!;
   const file = await readWeights(path);
   const { weights, numClasses } = convert(spec, file, path);
