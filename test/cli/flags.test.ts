@@ -78,3 +78,22 @@ describe('messages say what is wrong', () => {
     assert.equal(none.stderr, 'alexnet: weights import: --out FILE.safetensors is required\n');
   });
 });
+
+describe('wrong calls exit 2, before any work', () => {
+  test('--input below the model minimum, in every command that takes --input', async () => {
+    const msg = "alexnet: --input 10x10 is smaller than alexnet's minimum of 63x63 (the last max pool needs a 3x3 map)\n";
+    const missing = join(tmp, 'missing');
+    const calls = [
+      ['run', '--input', '10x10'],
+      ['summary', '--input', '10x10'],
+      ['export', '--out', join(tmp, 'x.onnx'), '--input', '10x10'],
+      ['train', '--data', missing, '--out', join(tmp, 'run'), '--input', '10x10'],
+      ['eval', '--weights', missing, '--data', missing, '--input', '10x10'],
+    ];
+    for (const argv of calls) {
+      const r = await alexnet(argv);
+      assert.equal(r.status, 2, `${argv.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr, msg, argv.join(' '));
+    }
+  });
+});

@@ -1,6 +1,6 @@
 // alexnet eval: top-1, top-5, mean cross-entropy and the confusion matrix of weights on a
 // labelled dataset, through the plain inference graph.
-import { parse } from '../args.js';
+import { checkMinSize, model, parse } from '../args.js';
 import type { Command } from '../command.js';
 import { evalSpec } from '../specs/eval.js';
 import type { EvalReport } from '../../train/eval_run.js';
@@ -12,6 +12,7 @@ export const evalCommand: Command = {
     const weights = a.required('weights');
     const data = a.required('data');
     const inputSize = a.size('input');
+    if (inputSize) checkMinSize(model(a.str('model')!), inputSize);
     const classes = a.int('classes');
     const limit = a.int('limit');
     const threads = a.int('threads');

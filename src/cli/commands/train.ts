@@ -1,7 +1,7 @@
 // alexnet train: train or fine-tune a model on an ImageFolder, a list file or IDX data,
 // with checkpoints, resume, TensorBoard and JSONL logs (src/train/loop.ts does the work).
 import type { TrainOptions } from '../../train/config.js';
-import { type Args, parse, UsageError } from '../args.js';
+import { type Args, checkMinSize, model, parse, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { trainSpec } from '../specs/train.js';
 
@@ -43,6 +43,8 @@ export const trainCommand: Command = {
   async main(argv, io) {
     const a = parse('train', argv, trainSpec);
     const given = trainOptions(a);
+    // A resumed run keeps its model and input size (train() refuses a change).
+    if (given.inputSize && !a.has('resume')) checkMinSize(model(a.str('model')!), given.inputSize);
     const { train } = await import('../../train/loop.js');
     const resume = a.str('resume');
     let opts: Parameters<typeof train>[0];
