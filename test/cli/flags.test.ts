@@ -3,7 +3,7 @@
 // (exit 2) for input sizes and numbers out of range.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ROOT } from '../helpers.js';
@@ -95,5 +95,37 @@ describe('wrong calls exit 2, before any work', () => {
       assert.equal(r.status, 2, `${argv.join(' ')}: ${r.stderr}`);
       assert.equal(r.stderr, msg, argv.join(' '));
     }
+  });
+});
+
+describe('numbers are checked up front, with the flag and its range', () => {
+  const cores = availableParallelism();
+  const cases: [string[], string][] = [
+    [['classify', '--batch', '100000', 'cat.jpg'], 'alexnet: --batch must be an integer from 1 to 4096, got "100000"\n'],
+    [['run', '--batch', '100000'], 'alexnet: --batch must be an integer from 1 to 4096, got "100000"\n'],
+    [['classify', '--batch', '-1', 'cat.jpg'], 'alexnet: --batch must be an integer from 1 to 4096, got "-1"\n'],
+    [['classify', '--batch=-1', 'cat.jpg'], 'alexnet: --batch must be an integer from 1 to 4096, got "-1"\n'],
+    [['train', '--data', 'd', '--out', 'o', '--batch', '0'], 'alexnet: --batch must be an integer from 1 to 4096, got "0"\n'],
+    [['classify', '--threads', '999', 'cat.jpg'], `alexnet: --threads must be an integer from 1 to ${4 * cores} (4 per core), got "999"\n`],
+    [['eval', '--weights', 'w', '--data', 'd', '--workers', '999'], `alexnet: --workers must be an integer from 0 to ${4 * cores} (4 per core), got "999"\n`],
+    [['run', '--seed', '-3'], 'alexnet: --seed must be an integer >= 0, got "-3"\n'],
+    [['train', '--data', 'd', '--out', 'o', '--lr', '-0.1'], 'alexnet: --lr must be a positive number, got "-0.1"\n'],
+    [['classify', '--top', '0', 'cat.jpg'], 'alexnet: --top must be an integer >= 1, got "0"\n'],
+  ];
+  for (const [argv, message] of cases) {
+    test(argv.join(' '), async () => {
+      const r = await alexnet(argv);
+      assert.equal(r.status, 2);
+      assert.equal(r.stderr, message);
+      assert.equal(r.stdout, '');
+    });
+  }
+
+  test('a negative number is still a value where it is allowed, and a positional after --', async () => {
+    const r = await alexnet(['train', '--data', 'd', '--out', 'o', '--lr', '-1']);
+    assert.equal(r.stderr, 'alexnet: --lr must be a positive number, got "-1"\n', 'the value reaches the check, not parseArgs');
+    const files = await alexnet(['classify', '--top', '1', '--', '-1.jpg']);
+    assert.equal(files.status, 1);
+    assert.equal(files.stderr, 'alexnet: -1.jpg: no such file or directory\n');
   });
 });
