@@ -62,5 +62,11 @@ const io: Io = {
 };
 
 export async function cli(): Promise<void> {
+  // A reader that stops early (`alexnet summary | head`) closes the pipe: stop quietly,
+  // as other Unix tools do, instead of an unhandled EPIPE with a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
   process.exitCode = await main(process.argv.slice(2), io);
 }

@@ -2,6 +2,7 @@
 // model's layout in summary's heading, messages that say what is wrong, usage errors
 // (exit 2) for input sizes and numbers out of range.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,5 +128,17 @@ describe('numbers are checked up front, with the flag and its range', () => {
     const files = await alexnet(['classify', '--top', '1', '--', '-1.jpg']);
     assert.equal(files.status, 1);
     assert.equal(files.stderr, 'alexnet: -1.jpg: no such file or directory\n');
+  });
+});
+
+describe('output into a pipe that closes early', () => {
+  test('summary | head: no EPIPE stack trace, exit 0', async () => {
+    const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'bin.ts'), 'summary'], { cwd: ROOT });
+    let stderr = '';
+    p.stderr.on('data', (d) => (stderr += d));
+    p.stdout.once('data', () => p.stdout.destroy());
+    const status = await new Promise<number | null>((resolve) => p.on('close', resolve));
+    assert.equal(stderr, '');
+    assert.equal(status, 0);
   });
 });
