@@ -78,8 +78,6 @@ export interface CommandSpec {
   alsoUsage?: readonly string[];
   /** The shape of the --json output. */
   json?: string;
-  /** Extra lines of help after the options. */
-  notes?: readonly string[];
   examples?: readonly Example[];
   subcommands?: readonly CommandSpec[];
 }
