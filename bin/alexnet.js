@@ -11,10 +11,17 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 // The malloc settings per command (train adds more) live in src/runtime/malloc.ts.
-const LIGHT = new Set(['classify', 'summary', 'models', 'help', '--help', '-h', undefined]);
+// Any command's --help is light too: it prints from the option tables and loads nothing else.
+const LIGHT = new Set(['classify', 'summary', 'models', 'help', '--help', '-h', '--version', '-V', undefined]);
 const env = process.env;
+const args = process.argv.slice(2);
 const reexec =
-  process.platform === 'linux' && !env.ALEXNET_NO_REEXEC && !LIGHT.has(process.argv[2]) && !(env.GLIBC_TUNABLES ?? '').includes('glibc.malloc.hugetlb');
+  process.platform === 'linux' &&
+  !env.ALEXNET_NO_REEXEC &&
+  !LIGHT.has(args[0]) &&
+  !args.includes('--help') &&
+  !args.includes('-h') &&
+  !(env.GLIBC_TUNABLES ?? '').includes('glibc.malloc.hugetlb');
 if (reexec) {
   const { glibcTunables } = await import('../dist/runtime/malloc.js');
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {

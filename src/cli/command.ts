@@ -1,4 +1,4 @@
-// The shape of a CLI command.
+// The shape of a CLI command, and the error that means "called wrongly".
 export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
@@ -8,10 +8,17 @@ export interface Io {
   outIsTTY?: boolean;
 }
 
-/** A command module; its one-line summary lives in main.ts's table, so help loads nothing. */
+/**
+ * A command module. Its table (name, summary, options) is in src/cli/specs/, so that
+ * `alexnet --help` and `alexnet <command> --help` load the tables and not the command.
+ */
 export interface Command {
   name: string;
-  usage: string;
   /** Returns the exit status. */
   main(argv: string[], io: Io): Promise<number>;
+}
+
+/** A mistake in how the command was called: printed as one line, exit status 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
 }

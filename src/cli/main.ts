@@ -1,39 +1,29 @@
-// The `alexnet` command line. Errors are one line on stderr and a non-zero status;
-// --verbose adds the stack trace.
+// The `alexnet` command line. Errors are one line on stderr and a non-zero status (2 for a
+// wrong call, 1 for a failure); --verbose adds the stack trace.
 //
 // Commands load on demand: `alexnet classify` should not pay for the weight readers,
-// the training code or protobufjs when it starts (cold start is a measured target).
-import { UsageError } from './args.js';
-import type { Command, Io } from './command.js';
+// the training code or protobufjs when it starts (cold start is a measured target), and
+// `--help` loads only the option tables (src/cli/specs/), never a command.
+import { readFileSync } from 'node:fs';
+import { type Command, type Io, UsageError } from './command.js';
+import { commandHelp, topHelp } from './help.js';
+import type { CommandSpec } from './spec.js';
+import { SPECS } from './specs/index.js';
 
-interface Entry {
-  name: string;
-  summary: string;
-  load: () => Promise<Command>;
-}
+const LOADERS: Record<string, () => Promise<Command>> = {
+  classify: async () => (await import('./commands/classify.js')).classifyCommand,
+  weights: async () => (await import('./commands/weights.js')).weightsCommand,
+  run: async () => (await import('./commands/run.js')).runCommand,
+  summary: async () => (await import('./commands/summary.js')).summaryCommand,
+  export: async () => (await import('./commands/export.js')).exportCommand,
+  models: async () => (await import('./commands/models.js')).modelsCommand,
+  train: async () => (await import('./commands/train.js')).trainCommand,
+  eval: async () => (await import('./commands/eval.js')).evalCommand,
+};
 
-const COMMANDS: Entry[] = [
-  { name: 'classify', summary: 'ImageNet classes of images or folders, with pretrained weights', load: async () => (await import('./commands/classify.js')).classifyCommand },
-  { name: 'weights', summary: 'download pretrained weights by name, import any weight file, list the cache', load: async () => (await import('./commands/weights.js')).weightsCommand },
-  { name: 'run', summary: 'random input through a model with seeded weights; print the predicted classes', load: async () => (await import('./commands/run.js')).runCommand },
-  { name: 'summary', summary: 'layer table: output shapes, parameters, multiply-accumulates, receptive fields', load: async () => (await import('./commands/summary.js')).summaryCommand },
-  { name: 'export', summary: 'write the model as ONNX (opset 18), for ORT, onnxruntime-web, TensorRT, Triton', load: async () => (await import('./commands/export.js')).exportCommand },
-  { name: 'models', summary: 'list the models and their pretrained weights', load: async () => (await import('./commands/models.js')).modelsCommand },
-  { name: 'train', summary: 'train or fine-tune on an image folder, a list file or IDX data; checkpoints, resume, logs', load: async () => (await import('./commands/train.js')).trainCommand },
-  { name: 'eval', summary: 'top-1, top-5, loss and confusion matrix of weights on a labelled dataset', load: async () => (await import('./commands/eval.js')).evalCommand },
-];
-
-function help(): string {
-  const w = Math.max(...COMMANDS.map((c) => c.name.length));
-  return [
-    'alexnet: AlexNet on Node.js (ONNX Runtime), no Python',
-    '',
-    'usage: alexnet <command> [options]      alexnet <command> --help',
-    '',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
-    '',
-    'global options: --verbose (stack traces on errors), --json (machine-readable output)',
-  ].join('\n');
+/** The version in package.json (two levels up from both src/cli and dist/cli). */
+export function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -41,16 +31,20 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const [name, ...rest] = argv;
   try {
     if (!name || name === '--help' || name === '-h' || name === 'help') {
-      io.out(help() + '\n');
+      io.out(topHelp(SPECS));
       return name ? 0 : 2;
     }
-    const entry = COMMANDS.find((c) => c.name === name);
-    if (!entry) throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
-    const cmd = await entry.load();
-    if (rest.includes('--help') || rest.includes('-h')) {
-      io.out(`usage: ${cmd.usage}\n`);
+    if (name === '--version' || name === '-V') {
+      io.out(`${version()}\n`);
       return 0;
     }
+    const spec: CommandSpec | undefined = SPECS.find((c) => c.name === name);
+    if (!spec) throw new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${SPECS.map((c) => c.name).join(', ')}`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.out(commandHelp(spec, rest[0]));
+      return 0;
+    }
+    const cmd = await LOADERS[spec.name]!();
     return await cmd.main(rest, io);
   } catch (e) {
     const err = e as Error;
@@ -68,5 +62,11 @@ const io: Io = {
 };
 
 export async function cli(): Promise<void> {
+  // A reader that stops early (`alexnet summary | head`) closes the pipe: stop quietly,
+  // as other Unix tools do, instead of an unhandled EPIPE with a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
   process.exitCode = await main(process.argv.slice(2), io);
 }

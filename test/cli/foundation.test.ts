@@ -22,7 +22,7 @@ describe('alexnet run (the slim note demo)', () => {
   });
 
   test('plain output is the numpy-style shape and predictions, and the launcher gives the same', async () => {
-    const args = ['run', '--batch', '2', '--input', '300x400', '--classes', '50', '--global-pool', '--seed', '3'];
+    const args = ['run', '--model', 'alexnet_v2', '--batch', '2', '--input', '300x400', '--classes', '50', '--global-pool', '--seed', '3'];
     const r = await alexnet(args);
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
@@ -34,7 +34,7 @@ describe('alexnet run (the slim note demo)', () => {
   });
 
   test('the same seed gives the same predictions', async () => {
-    const args = ['run', '--batch', '3', '--classes', '10', '--seed', '7', '--json'];
+    const args = ['run', '--model', 'alexnet_v2', '--batch', '3', '--classes', '10', '--seed', '7', '--json'];
     const [a, b] = await Promise.all([alexnet(args), alexnet(args)]);
     assert.equal(a.stdout, b.stdout);
   });
@@ -55,11 +55,11 @@ describe('alexnet summary', () => {
   });
 
   test('the table has every layer and the totals line; options change shapes', async () => {
-    const r = await alexnet(['summary', '--input', '300x400', '--classes', '50', '--no-squeeze']);
+    const r = await alexnet(['summary', '--model', 'alexnet_v2', '--input', '300x400', '--classes', '50', '--no-squeeze']);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /alexnet_v2\/fc8\s+Conv→Gemm\s+1x1\/1 SAME\s+\[1,4,7,50\]\s+204,850/);
     assert.match(r.stdout, /total: 46,411,762 parameters/);
-    const gp = await alexnet(['summary', '--input', '256x256', '--global-pool', '--json']);
+    const gp = await alexnet(['summary', '--model', 'alexnet_v2', '--input', '256x256', '--global-pool', '--json']);
     const j = JSON.parse(gp.stdout) as { layers: { name: string; outputShape: number[] }[] };
     assert.deepEqual(j.layers.find((l) => l.name === 'alexnet_v2/global_pool')!.outputShape, [1, 1, 1, 4096]);
   });
@@ -90,11 +90,11 @@ describe('errors: one line, non-zero, no stack unless --verbose', () => {
   const cases: [string, string[], number, string][] = [
     ['unknown option', ['run', '--bogus'], 2, "alexnet: run: Unknown option '--bogus' (see alexnet run --help)\n"],
     ['unknown model', ['run', '--model', 'vgg99'], 2, 'alexnet: unknown model "vgg99"; valid models: '],
-    ['input below the minimum', ['run', '--input', '194x300'], 2, "alexnet: --input 194x300 is smaller than alexnet_v2's minimum of 195x195 (fc6 needs a 5x5 pool5)\n"],
+    ['input below the minimum', ['run', '--model', 'alexnet_v2', '--input', '194x300'], 2, "alexnet: --input 194x300 is smaller than alexnet_v2's minimum of 195x195 (fc6 needs a 5x5 pool5)\n"],
     ['bad number', ['run', '--batch', 'two'], 2, 'alexnet: --batch must be an integer >= 1, got "two"\n'],
     ['bad size', ['summary', '--input', '300by400'], 2, 'alexnet: --input must be HxW, e.g. 224x224, got "300by400"\n'],
     ['unknown command', ['fly'], 2, 'alexnet: unknown command "fly"; commands: '],
-    ['squeeze of a spatial map', ['run', '--input', '300x400'], 1, 'alexnet: spatial_squeeze: logits are 4x7, not 1x1; use globalPool or spatialSqueeze=false\n'],
+    ['squeeze of a spatial map', ['run', '--model', 'alexnet_v2', '--input', '300x400'], 1, 'alexnet: spatial_squeeze: logits are 4x7, not 1x1; use globalPool or spatialSqueeze=false\n'],
   ];
   for (const [what, args, status, message] of cases) {
     test(what, async () => {
@@ -107,7 +107,7 @@ describe('errors: one line, non-zero, no stack unless --verbose', () => {
   }
 
   test('--verbose adds the stack trace', async () => {
-    const r = await alexnet(['run', '--input', '300x400', '--verbose']);
+    const r = await alexnet(['run', '--model', 'alexnet_v2', '--input', '300x400', '--verbose']);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /spatial_squeeze: logits are 4x7/);
     assert.match(r.stderr, /\n\s+at /);

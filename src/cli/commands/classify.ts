@@ -2,43 +2,29 @@
 import { createClassifier, type ClassifyResult } from '../../classify/classifier.js';
 import { expandImagePaths, skippedSummary } from '../../data/files.js';
 import { ProgressLine } from '../../util/progress.js';
-import { int, model, parse, UsageError } from '../args.js';
+import { parse, UsageError } from '../args.js';
 import type { Command } from '../command.js';
+import { classifySpec } from '../specs/classify.js';
 
 export const classifyCommand: Command = {
   name: 'classify',
-  usage: `alexnet classify IMAGE... | DIR [--model alexnet|bvlc_alexnet|alexnet_v2] [--weights FILE] [--top K] [--batch N]
-            [--threads N] [--no-cache] [--json]
-  IMAGE, DIR        image files (JPEG, PNG, WebP, GIF, TIFF, AVIF) or folders, walked recursively
-  --model NAME      default alexnet (torchvision); bvlc_alexnet is Caffe's
-  --weights FILE    .pth, .npy, .onnx or .safetensors; default the weights from
-                    \`alexnet weights download NAME\`, kept in $ALEXNET_HOME (~/.cache/alexnet-ts)
-  --top K           predictions per image (default 5; --top 1000 gives all)
-  --batch N         images per inference batch (default 16)
-  --no-cache        do not keep the ORT-optimised model in $ALEXNET_HOME/cache
-  --json            [{"file":...,"predictions":[{"index","wnid","label","probability"}]}]; a file that
-                    fails gets {"file":...,"error":...}, the others are still classified, exit status 1`,
   async main(argv, io) {
-    const { values: v, positionals } = parse(
-      'classify',
-      argv,
-      { model: { type: 'string', short: 'm' }, weights: { type: 'string', short: 'w' }, top: { type: 'string' }, batch: { type: 'string' }, threads: { type: 'string' }, 'no-cache': { type: 'boolean' } },
-      true,
-    );
+    const a = parse('classify', argv, classifySpec);
+    const positionals = a.positionals;
     if (positionals.length === 0) throw new UsageError('classify: give at least one IMAGE or DIR');
-    const spec = model(v['model'], 'alexnet');
-    const top = int(v['top'], 'top', 1, 5);
-    const batchSize = int(v['batch'], 'batch', 1, 16);
-    const threads = int(v['threads'], 'threads', 1, 0);
+    const top = a.int('top')!;
+    const batchSize = a.int('batch')!;
+    const threads = a.int('threads');
+    const weights = a.str('weights');
     const { files, skipped } = await expandImagePaths(positionals);
     if (skipped.length) io.err(`alexnet: ${skippedSummary(skipped)}\n`);
     const clf = await createClassifier({
-      model: spec.name,
-      ...(typeof v['weights'] === 'string' ? { weights: v['weights'] } : {}),
+      model: a.str('model')!,
+      ...(weights !== undefined ? { weights } : {}),
       top,
       batchSize,
       ...(threads ? { threads } : {}),
-      cache: !v['no-cache'],
+      cache: !a.flag('no-cache'),
     });
     let results: ClassifyResult[];
     const progress = files.length > batchSize ? new ProgressLine() : null;
@@ -48,7 +34,7 @@ export const classifyCommand: Command = {
       progress?.done();
       await clf.dispose();
     }
-    if (v.json) io.out(JSON.stringify(results) + '\n');
+    if (a.flag('json')) io.out(JSON.stringify(results) + '\n');
     else io.out(results.map(formatResult).join('\n') + '\n');
     const failed = results.filter((r) => 'error' in r);
     if (failed.length) {

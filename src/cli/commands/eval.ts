@@ -1,60 +1,35 @@
 // alexnet eval: top-1, top-5, mean cross-entropy and the confusion matrix of weights on a
 // labelled dataset, through the plain inference graph.
-import { int, parse, size, UsageError } from '../args.js';
+import { checkMinSize, model, parse } from '../args.js';
 import type { Command } from '../command.js';
+import { evalSpec } from '../specs/eval.js';
 import type { EvalReport } from '../../train/eval_run.js';
 
 export const evalCommand: Command = {
   name: 'eval',
-  usage: `alexnet eval --model NAME --weights FILE|DIR --data PATH [--input HxW] [--global-pool] [--classes N] [--batch N]
-            [--limit N] [--threads N] [--workers N] [--json]
-  --model NAME      alexnet, bvlc_alexnet or alexnet_v2 (default alexnet)
-  --weights FILE    any supported weight file, a checkpoint directory (ckpt-<step>/), or a training
-                    run's --out directory (its best checkpoint by validation top-1, else the newest)
-  --data PATH       ImageFolder, list file, or IDX (a directory gives its t10k split)
-  --input HxW       input size (default: the one the weights were trained at, else the model's)
-  --global-pool     alexnet_v2: average fc7 over space (default: as the weights were trained)
-  --classes N       classes of the last layer (default: the weights')
-  --batch N         images per inference batch (default 32)
-  --limit N         evaluate a seeded random subset of N images
-  --json            {"images","top1","top5","k","loss","skipped","classes":[...],"confusion":[[...]],"weights"}`,
   async main(argv, io) {
-    const { values: v } = parse('eval', argv, {
-      model: { type: 'string', short: 'm' },
-      weights: { type: 'string', short: 'w' },
-      data: { type: 'string' },
-      input: { type: 'string' },
-      'global-pool': { type: 'boolean' },
-      classes: { type: 'string' },
-      batch: { type: 'string' },
-      limit: { type: 'string' },
-      threads: { type: 'string' },
-      workers: { type: 'string' },
-    });
-    if (typeof v['weights'] !== 'string') throw new UsageError('eval: --weights FILE is required');
-    if (typeof v['data'] !== 'string') throw new UsageError('eval: --data PATH is required');
-    const model = typeof v['model'] === 'string' ? v['model'] : 'alexnet';
-    const { getModel } = await import('../../models/registry.js');
-    try {
-      getModel(model);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-    const inputSize = size(v['input'], 'input');
+    const a = parse('eval', argv, evalSpec);
+    const weights = a.required('weights');
+    const data = a.required('data');
+    const inputSize = a.size('input');
+    if (inputSize) checkMinSize(model(a.str('model')!), inputSize);
+    const classes = a.int('classes');
+    const limit = a.int('limit');
+    const threads = a.int('threads');
     const { evaluateWeights } = await import('../../train/eval_run.js');
     const r = await evaluateWeights({
-      model,
-      weights: v['weights'],
-      data: v['data'],
+      model: a.str('model')!,
+      weights,
+      data,
       ...(inputSize ? { inputSize } : {}),
-      ...(v['global-pool'] ? { globalPool: true } : {}),
-      ...(v['classes'] !== undefined ? { classes: int(v['classes'], 'classes', 1, 0) } : {}),
-      batch: int(v['batch'], 'batch', 1, 32),
-      ...(v['limit'] !== undefined ? { limit: int(v['limit'], 'limit', 1, 0) } : {}),
-      ...(v['threads'] !== undefined ? { threads: int(v['threads'], 'threads', 1, 0) } : {}),
-      workers: int(v['workers'], 'workers', 0, 1),
+      ...(a.flag('global-pool') ? { globalPool: true } : {}),
+      ...(classes !== undefined ? { classes } : {}),
+      batch: a.int('batch')!,
+      ...(limit !== undefined ? { limit } : {}),
+      ...(threads !== undefined ? { threads } : {}),
+      workers: a.int('workers')!,
     });
-    if (v.json) {
+    if (a.flag('json')) {
       io.out(JSON.stringify({ images: r.images, top1: r.top1, top5: r.top5, k: r.k, loss: r.loss, skipped: r.skipped, classes: r.classes, confusion: r.confusion, weights: r.weights }) + '\n');
     } else {
       io.out(formatReport(r));

@@ -4,17 +4,17 @@ import type { WeightsEntry } from '../../models/types.js';
 import { parse } from '../args.js';
 import type { Command } from '../command.js';
 import { table } from '../format.js';
+import { modelsSpec } from '../specs/models.js';
 
 // A weights entry with its class list as a count: the 1000 names would drown the listing.
 const entryJson = (w: WeightsEntry) => ({ ...w, meta: { ...w.meta, categories: w.meta.categories.length } });
 
 export const modelsCommand: Command = {
   name: 'models',
-  usage: 'alexnet models [--json]',
   async main(argv, io) {
-    const { values: v } = parse('models', argv, {});
+    const a = parse('models', argv, modelsSpec);
     const specs = listModels().map(getModel);
-    if (v.json) {
+    if (a.flag('json')) {
       io.out(
         JSON.stringify(
           specs.map((s) => ({ name: s.name, description: s.description, source: s.source, input: s.defaultImageSize, minSize: s.minSize, weights: s.weights.map(entryJson) })),

@@ -5,26 +5,20 @@ import { generate } from '../../nn/init.js';
 import { modelGraph } from '../../models/assemble.js';
 import { compileModel } from '../../runtime/compile.js';
 import { argmaxRows, numel } from '../../tensor.js';
-import { int, parse } from '../args.js';
+import { parse } from '../args.js';
 import type { Command } from '../command.js';
 import { tuple, vector } from '../format.js';
-import { MODEL_FLAGS, MODEL_USAGE, modelFromFlags } from '../model_flags.js';
+import { modelFromFlags } from '../model_flags.js';
+import { runSpec } from '../specs/run.js';
 
 export const runCommand: Command = {
   name: 'run',
-  usage: `alexnet run [--model alexnet_v2] [--batch N] [--input HxW] [--classes N] [--global-pool] [--no-squeeze]
-            [--seed N] [--threads N] [--json]
-${MODEL_USAGE}
-  --batch N         images in the batch (default 2)
-  --seed N          seed of the weights and of the input (default 0)
-  --threads N       ONNX Runtime intra-op threads (default: one per core)
-  --json            print {"inputShape":[...],"logitsShape":[...],"predictions":[...]}`,
   async main(argv, io) {
-    const { values: v } = parse('run', argv, { ...MODEL_FLAGS, batch: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' } });
-    const { spec, opts, inputSize } = modelFromFlags(v);
-    const batch = int(v['batch'], 'batch', 1, 2);
-    const seed = int(v['seed'], 'seed', 0, 0);
-    const threads = int(v['threads'], 'threads', 1, 0);
+    const a = parse('run', argv, runSpec);
+    const { spec, opts, inputSize } = modelFromFlags(a);
+    const batch = a.int('batch')!;
+    const seed = a.int('seed')!;
+    const threads = a.int('threads');
     const m = spec.build(opts);
     const session = await compileModel(modelGraph(m), randomWeights(m, seed), threads ? { threads } : {});
     try {
@@ -41,7 +35,7 @@ ${MODEL_USAGE}
         mean[img * classes + (i % classes)]! += data[i]! / perImage;
       }
       const predictions = argmaxRows(mean, classes);
-      if (v.json) {
+      if (a.flag('json')) {
         const key = m.outputName === 'logits' ? 'logitsShape' : 'featuresShape';
         io.out(JSON.stringify({ inputShape: shape, [key]: y.shape, predictions }) + '\n');
       } else {

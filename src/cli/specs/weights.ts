@@ -1,0 +1,55 @@
+// The table of `alexnet weights` and its subcommands.
+import type { CommandSpec } from '../spec.js';
+import { modelOption } from './shared.js';
+
+const download: CommandSpec = {
+  name: 'download',
+  summary: "fetch a published weights file by name, check its hash, convert it to safetensors in $ALEXNET_HOME/weights",
+  description:
+    "Fetches NAME's published file (progress on stderr), checks its SHA-256 prefix, converts it once to safetensors with a JSON config " +
+    'in $ALEXNET_HOME/weights (default ~/.cache/alexnet-ts), and builds the ORT-optimised model so the first classify starts warm.',
+  positionals: [{ name: 'NAME', help: 'a weights entry of alexnet models: alexnet or bvlc_alexnet' }],
+  options: [
+    { name: 'url', type: 'string', value: 'URL', help: 'fetch from a mirror instead (the hash is then checked only with --sha256)' },
+    { name: 'sha256', type: 'string', value: 'PREFIX', defaultText: "the entry's", help: "expected prefix of the file's SHA-256" },
+    { name: 'force', type: 'boolean', help: 'fetch again even if the weights are cached' },
+    { name: 'keep-original', type: 'boolean', help: 'keep the downloaded file in $ALEXNET_HOME/downloads' },
+  ],
+  json: '{"name", "model", "file", "numClasses"}, or {"name", "file", "cached": true} when already cached',
+  examples: [{ command: 'alexnet weights download alexnet', caption: "The ImageNet weights of torchvision's alexnet" }],
+};
+
+const importSpec: CommandSpec = {
+  name: 'import',
+  summary: 'convert a .pth, .npy, .onnx or .safetensors file for a model to safetensors + JSON config',
+  description:
+    'Reads a weight file in any supported format (pickles are parsed, never executed), maps its tensors to the model, checks every shape, ' +
+    'and writes safetensors with a JSON config beside it. Written to $ALEXNET_HOME/weights/<model>.safetensors, it is what classify uses by default, offline.',
+  positionals: [{ name: 'FILE', help: 'the weight file' }],
+  options: [
+    { ...modelOption('the model the weights are for'), required: true, default: undefined },
+    { name: 'out', short: 'o', type: 'string', value: 'FILE.safetensors', required: true, help: 'where to write (the JSON config goes beside it)' },
+    { name: 'labels', type: 'string', value: 'FILE', defaultText: "ImageNet's for 1000 classes, else class_<i>", help: 'one class label per line, for weights with other classes than ImageNet\'s' },
+  ],
+  json: '{"file", "model", "numClasses", "params"}',
+  examples: [
+    { command: 'alexnet weights import bvlc_alexnet.npy --model bvlc_alexnet --out bvlc.safetensors', caption: "Convert kratzert's Caffe weights" },
+    { command: 'alexnet weights import alexnet-owt-7be5be79.pth --model alexnet --out "${ALEXNET_HOME:-$HOME/.cache/alexnet-ts}/weights/alexnet.safetensors"', caption: 'Install a file fetched elsewhere, so that a plain classify works offline' },
+  ],
+};
+
+const list: CommandSpec = {
+  name: 'list',
+  summary: 'list the weights in $ALEXNET_HOME/weights',
+  options: [],
+  json: '[{"name", "model", "classes", "file"}]',
+  examples: [{ command: 'alexnet weights list', caption: 'What is cached (nothing yet in a fresh $ALEXNET_HOME)', offline: true }],
+};
+
+export const weightsSpec: CommandSpec = {
+  name: 'weights',
+  summary: 'download pretrained weights by name, import any weight file, list the cache',
+  description: 'Everything ends up in the bundle format: safetensors with a JSON config beside it (model, classes, labels, preprocessing).',
+  options: [],
+  subcommands: [download, importSpec, list],
+};
