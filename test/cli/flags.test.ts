@@ -142,3 +142,25 @@ describe('output into a pipe that closes early', () => {
     assert.equal(status, 0);
   });
 });
+
+describe('--pretrained and eval without --weights: the model download in $ALEXNET_HOME', () => {
+  test('say how to get the weights when there are none, and refuse --pretrained with --weights', async () => {
+    const home = join(tmp, 'empty-home');
+    const env = { ALEXNET_HOME: home };
+    const train = await alexnet(['train', '--model', 'alexnet', '--pretrained', '--data', tmp, '--out', join(tmp, 'run')], env);
+    assert.equal(train.status, 1, train.stderr);
+    assert.equal(
+      train.stderr,
+      `alexnet: no weights for alexnet in ${join(home, 'weights', 'alexnet.safetensors')}: get them with \`alexnet weights download alexnet\` (https://download.pytorch.org/models/alexnet-owt-7be5be79.pth), or pass --weights FILE (.pth, .npy, .onnx or .safetensors)\n`,
+    );
+    const both = await alexnet(['train', '--pretrained', '--weights', 'x.pth', '--data', tmp, '--out', join(tmp, 'run')], env);
+    assert.equal(both.status, 2);
+    assert.equal(both.stderr, 'alexnet: train: give --weights FILE or --pretrained, not both\n');
+    const v2 = await alexnet(['train', '--model', 'alexnet_v2', '--pretrained', '--data', tmp, '--out', join(tmp, 'run')], env);
+    assert.equal(v2.status, 2);
+    assert.match(v2.stderr, /^alexnet: alexnet_v2 has no published pretrained weights; pass --weights FILE/);
+    const ev = await alexnet(['eval', '--data', tmp], env);
+    assert.equal(ev.status, 1);
+    assert.match(ev.stderr, /^alexnet: no weights for alexnet in .*: get them with `alexnet weights download alexnet`/);
+  });
+});

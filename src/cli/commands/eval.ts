@@ -2,6 +2,7 @@
 // labelled dataset, through the plain inference graph.
 import { checkMinSize, model, parse } from '../args.js';
 import type { Command } from '../command.js';
+import { downloadedWeights } from '../model_flags.js';
 import { evalSpec } from '../specs/eval.js';
 import type { EvalReport } from '../../train/eval_run.js';
 
@@ -9,7 +10,7 @@ export const evalCommand: Command = {
   name: 'eval',
   async main(argv, io) {
     const a = parse('eval', argv, evalSpec);
-    const weights = a.required('weights');
+    const weights = a.str('weights') ?? (await downloadedWeights(model(a.str('model')!)));
     const data = a.required('data');
     const inputSize = a.size('input');
     if (inputSize) checkMinSize(model(a.str('model')!), inputSize);

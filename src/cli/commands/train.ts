@@ -3,10 +3,11 @@
 import type { TrainOptions } from '../../train/config.js';
 import { type Args, checkMinSize, model, parse, UsageError } from '../args.js';
 import type { Command } from '../command.js';
+import { downloadedWeights } from '../model_flags.js';
 import { trainSpec } from '../specs/train.js';
 
 /** Flags whose TrainOptions field is not the flag in camelCase; null: not a training option. */
-const FIELDS: Record<string, keyof TrainOptions | null> = { input: 'inputSize', 'dropout-keep': 'dropoutKeepProb', resume: null };
+const FIELDS: Record<string, keyof TrainOptions | null> = { input: 'inputSize', 'dropout-keep': 'dropoutKeepProb', resume: null, pretrained: null };
 
 /** The TrainOptions field a flag sets, or null. */
 export function trainField(flag: string): string | null {
@@ -43,6 +44,10 @@ export const trainCommand: Command = {
   async main(argv, io) {
     const a = parse('train', argv, trainSpec);
     const given = trainOptions(a);
+    if (a.flag('pretrained')) {
+      if (given.weights !== undefined) throw new UsageError('train: give --weights FILE or --pretrained, not both');
+      given.weights = await downloadedWeights(model(a.str('model')!));
+    }
     // A resumed run keeps its model and input size (train() refuses a change).
     if (given.inputSize && !a.has('resume')) checkMinSize(model(a.str('model')!), given.inputSize);
     const { train } = await import('../../train/loop.js');

@@ -11,7 +11,7 @@ export const evalSpec: CommandSpec = {
     'Images that fail to decode are skipped and counted.',
   options: [
     modelOption(),
-    { name: 'weights', short: 'w', type: 'string', value: 'FILE', required: true, help: "weight file, checkpoint directory (ckpt-<step>/), or a training run's --out directory (its best checkpoint by validation top-1, else the newest)" },
+    { name: 'weights', short: 'w', type: 'string', value: 'FILE', defaultText: "the model's download (alexnet weights download NAME)", help: "weight file, checkpoint directory (ckpt-<step>/), or a training run's --out directory (its best checkpoint by validation top-1, else the newest)" },
     { name: 'data', type: 'string', value: 'PATH', required: true, help: 'ImageFolder, list file ("path label" per line), or IDX (a directory gives its t10k split)' },
     { name: 'input', type: 'size', value: 'HxW', defaultText: "the one the weights were trained at, else the model's", help: 'input size' },
     { name: 'global-pool', type: 'boolean', defaultText: 'as the weights were trained', help: 'alexnet_v2: average fc7 over space' },

@@ -55,7 +55,8 @@ export const trainSpec: CommandSpec = {
     { name: 'dropout-keep', type: 'number', value: 'P', default: 0.5, range: '(0, 1]', help: 'keep probability of dropout layers (training only)' },
     { name: 'label-smoothing', type: 'number', value: 'E', default: 0, range: '[0, 1)', help: "cross-entropy against (1 - E) * one-hot + E / classes, as PyTorch's label_smoothing" },
     { name: 'train-layers', type: 'list', value: 'L', defaultText: 'all', help: 'train only these layers (e.g. fc8,fc7 or classifier.6); the others are frozen' },
-    { name: 'weights', short: 'w', type: 'string', value: 'FILE', help: "start from .pth, .npy, .onnx or .safetensors weights (kratzert's bvlc_alexnet.npy too)" },
+    { name: 'weights', short: 'w', type: 'string', value: 'FILE', help: "start from .pth, .npy, .onnx or .safetensors weights (kratzert's bvlc_alexnet.npy too), a checkpoint or a run directory" },
+    { name: 'pretrained', type: 'boolean', help: "start from the model's downloaded ImageNet weights (alexnet weights download NAME; in $ALEXNET_HOME)" },
     { name: 'reinit', type: 'list', value: 'L', help: 're-initialise these layers after loading --weights' },
     { name: 'init', type: 'choice', value: 'S', default: 'model', choices: TRAIN_CHOICES.init, help: "initialisers of what is not loaded: the model's own, or kaiming (conv N(0, 2/fan_out), fc N(0, 0.01), biases 0)" },
     { name: 'augment', type: 'choice', value: 'A', default: 'none', choices: TRAIN_CHOICES.augment, help: 'random crop, or RandomResizedCrop' },
@@ -75,7 +76,7 @@ export const trainSpec: CommandSpec = {
   ],
   json: '{"epochs", "steps", "trainLoss", "valTop1", "valTop5", "imagesPerSec", "checkpoint", "best"} as the last line of stdout',
   examples: [
-    { command: 'alexnet weights download alexnet\nalexnet train --data photos/ --val-split 0.2 --weights "${ALEXNET_HOME:-$HOME/.cache/alexnet-ts}/weights/alexnet.safetensors" --train-layers classifier.6 --epochs 5 --out runs/ft', caption: 'Fine-tune the last layer of ImageNet weights on a folder of photos' },
+    { command: 'alexnet weights download alexnet\nalexnet train --data photos/ --val-split 0.2 --pretrained --train-layers classifier.6 --epochs 5 --out runs/ft', caption: 'Fine-tune the last layer of ImageNet weights on a folder of photos' },
     { command: 'alexnet train --resume runs/ft --epochs 8', caption: 'Continue that run for three more epochs' },
     { command: 'alexnet train --data /usr/share/datasets/fashion-mnist --val /usr/share/datasets/fashion-mnist --input 64x64 --optimizer adamw --lr 2e-4 --weight-decay 0.05 --init kaiming --out runs/fashion', caption: 'Fashion-MNIST from scratch (IDX files)' },
   ],
