@@ -236,7 +236,7 @@ describe('errors', () => {
       [['train', '--data', photos, '--out', join(tmp, 'x'), '--betas', '0.9'], /^alexnet: --betas must be two numbers in \[0, 1\) as B1,B2 \(e\.g\. 0\.9,0\.999\), got "0\.9"\n$/],
       [['train', '--data', photos, '--out', join(tmp, 'x'), '--nan-policy', 'ignore'], /^alexnet: --nan-policy must be one of reduce-lr, skip, stop, got "ignore"\n$/],
       [['train', '--data', photos, '--out', join(tmp, 'e2'), '--input', '32x32'], /^alexnet: --input 32x32 is smaller than alexnet's minimum of 63x63 \(the last max pool needs a 3x3 map\)\n$/],
-      [['eval', '--data', photos], /^alexnet: eval: --weights FILE is required\n$/],
+      [['eval', '--data'], /^alexnet: eval: Option '--data <value>' argument missing/],
       [['eval', '--weights', 'w', '--data', photos, '--model', 'vgg'], /^alexnet: unknown model "vgg"; valid models: /],
     ];
     for (const [argv, re] of cases) {
