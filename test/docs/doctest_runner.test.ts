@@ -123,6 +123,7 @@ describe('running the fixture markdown', () => {
     assert.match(sub.stdout, /^hello\nfixture copied\nhome \/.*\/home\/\.cache\/alexnet-ts\n$/);
     assert.equal(byLine.get(39)!.stdout, '200 true\n');
     assert.deepEqual(results.map(([, r]) => r.status), ['passed', 'passed', 'passed', 'passed', 'passed', 'passed', 'skipped']);
+    assert.deepEqual(results.map(([, r]) => r.substituted), [false, false, true, true, false, false, false]);
     assert.equal(results.at(-1)![1].message, 'shows a skipped block');
   });
 

@@ -13,7 +13,7 @@ export interface BlockResult {
   status: 'passed' | 'failed' | 'skipped';
   /** The skip reason, or what failed. */
   message: string;
-  /** Whether a `sub` marker rewrote the block. */
+  /** Whether the block ran with help: a `sub`, `fixture` or `server` marker. */
   substituted: boolean;
   stdout: string;
   stderr: string;
@@ -150,7 +150,7 @@ export class DocRunner {
   }
 
   async run(block: Block): Promise<BlockResult> {
-    const substituted = block.markers.some((m) => m.kind === 'sub');
+    const substituted = block.markers.some((m) => m.kind === 'sub' || m.kind === 'fixture' || m.kind === 'server');
     const skip = block.markers.find((m) => m.kind === 'skip');
     if (skip) return { status: 'skipped', message: skip.reason, substituted: false, stdout: '', stderr: '' };
     const oracle = this.missingOracle(block);
