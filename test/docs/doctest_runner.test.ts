@@ -30,7 +30,7 @@ test('parseMarker: each kind, and what it refuses', () => {
   assert.throws(() => parseMarker('retry 3'), /unknown marker "retry"; valid: skip, sub, fixture, server, output/);
 });
 
-test('parseMarkdown: kinds, lines, markers, output blocks, nested and indented fences', () => {
+test('parseMarkdown: kinds, lines, markers, output blocks, nested and indented fences, deep in a list too', () => {
   const md = [
     '# t', // 1
     '<!-- doctest: sub "a" "b" -->', // 2
@@ -54,15 +54,20 @@ test('parseMarkdown: kinds, lines, markers, output blocks, nested and indented f
     '~~~json', // 20
     '{}', // 21
     '~~~', // 22
+    '  - nested:', // 23
+    '      ```sh', // 24
+    '      echo deep', // 25
+    '      ```', // 26
   ].join('\n');
   const { blocks, errors } = parseMarkdown(md, 'x.md');
   assert.deepEqual(errors, []);
-  assert.equal(blocks.length, 2);
+  assert.equal(blocks.length, 3);
   assert.deepEqual(blocks[0], {
     file: 'x.md', line: 3, lang: 'sh', kind: 'sh', code: 'echo a\n',
     markers: [{ kind: 'sub', from: 'a', to: 'b' }], expect: { line: 7, text: 'b\n' },
   });
   assert.deepEqual(blocks[1], { file: 'x.md', line: 16, lang: 'ts', kind: 'ts', code: 'const x: number = 1;\n  console.log(x);\n', markers: [] });
+  assert.deepEqual(blocks[2], { file: 'x.md', line: 24, lang: 'sh', kind: 'sh', code: 'echo deep\n', markers: [] });
 });
 
 test('parseMarkdown: misplaced and malformed markers are errors with their lines', () => {
@@ -72,7 +77,7 @@ test('parseMarkdown: misplaced and malformed markers are errors with their lines
     [8, 'unknown marker "retry"; valid: skip, sub, fixture, server, output'],
     [13, 'a doctest marker must be on the lines right before a fenced block'],
     [20, 'markers on a text block, which never runs'],
-    [25, 'an output block is text (```text or a plain fence), not sh'],
+    [25, 'an output block does not run (text, a plain fence); this one is sh'],
   ]);
   // the blocks still parse; the broken markers are dropped
   assert.deepEqual(blocks.map((b) => [b.line, b.markers.length]), [[4, 0], [9, 0], [15, 0]]);

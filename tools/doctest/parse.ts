@@ -4,7 +4,8 @@
 //
 // Fences follow CommonMark: three or more backticks or tildes, closed by a fence of the
 // same character at least as long; an indented opening fence (a block in a list item) has
-// that indentation removed from its lines. Markers inside a fence are text, not markers.
+// that indentation removed from its lines. Any indentation is accepted, so a block nested
+// deep in a list is still found. Markers inside a fence are text, not markers.
 
 /** How a block runs: a shell script, TypeScript compiled as a consumer, plain ES module, or not at all. */
 export type BlockKind = 'sh' | 'ts' | 'js' | 'inert';
@@ -49,7 +50,7 @@ export interface ParsedDoc {
   errors: ParseError[];
 }
 
-const FENCE = /^( {0,3})(`{3,}|~{3,})(.*)$/;
+const FENCE = /^( *)(`{3,}|~{3,})(.*)$/;
 const MARKER = /^\s*<!--\s*doctest:(.*?)-->\s*$/;
 
 /** Split a marker's arguments: double-quoted strings (with \" and \\ escapes) or bare words. */
@@ -160,7 +161,7 @@ export function parseMarkdown(text: string, file: string): ParsedDoc {
     const fail = (message: string) => errors.push({ file, line: fence.line, message });
     if (isOutput) {
       if (markers.length > 1) fail('an output marker stands alone before its block');
-      else if (kind !== 'inert') fail(`an output block is text (\`\`\`text or a plain fence), not ${fence.lang}`);
+      else if (kind !== 'inert') fail(`an output block does not run (text, a plain fence); this one is ${fence.lang}`);
       else if (!last) fail('output marker with no runnable block before it');
       else if (last.expect) fail(`block at line ${last.line} already has an output block (line ${last.expect.line})`);
       else last.expect = { line: fence.line, text: code };
