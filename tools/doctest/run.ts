@@ -111,7 +111,7 @@ export class DocRunner {
         const to = resolve(this.dir, m.name);
         if (relative(this.dir, to).startsWith('..') || isAbsolute(m.name)) throw new Error(`fixture name ${m.name} must stay inside the scratch directory`);
         mkdirSync(dirname(to), { recursive: true });
-        cpSync(this.repoPath(m.path), to, { recursive: true });
+        cpSync(this.repoPath(m.path), to, { recursive: true, dereference: true });
       } else if (m.kind === 'server') {
         const s = await serveFile(this.repoPath(m.path));
         servers.push(s);
