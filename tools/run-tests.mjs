@@ -1,15 +1,22 @@
 #!/usr/bin/env node
-// `npm test`: generate the large PyTorch fixtures when Debian's torch is present, then
-// run every test/**/*.test.ts with Node's built-in runner through tsx.
+// `npm test`: build dist/, generate the large PyTorch fixtures when Debian's torch is
+// present, then run every test/**/*.test.ts with Node's built-in runner through tsx.
 //
-//   npm test                      all tests
-//   npm test -- test/graph        only files under a path (or a single file)
+//   npm test                      all tests, the doc tests included
+//   npm run test:fast             the edit-test loop: all but the files in SLOW (no PyTorch
+//                                 oracles, no training runs, no doc tests) and no generators
+//   npm test -- test/graph        only files under a path (or a single file); --fast applies too
+//
+// dist/ is built because bin/alexnet.js (the CLI tests) and the doc tests run the compiled
+// code. tsconfig.json makes tsc incremental (its state in dist/.tsbuildinfo), so after
+// `npm ci`, whose prepare script built dist/, this is a check that writes nothing.
 //
 // Generators are tools/gen_*.py; each writes into test/.generated/ (not committed) and
 // is skipped when its stamp file is newer than the script. Tests that need generated
 // files fail under CI=true when they are missing, and skip with a message otherwise.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -55,19 +62,76 @@ function findTests(dir) {
   return out;
 }
 
-const args = process.argv.slice(2);
+// Left out by --fast: the PyTorch oracles, the training runs and the doc tests, the slowest
+// files of the suite. A file or a folder, relative to the repo.
+const SLOW = [
+  'test/classify/parity.test.ts', // PyTorch oracle: classify's probabilities
+  'test/cli/classify.test.ts', // PyTorch oracle: classify from the seeded .pth/.npy/.onnx
+  'test/cli/train.test.ts', // training runs through the CLI
+  'test/docs', // doc tests: the package packed, README's download and training examples
+  'test/grad/oracle.test.ts', // PyTorch oracle: gradients of the three models
+  'test/models/alexnet_v2_torch.test.ts', // PyTorch oracle: logits
+  'test/models/torch_parity.test.ts', // PyTorch oracle: logits
+  'test/train/loop.test.ts', // training runs
+];
+
+function isSlow(file) {
+  const rel = relative(root, file);
+  return SLOW.some((s) => rel === s || rel.startsWith(s + '/'));
+}
+
+/** dist/ files whose source is gone (moved or deleted): tsc never removes them, and they would be packed. */
+function removeStaleOutput(dir = join(root, 'dist')) {
+  if (!existsSync(dir)) return;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      removeStaleOutput(p);
+      continue;
+    }
+    const m = /^(.*)\.(js|js\.map|d\.ts)$/.exec(relative(join(root, 'dist'), p));
+    if (m && !existsSync(join(root, 'src', `${m[1]}.ts`))) rmSync(p);
+  }
+}
+
+function build() {
+  removeStaleOutput();
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { stdio: 'inherit', cwd: root });
+  if (r.status !== 0) {
+    console.error(`run-tests: tsc -p tsconfig.json failed with status ${r.status}`);
+    process.exit(1);
+  }
+}
+
+const argv = process.argv.slice(2);
+const fast = argv.includes('--fast');
+const args = argv.filter((a) => a !== '--fast');
+const missing = SLOW.filter((s) => !existsSync(join(root, s)));
+if (missing.length) {
+  console.error(`run-tests: SLOW in tools/run-tests.mjs names ${missing.join(', ')}, which do not exist; update the list`);
+  process.exit(1);
+}
 const targets = args.length ? args.map((a) => join(root, a)) : [join(root, 'test')];
-const files = targets.flatMap((t) => (statSync(t).isDirectory() ? findTests(t) : [t])).sort();
+const files = targets
+  .flatMap((t) => (statSync(t).isDirectory() ? findTests(t) : [t]))
+  .filter((f) => !fast || !isSlow(f))
+  .sort();
 if (files.length === 0) {
   console.error('run-tests: no test files found');
   process.exit(1);
 }
-generateFixtures();
+build();
+if (!fast) generateFixtures();
 // glibc's transparent huge pages for large mallocs, as bin/alexnet.js sets them
 // (src/runtime/malloc.ts): ORT copies 200 MB of weights when a session starts, and
 // first-touch page faults on 4 KB pages make that several times slower.
 const tunables = [process.env.GLIBC_TUNABLES, 'glibc.malloc.hugetlb=1'].filter(Boolean).join(':');
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...files.map((f) => relative(root, f))], {
+// --fast runs one file per core; Node's default, one fewer, leaves a core of a 2-core
+// machine idle while a single-threaded file runs. The full suite keeps the default: its
+// training files start several threads each.
+const concurrency = fast ? [`--test-concurrency=${availableParallelism()}`] : [];
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...concurrency, ...files.map((f) => relative(root, f))], {
   stdio: 'inherit',
   cwd: root,
   env: { ...process.env, GLIBC_TUNABLES: tunables },
