@@ -48,10 +48,20 @@ export interface DecodedImage extends RgbImage {
   readonly file: string;
 }
 
-/** sharp's errors span several (often repeated) lines; keep one line of distinct parts. */
-function oneLine(msg: string): string {
-  const parts = [...new Set(msg.split(/\r?\n/).map((s) => s.trim()).filter(Boolean))];
-  return parts.join('; ');
+/** Characters of a decoder message kept in an error (see shortReason). */
+const MAX_REASON = 200;
+
+/**
+ * A libvips message as one short line. Its errors can span dozens of lines (a fake HEIC:
+ * 25 "source: bad seek to N" lines, then libheif's reason); keep the first line, which
+ * says what failed, and the last, which usually says why, at most MAX_REASON characters.
+ */
+export function shortReason(msg: string): string {
+  const lines = msg.split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+  const first = lines[0] ?? '';
+  const last = lines[lines.length - 1] ?? '';
+  const line = last === first ? first : `${first} ... ${last}`;
+  return line.length <= MAX_REASON ? line : `${line.slice(0, MAX_REASON - 1)}…`;
 }
 
 function formatPixels(n: number, mega: boolean): string {
@@ -112,7 +122,7 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
     try {
       m = await sharp(buf, { limitInputPixels: false, failOn }).metadata();
     } catch (e) {
-      throw new Error(`${file}: not a readable image (${oneLine((e as Error).message)})`);
+      throw new Error(`${file}: not a readable image (${shortReason((e as Error).message)})`);
     }
     meta = { format: m.format, width: m.width, height: m.height, cmyk: m.space === 'cmyk' };
   }
@@ -146,6 +156,6 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
     }
     return { data: rgb, width: info.width, height: info.height, file };
   } catch (e) {
-    throw new Error(`${file}: cannot decode ${meta.format ?? 'image'} (${oneLine((e as Error).message)})`);
+    throw new Error(`${file}: cannot decode ${meta.format ?? 'image'} (${shortReason((e as Error).message)})`);
   }
 }

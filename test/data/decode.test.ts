@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
-import { cmykToRgb, decodeImage, PIL_MAX_IMAGE_PIXELS, pixelLimitMessage } from '../../src/data/decode.js';
+import { cmykToRgb, decodeImage, PIL_MAX_IMAGE_PIXELS, pixelLimitMessage, shortReason } from '../../src/data/decode.js';
 import { FIXTURES } from '../helpers.js';
 import { preprocessOracle } from './oracle.js';
 
@@ -154,6 +155,31 @@ test('decode: truncated and corrupt files give one-line errors naming the file',
   await assert.rejects(decodeImage(coffee.subarray(0, 200000), { name: 'coffee-cut.png' }), /^Error: coffee-cut\.png: cannot decode png \(.+\)$/);
   await assert.rejects(decodeImage(Buffer.from('not an image at all')), /^Error: <buffer>: not a readable image \(Input buffer contains unsupported image format\)$/);
   await assert.rejects(decodeImage(join(IMG, 'missing.png')), /missing\.png: cannot read \(ENOENT/);
+});
+
+test('decode: a fake HEIC gives one short line naming the file, with libvips\' first and last reason', async () => {
+  // An ftyp box that says HEIC, then 0xff bytes: libheif reports some 25 "bad seek" lines.
+  const ftyp = Buffer.from('\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic', 'latin1');
+  const fake = Buffer.concat([ftyp, Buffer.alloc(3000, 0xff)]);
+  await assert.rejects(decodeImage(fake, { name: 'x.heic' }), (e: Error) => {
+    assert.match(e.message, /^x\.heic: not a readable image \(Input buffer has corrupt header: source: bad seek to 4294967351 \.\.\. heif: Invalid input: .*\)$/);
+    assert.ok(!e.message.includes('\n'), e.message);
+    assert.ok(e.message.length <= 'x.heic: not a readable image ()'.length + 200, `${e.message.length} characters: ${e.message}`);
+    return true;
+  });
+  // A text file named .heic.
+  const dir = mkdtempSync(join(tmpdir(), 'alexnet-decode-'));
+  try {
+    const text = join(dir, 'x.heic');
+    writeFileSync(text, 'hello, not an image\n');
+    await assert.rejects(decodeImage(text), new RegExp(`^Error: ${text.replace(/[.\\/]/g, '\\$&')}: not a readable image \\(Input buffer contains unsupported image format\\)$`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // A long line is cut to 200 characters, marked with an ellipsis; repeats and blank lines go.
+  assert.equal(shortReason('a'.repeat(300)), `${'a'.repeat(199)}…`);
+  assert.equal(shortReason('first\nsame\nsame\nlast'), 'first ... last');
+  assert.equal(shortReason('only\n\n'), 'only');
 });
 
 function pngChunk(type: string, data: Buffer): Buffer {
