@@ -132,7 +132,7 @@ describe('classifier inputs and results', () => {
     if (!oraclePath) return;
     await assert.rejects(
       createClassifier({ model: 'alexnet', weights: join(oraclePath, '..', 'bvlc_alexnet_seeded.npy') }),
-      /not alexnet weights: missing 16 of 16 parameters \(features\.0\.weight, features\.0\.bias, features\.3\.weight, \.\.\.\); the file has conv1\/weights/,
+      /not alexnet weights: missing 16 of 16 parameters \(features\.0\.weight, features\.0\.bias, features\.3\.weight, \.\.\.\); the file has conv1\/weights, .*; looks like bvlc_alexnet weights; try --model bvlc_alexnet$/,
     );
   });
 });
