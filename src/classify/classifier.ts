@@ -33,6 +33,7 @@ export interface ClassifierOptions {
   threads?: number;
   /** Cache the ORT-optimised model under $ALEXNET_HOME/cache (default true). */
   cache?: boolean;
+  /** How images are decoded, e.g. maxPixels (src/data/decode.ts). */
   decode?: DecodeOptions;
   /** Worker threads that decode and preprocess (default one per core; 0 decodes in this thread). */
   workers?: number;
@@ -165,7 +166,7 @@ export async function createClassifier(opts: ClassifierOptions = {}): Promise<Cl
     if (typeof input !== 'string' && !Buffer.isBuffer(input) && (!(input.data instanceof Uint8Array) || input.data.length !== input.width * input.height * 3)) {
       throw new Error(`${name}: raw input must be RGB bytes, width*height*3 = ${input.width * input.height * 3}, got ${input.data?.length}`);
     }
-    const decode = { ...opts.decode, name };
+    const decode = { limitName: 'decode.maxPixels', ...opts.decode, name };
     if (pool) return pool.run({ input, name, preset: w.preprocess, opts: { size, layout }, decode, into: { buffer: mem.slots!, offset: slot * each, length: each } });
     return loadImageTensor(input, w.preprocess, { size, layout }, decode);
   };

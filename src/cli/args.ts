@@ -1,5 +1,6 @@
 // Command-line parsing helpers over node:util's parseArgs, with one-line errors.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { DecodeOptions } from '../data/decode.js';
 import { getModel } from '../models/registry.js';
 import type { ModelSpec } from '../models/types.js';
 
@@ -46,6 +47,12 @@ export function num(value: string | boolean | undefined, flag: string, dflt: num
     throw new UsageError(`--${flag} must be ${what}, got ${JSON.stringify(value)}`);
   }
   return n;
+}
+
+/** --max-pixels N as decode options: the limit if given, and the flag named in the refusal either way. */
+export function maxPixels(v: Values): DecodeOptions {
+  const n = int(v['max-pixels'], 'max-pixels', 1, 0);
+  return { limitName: '--max-pixels', ...(n ? { maxPixels: n } : {}) };
 }
 
 /** 'HxW' (or a single 'S' for SxS). */

@@ -35,6 +35,8 @@ export const PIL_MAX_IMAGE_PIXELS = 178_956_970;
 export interface DecodeOptions {
   /** Refuse images with more pixels than this, before decoding. Default PIL_MAX_IMAGE_PIXELS; Infinity disables. */
   maxPixels?: number;
+  /** The setting that raises maxPixels as the caller exposes it, named in the refusal (default 'maxPixels'; the CLI's is '--max-pixels'). */
+  limitName?: string;
   /** Rotate/flip upright by the EXIF Orientation tag (default true). */
   autoOrient?: boolean;
   /** Name shown in errors for a Buffer input (default '<buffer>'); a string input names itself. */
@@ -68,13 +70,13 @@ function formatPixels(n: number, mega: boolean): string {
   return mega ? `${Math.floor(n / 1e6)} Mpixels` : `${n} pixels`;
 }
 
-/** The decompression-bomb message, in Mpixels when that still shows the difference. */
-export function pixelLimitMessage(file: string, width: number, height: number, limit: number): string {
+/** The decompression-bomb message, in Mpixels when that still shows the difference; `limitName` is the setting that raises the limit. */
+export function pixelLimitMessage(file: string, width: number, height: number, limit: number, limitName = 'maxPixels'): string {
   const n = width * height;
   const mega = limit >= 1e6 && Math.floor(n / 1e6) > Math.floor(limit / 1e6);
   return (
     `${file}: ${width}x${height} = ${formatPixels(n, mega)} exceeds the limit of ${formatPixels(limit, mega)}` +
-    ' (a possible decompression bomb; raise maxPixels to allow it)'
+    ` (a possible decompression bomb; raise ${limitName} to at least ${n} to allow it)`
   );
 }
 
@@ -128,7 +130,7 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
   }
   const { width, height, cmyk } = meta;
   if (!width || !height) throw new Error(`${file}: the ${meta.format ?? 'unknown'} header gives no image size`);
-  if (width * height > maxPixels) throw new Error(pixelLimitMessage(file, width, height, maxPixels));
+  if (width * height > maxPixels) throw new Error(pixelLimitMessage(file, width, height, maxPixels, opts.limitName));
 
   try {
     let s = sharp(buf, {

@@ -117,6 +117,18 @@ describe('classifier inputs and results', () => {
     await small.dispose();
   });
 
+  test('decode.maxPixels: a larger image is an error entry naming the option, the others are classified', async (t) => {
+    const oraclePath = generated(t, 'classify_oracle.json');
+    if (!oraclePath) return;
+    const oracle = JSON.parse(readFileSync(oraclePath, 'utf8')) as Oracle;
+    const clf = await createClassifier({ model: 'alexnet', weights: join(oraclePath, '..', oracle.models['alexnet']!.weights), top: 1, decode: { maxPixels: 200000 } });
+    const [cat, coffee] = ['chelsea.png', 'coffee.png'].map((f) => join(FIXTURES, 'images', f));
+    const res = await clf.classify([cat!, coffee!]);
+    await clf.dispose();
+    assert.ok(res[0] && 'predictions' in res[0]);
+    assert.deepEqual(res[1], { file: coffee, error: `${coffee}: 600x400 = 240000 pixels exceeds the limit of 200000 pixels (a possible decompression bomb; raise decode.maxPixels to at least 240000 to allow it)` });
+  });
+
   test('no weights and no network: the message says how to get them', async () => {
     await assert.rejects(createClassifier({ model: 'alexnet' }), (e: Error) => {
       assert.match(e.message, /no weights for alexnet in .*alexnet\.safetensors/);

@@ -219,7 +219,12 @@ test('decode: decompression bombs are refused from the header, before decoding',
   assert.equal(PIL_MAX_IMAGE_PIXELS, 178956970);
   await assert.rejects(
     decodeImage(pngHeader(100000, 100000), { name: 'bomb.png' }),
-    /^Error: bomb\.png: 100000x100000 = 10000 Mpixels exceeds the limit of 178 Mpixels \(a possible decompression bomb; raise maxPixels to allow it\)$/,
+    /^Error: bomb\.png: 100000x100000 = 10000 Mpixels exceeds the limit of 178 Mpixels \(a possible decompression bomb; raise maxPixels to at least 10000000000 to allow it\)$/,
+  );
+  // The message names the setting as the caller exposes it (the CLI: its flag).
+  await assert.rejects(
+    decodeImage(pngHeader(100000, 100000), { name: 'bomb.png', limitName: '--max-pixels' }),
+    /^Error: bomb\.png: 100000x100000 = 10000 Mpixels exceeds the limit of 178 Mpixels \(a possible decompression bomb; raise --max-pixels to at least 10000000000 to allow it\)$/,
   );
   // Just over PIL's limit is refused too (PIL would only warn below twice the limit).
   await assert.rejects(decodeImage(pngHeader(17896, 10000), { name: 'big.png' }), /big\.png: 17896x10000 = 178960000 pixels exceeds the limit of 178956970 pixels/);

@@ -2,19 +2,20 @@
 import { createClassifier, type ClassifyResult } from '../../classify/classifier.js';
 import { expandImagePaths, skippedSummary } from '../../data/files.js';
 import { ProgressLine } from '../../util/progress.js';
-import { int, model, parse, UsageError } from '../args.js';
+import { int, maxPixels, model, parse, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 
 export const classifyCommand: Command = {
   name: 'classify',
   usage: `alexnet classify IMAGE... | DIR [--model alexnet|bvlc_alexnet|alexnet_v2] [--weights FILE] [--top K] [--batch N]
-            [--threads N] [--no-cache] [--json]
+            [--threads N] [--max-pixels N] [--no-cache] [--json]
   IMAGE, DIR        image files (JPEG, PNG, WebP, GIF, TIFF, AVIF) or folders, walked recursively
   --model NAME      default alexnet (torchvision); bvlc_alexnet is Caffe's
   --weights FILE    .pth, .npy, .onnx or .safetensors; default the weights from
                     \`alexnet weights download NAME\`, kept in $ALEXNET_HOME (~/.cache/alexnet-ts)
   --top K           predictions per image (default 5; --top 1000 gives all)
   --batch N         images per inference batch (default 16)
+  --max-pixels N    refuse larger images, a possible decompression bomb (default 178956970, PIL's)
   --no-cache        do not keep the ORT-optimised model in $ALEXNET_HOME/cache
   --json            [{"file":...,"predictions":[{"index","wnid","label","probability"}]}]; a file that
                     fails gets {"file":...,"error":...}, the others are still classified, exit status 1`,
@@ -22,7 +23,7 @@ export const classifyCommand: Command = {
     const { values: v, positionals } = parse(
       'classify',
       argv,
-      { model: { type: 'string', short: 'm' }, weights: { type: 'string', short: 'w' }, top: { type: 'string' }, batch: { type: 'string' }, threads: { type: 'string' }, 'no-cache': { type: 'boolean' } },
+      { model: { type: 'string', short: 'm' }, weights: { type: 'string', short: 'w' }, top: { type: 'string' }, batch: { type: 'string' }, threads: { type: 'string' }, 'max-pixels': { type: 'string' }, 'no-cache': { type: 'boolean' } },
       true,
     );
     if (positionals.length === 0) throw new UsageError('classify: give at least one IMAGE or DIR');
@@ -30,6 +31,7 @@ export const classifyCommand: Command = {
     const top = int(v['top'], 'top', 1, 5);
     const batchSize = int(v['batch'], 'batch', 1, 16);
     const threads = int(v['threads'], 'threads', 1, 0);
+    const decode = maxPixels(v);
     const { files, skipped } = await expandImagePaths(positionals);
     if (skipped.length) io.err(`alexnet: ${skippedSummary(skipped)}\n`);
     const clf = await createClassifier({
@@ -39,6 +41,7 @@ export const classifyCommand: Command = {
       batchSize,
       ...(threads ? { threads } : {}),
       cache: !v['no-cache'],
+      decode,
     });
     let results: ClassifyResult[];
     const progress = files.length > batchSize ? new ProgressLine() : null;

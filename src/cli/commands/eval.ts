@@ -1,13 +1,13 @@
 // alexnet eval: top-1, top-5, mean cross-entropy and the confusion matrix of weights on a
 // labelled dataset, through the plain inference graph.
-import { int, parse, size, UsageError } from '../args.js';
+import { int, maxPixels, parse, size, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import type { EvalReport } from '../../train/eval_run.js';
 
 export const evalCommand: Command = {
   name: 'eval',
   usage: `alexnet eval --model NAME --weights FILE|DIR --data PATH [--input HxW] [--global-pool] [--classes N] [--batch N]
-            [--limit N] [--threads N] [--workers N] [--json]
+            [--limit N] [--threads N] [--workers N] [--max-pixels N] [--json]
   --model NAME      alexnet, bvlc_alexnet or alexnet_v2 (default alexnet)
   --weights FILE    any supported weight file, a checkpoint directory (ckpt-<step>/), or a training
                     run's --out directory (its best checkpoint by validation top-1, else the newest)
@@ -17,6 +17,7 @@ export const evalCommand: Command = {
   --classes N       classes of the last layer (default: the weights')
   --batch N         images per inference batch (default 32)
   --limit N         evaluate a seeded random subset of N images
+  --max-pixels N    skip larger images, a possible decompression bomb (default 178956970, PIL's)
   --json            {"images","top1","top5","k","loss","skipped","classes":[...],"confusion":[[...]],"weights"}`,
   async main(argv, io) {
     const { values: v } = parse('eval', argv, {
@@ -30,6 +31,7 @@ export const evalCommand: Command = {
       limit: { type: 'string' },
       threads: { type: 'string' },
       workers: { type: 'string' },
+      'max-pixels': { type: 'string' },
     });
     if (typeof v['weights'] !== 'string') throw new UsageError('eval: --weights FILE is required');
     if (typeof v['data'] !== 'string') throw new UsageError('eval: --data PATH is required');
@@ -41,6 +43,7 @@ export const evalCommand: Command = {
       throw new UsageError((e as Error).message);
     }
     const inputSize = size(v['input'], 'input');
+    const decode = maxPixels(v);
     const { evaluateWeights } = await import('../../train/eval_run.js');
     const r = await evaluateWeights({
       model,
@@ -53,6 +56,7 @@ export const evalCommand: Command = {
       ...(v['limit'] !== undefined ? { limit: int(v['limit'], 'limit', 1, 0) } : {}),
       ...(v['threads'] !== undefined ? { threads: int(v['threads'], 'threads', 1, 0) } : {}),
       workers: int(v['workers'], 'workers', 0, 1),
+      decode,
     });
     if (v.json) {
       io.out(JSON.stringify({ images: r.images, top1: r.top1, top5: r.top5, k: r.k, loss: r.loss, skipped: r.skipped, classes: r.classes, confusion: r.confusion, weights: r.weights }) + '\n');

@@ -6,7 +6,7 @@ import type { ScheduleKind } from '../../train/schedule.js';
 import type { TrainOptions } from '../../train/config.js';
 import { INIT_SCHEMES, type InitScheme } from '../../models/params.js';
 import { OPTIMIZERS, type Optimizer } from '../../train/train_graph.js';
-import { int, num, parse, size, UsageError, type Values } from '../args.js';
+import { int, maxPixels, num, parse, size, UsageError, type Values } from '../args.js';
 import type { Command } from '../command.js';
 
 const FLAGS = {
@@ -53,6 +53,7 @@ const FLAGS = {
   'max-steps': { type: 'string' },
   threads: { type: 'string' },
   workers: { type: 'string' },
+  'max-pixels': { type: 'string' },
 } as const;
 
 const oneOf = <T extends string>(v: string | boolean | undefined, flag: string, valid: readonly T[]): T | undefined => {
@@ -122,6 +123,7 @@ function options(v: Values): Partial<TrainOptions> {
     maxSteps: optInt('max-steps', 1),
     threads: optInt('threads', 1),
     workers: optInt('workers', 0),
+    decode: maxPixels(v),
   };
   for (const k of Object.keys(o) as (keyof TrainOptions)[]) if (o[k] === undefined) delete o[k];
   return o;
@@ -174,6 +176,7 @@ export const trainCommand: Command = {
   --train-limit N      use a seeded random subset of N training images (--val-limit N for validation)
   --max-steps N        stop after N steps (resume later to go on)
   --threads N          ONNX Runtime threads (default one per core); --workers N image decoding threads
+  --max-pixels N       skip larger images, a possible decompression bomb (default 178956970, PIL's)
   --json               end with one line {"epochs","steps","trainLoss","valTop1","valTop5","imagesPerSec","checkpoint"}`,
   async main(argv, io) {
     const { values: v } = parse('train', argv, FLAGS);
