@@ -3,10 +3,11 @@
 //
 // Start-up is kept short by caching the ORT-optimised model in $ALEXNET_HOME/cache, keyed
 // by model, input size, classes, and the weights file's path, size and mtime: a warm start
-// neither reads the weights nor re-serialises 240 MB of ONNX.
+// neither reads the weights nor re-serialises 240 MB of ONNX. What an interrupted build
+// leaves there is removed when the cache is next used (removeStaleTemporaries).
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -33,6 +34,7 @@ export interface ClassifierOptions {
   threads?: number;
   /** Cache the ORT-optimised model under $ALEXNET_HOME/cache (default true). */
   cache?: boolean;
+  /** How images are decoded, e.g. maxPixels (src/data/decode.ts). */
   decode?: DecodeOptions;
   /** Worker threads that decode and preprocess (default one per core; 0 decodes in this thread). */
   workers?: number;
@@ -63,6 +65,35 @@ export function cacheKey(spec: ModelSpec, w: ResolvedWeights): string {
   return createHash('sha256').update(JSON.stringify(id)).digest('hex').slice(0, 16);
 }
 
+/** A cache temporary untouched for this long is abandoned (a build writes and renames it within seconds). */
+const STALE_TEMPORARY_MS = 60 * 60 * 1000;
+
+/**
+ * Remove what interrupted cache builds left behind: `*.tmp` entries of the cache directory
+ * (a build's `<entry>.<pid>.tmp`) whose newest modification time, of the entry or of a file
+ * in it, is over an hour old. A build writes its temporary in seconds and then renames it, so
+ * one untouched for an hour is abandoned. The pid in the name is not trusted to tell: pids
+ * are reused, and a $ALEXNET_HOME shared between machines holds builds whose pids mean
+ * nothing here. Failures are ignored: another process may be removing the same entry.
+ */
+export async function removeStaleTemporaries(cacheDir: string, now = Date.now()): Promise<void> {
+  const names = await readdir(cacheDir).catch(() => [] as string[]);
+  await Promise.all(
+    names
+      .filter((n) => n.endsWith('.tmp'))
+      .map(async (n) => {
+        const p = join(cacheDir, n);
+        try {
+          const st = await stat(p);
+          let newest = st.mtimeMs;
+          if (st.isDirectory()) for (const f of await readdir(p)) newest = Math.max(newest, (await stat(join(p, f))).mtimeMs);
+          if (now - newest > STALE_TEMPORARY_MS) await rm(p, { recursive: true, force: true });
+        } catch {
+          // gone meanwhile, or not ours to remove
+        }
+      }),
+  );
+}
 
 async function openSession(spec: ModelSpec, w: ResolvedWeights, opts: ClassifierOptions): Promise<{ session: Session; fromCache: boolean }> {
   const sessionOpts = opts.threads ? { threads: opts.threads } : {};
@@ -71,6 +102,7 @@ async function openSession(spec: ModelSpec, w: ResolvedWeights, opts: Classifier
   const cacheDir = join(alexnetHome(), 'cache');
   const entry = join(cacheDir, `${spec.name}-${cacheKey(spec, w)}`);
   const cached = join(entry, 'model.onnx');
+  if (opts.cache !== false) await removeStaleTemporaries(cacheDir);
   if (opts.cache !== false && existsSync(cached)) {
     try {
       // Already optimised for this machine: skip ORT's graph passes, and weight pre-packing,
@@ -165,7 +197,7 @@ export async function createClassifier(opts: ClassifierOptions = {}): Promise<Cl
     if (typeof input !== 'string' && !Buffer.isBuffer(input) && (!(input.data instanceof Uint8Array) || input.data.length !== input.width * input.height * 3)) {
       throw new Error(`${name}: raw input must be RGB bytes, width*height*3 = ${input.width * input.height * 3}, got ${input.data?.length}`);
     }
-    const decode = { ...opts.decode, name };
+    const decode = { limitName: 'decode.maxPixels', ...opts.decode, name };
     if (pool) return pool.run({ input, name, preset: w.preprocess, opts: { size, layout }, decode, into: { buffer: mem.slots!, offset: slot * each, length: each } });
     return loadImageTensor(input, w.preprocess, { size, layout }, decode);
   };

@@ -2,6 +2,7 @@
 // (src/cli/specs/): every given value is read and checked here, before the command does
 // any work, and a mistake is one line naming the flag and what it takes.
 import { parseArgs } from 'node:util';
+import type { DecodeOptions } from '../data/decode.js';
 import { getModel } from '../models/registry.js';
 import type { ModelSpec } from '../models/types.js';
 import { UsageError } from './command.js';
@@ -172,7 +173,12 @@ function readNumber(o: OptionSpec, raw: string): number {
   return n;
 }
 
-/** 'HxW' (or a single 'S' for SxS). */
+/** --max-pixels N as decode options: the limit if given, and the flag named in the refusal either way. */
+export function maxPixels(a: Args): DecodeOptions {
+  const n = a.int('max-pixels');
+  return { limitName: '--max-pixels', ...(n !== undefined ? { maxPixels: n } : {}) };
+}
+
 export function size(value: string | undefined, flag: string): [number, number] | undefined {
   if (value === undefined) return undefined;
   const m = /^(\d+)(?:x(\d+))?$/.exec(value);

@@ -35,6 +35,8 @@ export const PIL_MAX_IMAGE_PIXELS = 178_956_970;
 export interface DecodeOptions {
   /** Refuse images with more pixels than this, before decoding. Default PIL_MAX_IMAGE_PIXELS; Infinity disables. */
   maxPixels?: number;
+  /** The setting that raises maxPixels as the caller exposes it, named in the refusal (default 'maxPixels'; the CLI's is '--max-pixels'). */
+  limitName?: string;
   /** Rotate/flip upright by the EXIF Orientation tag (default true). */
   autoOrient?: boolean;
   /** Name shown in errors for a Buffer input (default '<buffer>'); a string input names itself. */
@@ -48,23 +50,33 @@ export interface DecodedImage extends RgbImage {
   readonly file: string;
 }
 
-/** sharp's errors span several (often repeated) lines; keep one line of distinct parts. */
-function oneLine(msg: string): string {
-  const parts = [...new Set(msg.split(/\r?\n/).map((s) => s.trim()).filter(Boolean))];
-  return parts.join('; ');
+/** Characters of a decoder message kept in an error (see shortReason). */
+const MAX_REASON = 200;
+
+/**
+ * A libvips message as one short line. Its errors can span dozens of lines (a fake HEIC:
+ * 25 "source: bad seek to N" lines, then libheif's reason); keep the first line, which
+ * says what failed, and the last, which usually says why, at most MAX_REASON characters.
+ */
+export function shortReason(msg: string): string {
+  const lines = msg.split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+  const first = lines[0] ?? '';
+  const last = lines[lines.length - 1] ?? '';
+  const line = last === first ? first : `${first} ... ${last}`;
+  return line.length <= MAX_REASON ? line : `${line.slice(0, MAX_REASON - 1)}…`;
 }
 
 function formatPixels(n: number, mega: boolean): string {
   return mega ? `${Math.floor(n / 1e6)} Mpixels` : `${n} pixels`;
 }
 
-/** The decompression-bomb message, in Mpixels when that still shows the difference. */
-export function pixelLimitMessage(file: string, width: number, height: number, limit: number): string {
+/** The decompression-bomb message, in Mpixels when that still shows the difference; `limitName` is the setting that raises the limit. */
+export function pixelLimitMessage(file: string, width: number, height: number, limit: number, limitName = 'maxPixels'): string {
   const n = width * height;
   const mega = limit >= 1e6 && Math.floor(n / 1e6) > Math.floor(limit / 1e6);
   return (
     `${file}: ${width}x${height} = ${formatPixels(n, mega)} exceeds the limit of ${formatPixels(limit, mega)}` +
-    ' (a possible decompression bomb; raise maxPixels to allow it)'
+    ` (a possible decompression bomb; raise ${limitName} to at least ${n} to allow it)`
   );
 }
 
@@ -112,13 +124,13 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
     try {
       m = await sharp(buf, { limitInputPixels: false, failOn }).metadata();
     } catch (e) {
-      throw new Error(`${file}: not a readable image (${oneLine((e as Error).message)})`);
+      throw new Error(`${file}: not a readable image (${shortReason((e as Error).message)})`);
     }
     meta = { format: m.format, width: m.width, height: m.height, cmyk: m.space === 'cmyk' };
   }
   const { width, height, cmyk } = meta;
   if (!width || !height) throw new Error(`${file}: the ${meta.format ?? 'unknown'} header gives no image size`);
-  if (width * height > maxPixels) throw new Error(pixelLimitMessage(file, width, height, maxPixels));
+  if (width * height > maxPixels) throw new Error(pixelLimitMessage(file, width, height, maxPixels, opts.limitName));
 
   try {
     let s = sharp(buf, {
@@ -146,6 +158,6 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
     }
     return { data: rgb, width: info.width, height: info.height, file };
   } catch (e) {
-    throw new Error(`${file}: cannot decode ${meta.format ?? 'image'} (${oneLine((e as Error).message)})`);
+    throw new Error(`${file}: cannot decode ${meta.format ?? 'image'} (${shortReason((e as Error).message)})`);
   }
 }

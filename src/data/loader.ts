@@ -26,7 +26,7 @@ import { Rng } from '../util/rng.js';
 import { float32, type Tensor } from '../tensor.js';
 import { augmentStream, type AugmentMode, type SampleTransform, transformSample } from './augment.js';
 import type { Dataset } from './datasets.js';
-import { decodeImage } from './decode.js';
+import { decodeImage, type DecodeOptions } from './decode.js';
 import { greyBatch, greyPath } from './grey.js';
 import type { ImagePool } from './pool.js';
 import type { PresetName } from './preprocess.js';
@@ -48,6 +48,8 @@ export interface LoaderOptions {
   prefetch?: number;
   /** Called once per sample that cannot be decoded, with the decoder's message. */
   onSkip?: (name: string, message: string) => void;
+  /** How image files are decoded (e.g. the pixel limit, ./decode.ts). */
+  decode?: DecodeOptions;
 }
 
 export interface Batch {
@@ -111,9 +113,9 @@ export class Loader {
     const name = ds.name(index);
     try {
       if (this.opts.pool) {
-        return { ok: true, tensor: await this.opts.pool.run({ input: src, name, preset: transform.preset, opts: {}, transform }) };
+        return { ok: true, tensor: await this.opts.pool.run({ input: src, name, preset: transform.preset, opts: {}, transform, ...(this.opts.decode ? { decode: this.opts.decode } : {}) }) };
       }
-      const img = typeof src === 'string' ? await decodeImage(src) : src;
+      const img = typeof src === 'string' ? await decodeImage(src, this.opts.decode) : src;
       return { ok: true, tensor: transformSample(img, transform) };
     } catch (e) {
       return { ok: false, error: (e as Error).message };

@@ -3,6 +3,7 @@
 // run. Defaults are written out here and nowhere else.
 import type { AugmentMode } from '../data/augment.js';
 import { AUGMENT_MODES } from '../data/augment.js';
+import type { DecodeOptions } from '../data/decode.js';
 import { INIT_SCHEMES, type InitScheme } from '../models/params.js';
 import type { BuiltModel, ModelSpec } from '../models/types.js';
 import { NAN_POLICIES, type NanPolicy } from './guard.js';
@@ -80,6 +81,8 @@ export interface TrainOptions {
   threads?: number;
   /** Image worker threads; default cores - 1 (at least 1); 0 decodes on the main thread. */
   workers?: number;
+  /** How images are decoded (e.g. maxPixels, src/data/decode.ts). */
+  decode?: DecodeOptions;
 }
 
 /** Everything resolved: what a checkpoint stores. */

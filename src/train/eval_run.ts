@@ -8,6 +8,7 @@
 import { weightsClassIndex } from '../data/class_index.js';
 import { openDataset, randomSubset } from '../data/datasets.js';
 import { IMAGENET_NUM_CLASSES } from '../data/labels.js';
+import type { DecodeOptions } from '../data/decode.js';
 import { Loader } from '../data/loader.js';
 import { ImagePool } from '../data/pool.js';
 import { getModel } from '../models/registry.js';
@@ -32,12 +33,14 @@ export interface EvalOptions {
   limit?: number;
   threads?: number;
   workers?: number;
+  /** How images are decoded (e.g. maxPixels, src/data/decode.ts). */
+  decode?: DecodeOptions;
 }
 
 export interface EvalReport extends EvalMetrics {
   weights: string;
   classes: string[];
-  /** What opening the data skipped or found odd (src/data/datasets.ts), one line each. */
+  /** What opening the data skipped or found odd (src/data/datasets.ts), and each image that could not be decoded, one line each. */
   warnings: string[];
 }
 
@@ -63,7 +66,8 @@ export async function evaluateWeights(o: EvalOptions): Promise<EvalReport> {
   const pool = workers > 0 ? new ImagePool(workers) : null;
   const evaluator = await Evaluator.create(spec, build, weights, o.threads ? { threads: o.threads } : {});
   try {
-    const loader = new Loader(ds, { batch: o.batch ?? 32, preset: spec.preprocess, size: inputSize, shuffle: false, seed: 0, dropLast: false, pool });
+    const onSkip = (name: string, message: string) => warnings.push(`skipped ${message.startsWith(name) ? message : `${name}: ${message}`}`);
+    const loader = new Loader(ds, { batch: o.batch ?? 32, preset: spec.preprocess, size: inputSize, shuffle: false, seed: 0, dropLast: false, pool, onSkip, decode: { limitName: 'decode.maxPixels', ...o.decode } });
     const metrics = await evaluator.evaluate(loader);
     const classes = Array.from({ length: numClasses }, (_, i) => named?.names[i] ?? ds.classes[i] ?? `class_${i}`);
     return { ...metrics, weights: file, classes, warnings };

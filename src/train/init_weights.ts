@@ -15,7 +15,7 @@ import { paramSpecs, type InitScheme } from '../models/params.js';
 import type { BuiltModel } from '../models/types.js';
 import { initParams } from '../nn/init.js';
 import { shapeStr, type Tensor } from '../tensor.js';
-import { matchWeights, splitParamName } from '../weights/mapping.js';
+import { matchWeights, otherModelHint, splitParamName } from '../weights/mapping.js';
 import { configFromMetadata } from '../weights/bundle.js';
 import { readWeights } from '../weights/read.js';
 import { weightsFileOf } from './checkpoint.js';
@@ -65,7 +65,7 @@ export async function initialWeights(m: BuiltModel, opts: { weights: string | nu
   }
   const missing = matched.missing.filter((n) => !reinitParams.has(n));
   if (missing.length) {
-    throw new Error(`${opts.weights}: no ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` (and ${missing.length - 3} more)` : ''} for ${m.name}; ${matched.unexpected.length ? `the file has ${matched.unexpected.slice(0, 3).join(', ')}` : 'pass --reinit LAYER to initialise them'}`);
+    throw new Error(`${opts.weights}: no ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` (and ${missing.length - 3} more)` : ''} for ${m.name}; ${matched.unexpected.length ? `the file has ${matched.unexpected.slice(0, 3).join(', ')}` : 'pass --reinit LAYER to initialise them'}${otherModelHint(m.name, file.tensors)}`);
   }
   if (matched.unexpected.length) messages.push(`ignored ${matched.unexpected.length} tensors ${m.name} does not have (${matched.unexpected.slice(0, 3).join(', ')}${matched.unexpected.length > 3 ? ', ...' : ''})`);
   if (opts.reinit.length) messages.push(`re-initialised ${opts.reinit.map(shortLayer).join(', ')} (--reinit)`);

@@ -2,6 +2,7 @@
 // resumed), the datasets and loaders, the model, its starting weights.
 import { availableParallelism } from 'node:os';
 import { checkLabels, checkTrainingClasses, openDataset, randomSubset, splitValidation, type Dataset } from '../data/datasets.js';
+import type { DecodeOptions } from '../data/decode.js';
 import { Loader } from '../data/loader.js';
 import { ImagePool } from '../data/pool.js';
 import { getModel } from '../models/registry.js';
@@ -24,6 +25,8 @@ export interface RunSetup {
   train: Dataset;
   val: Dataset | null;
   pool: ImagePool | null;
+  /** How the loaders decode images (TrainOptions.decode). */
+  decode: DecodeOptions;
   /** The model's build options for training (batch, dropout masks as inputs) and evaluation. */
   build: BuildOptions;
   buildTrain: () => BuiltModel;
@@ -47,7 +50,7 @@ export async function setupRun(opts: TrainOptions | ResumeOptions): Promise<RunS
     resumed = await readCheckpoint(latestCheckpoint(opts.resume).dir);
     cfg = savedConfig(resumed.state.config);
     for (const [k, v] of Object.entries(opts)) {
-      if (v === undefined || k === 'resume') continue;
+      if (v === undefined || k === 'resume' || k === 'decode') continue; // decode: how images are read, not part of the run
       if ((RESUMABLE_OVERRIDES as readonly string[]).includes(k)) {
         if (k in cfg) (cfg as unknown as Record<string, unknown>)[k] = v;
         continue;
@@ -119,6 +122,7 @@ export async function setupRun(opts: TrainOptions | ResumeOptions): Promise<RunS
     train,
     val,
     pool: workers > 0 ? new ImagePool(workers) : null,
+    decode: { limitName: 'decode.maxPixels', ...opts.decode },
     build,
     buildTrain,
     model,
@@ -131,7 +135,7 @@ export async function setupRun(opts: TrainOptions | ResumeOptions): Promise<RunS
 
 export function makeLoaders(s: RunSetup, onSkip: (name: string, message: string) => void): { train: Loader; val: Loader | null } {
   const { cfg, spec } = s;
-  const common = { preset: spec.preprocess, size: cfg.inputSize, seed: cfg.seed, pool: s.pool, onSkip };
+  const common = { preset: spec.preprocess, size: cfg.inputSize, seed: cfg.seed, pool: s.pool, onSkip, decode: s.decode };
   return {
     train: new Loader(s.train, { ...common, batch: cfg.batch, shuffle: true, augment: { mode: cfg.augment, flip: cfg.flip }, dropLast: true }),
     val: s.val ? new Loader(s.val, { ...common, batch: cfg.batch, shuffle: false, dropLast: false }) : null,

@@ -6,6 +6,7 @@
 // tables below cover the files that do not: the ONNX model zoo's bvlcalexnet-12.onnx,
 // whose initializers are Caffe's blobs (conv1_w_0 OIHW, fc6_w_0 [4096, 9216] over (C,H,W)).
 import type { Value } from '../graph/graph.js';
+import { getModel, listModels } from '../models/registry.js';
 import type { BuiltModel, ModelSpec } from '../models/types.js';
 import type { Tensor } from '../tensor.js';
 import { reshape, shapeStr, toFloat32, transpose } from '../tensor.js';
@@ -60,6 +61,8 @@ export interface MatchedWeights {
   unexpected: string[];
   /** Present in both with different shapes (e.g. fc8 of another number of classes). */
   mismatched: Mismatch[];
+  /** The file's tensors as given, to name the model they fit when they do not fit this one. */
+  source: ReadonlyMap<string, Tensor>;
 }
 
 /** 'features.3.weight' -> ['features.3', 'weight']; 'conv2/weights' -> ['conv2', 'weights']. */
@@ -86,7 +89,7 @@ export function convertNames(modelName: string, raw: ReadonlyMap<string, Tensor>
 export function matchWeights(model: BuiltModel, raw: ReadonlyMap<string, Tensor>): MatchedWeights {
   const named = convertNames(model.name, raw);
   const params = new Map<string, Value>(model.graph.params.map((p) => [p.name, p]));
-  const res: MatchedWeights = { weights: new Map(), missing: [], unexpected: [], mismatched: [] };
+  const res: MatchedWeights = { weights: new Map(), missing: [], unexpected: [], mismatched: [], source: raw };
   for (const [name, p] of params) {
     const t = named.get(name);
     if (!t) {
@@ -101,18 +104,44 @@ export function matchWeights(model: BuiltModel, raw: ReadonlyMap<string, Tensor>
   return res;
 }
 
-/** All parameters or an error naming what is wrong, with the shapes. */
+/** All parameters or an error naming what is wrong, with the shapes, and the model the file fits if another does. */
 export function requireAllWeights(model: BuiltModel, m: MatchedWeights, file: string): Map<string, Tensor> {
   if (m.mismatched.length) {
     const more = m.mismatched.length > 1 ? ` (and ${m.mismatched.length - 1} more)` : '';
-    throw new Error(`${file}: ${mismatchMessage(m.mismatched[0]!)}${more}`);
+    throw new Error(`${file}: ${mismatchMessage(m.mismatched[0]!)}${more}${otherModelHint(model.name, m.source)}`);
   }
   if (m.missing.length) {
     const sample = m.missing.slice(0, 3).join(', ');
     const hint = m.unexpected.length ? `; the file has ${m.unexpected.slice(0, 3).join(', ')}${m.unexpected.length > 3 ? ', ...' : ''}` : '';
-    throw new Error(`${file}: not ${model.name} weights: missing ${m.missing.length} of ${model.graph.params.length} parameters (${sample}${m.missing.length > 3 ? ', ...' : ''})${hint}`);
+    throw new Error(`${file}: not ${model.name} weights: missing ${m.missing.length} of ${model.graph.params.length} parameters (${sample}${m.missing.length > 3 ? ', ...' : ''})${hint}${otherModelHint(model.name, m.source)}`);
   }
   return m.weights;
+}
+
+/** Whether a file's tensors give every parameter of the model, in its shapes, with the file's number of classes. */
+function fitsModel(spec: ModelSpec, raw: ReadonlyMap<string, Tensor>): boolean {
+  try {
+    const named = convertNames(spec.name, raw);
+    const classes = named.get(spec.classifier.weight)?.shape[spec.classifier.outAxis];
+    if (!classes) return false;
+    const m = spec.build({ numClasses: classes });
+    return m.graph.params.every((p) => {
+      const t = named.get(p.name);
+      return t !== undefined && t.shape.length === p.shape.length && t.shape.every((d, i) => d === p.shape[i]);
+    });
+  } catch {
+    return false; // e.g. a converter that recognised the file and found it incomplete
+  }
+}
+
+/**
+ * '; looks like X weights; try --model X' when exactly one registered model other than
+ * `requested` takes every tensor it needs from the file (by names and shapes, any number of
+ * classes), else ''. For messages about weights that do not fit `requested`.
+ */
+export function otherModelHint(requested: string, raw: ReadonlyMap<string, Tensor>): string {
+  const fitting = listModels().filter((name) => name !== requested && fitsModel(getModel(name), raw));
+  return fitting.length === 1 ? `; looks like ${fitting[0]} weights; try --model ${fitting[0]}` : '';
 }
 
 /** Classes of a weight file's last layer (null when the file has no such layer). */

@@ -4,7 +4,8 @@
 //   zip "PK\x03\x04"       torch.save (zip), or np.savez (.npz: entries *.npy)
 //   "\x80" + protocol      legacy torch.save (a pickle stream)
 //   "\x93NUMPY"            np.save
-//   u64 length + "{"       safetensors
+//   u64 length + "{"       safetensors (also by the .safetensors extension, so that a bad
+//                          header length is reported as such)
 //   protobuf ModelProto    ONNX (no magic; decoded and sanity-checked)
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
@@ -12,7 +13,7 @@ import type { Tensor } from '../tensor.js';
 import { isNpy, npyObjectTensors, readNpyAny } from './npy.js';
 import { readOnnx } from './onnx.js';
 import { readPth } from './pth.js';
-import { looksLikeSafetensors, readSafetensors } from './safetensors.js';
+import { looksLikeSafetensors, readSafetensors, shapedLikeSafetensors } from './safetensors.js';
 import { isZip, openZip } from './zip.js';
 
 import { SUPPORTED, type WeightFormat } from './formats.js';
@@ -70,7 +71,7 @@ export function parseWeights(bytes: Uint8Array, file: string): WeightFile {
   }
   if (isNpy(bytes)) return { format: 'npy', tensors: npyTensors(bytes, file, stem(file)), metadata: {} };
   if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1]! >= 2 && bytes[1]! <= 5) return { format: 'pth', ...readPth(bytes, file) };
-  if (looksLikeSafetensors(bytes)) return { format: 'safetensors', ...readSafetensors(bytes, file) };
+  if (looksLikeSafetensors(bytes) || ext === '.safetensors') return { format: 'safetensors', ...readSafetensors(bytes, file) };
   if (ext === '.onnx' || isProtoLike(bytes)) {
     try {
       return { format: 'onnx', ...readOnnx(bytes, file) };
@@ -78,6 +79,8 @@ export function parseWeights(bytes: Uint8Array, file: string): WeightFile {
       if (ext === '.onnx') throw err;
     }
   }
+  // safetensors' layout with an impossible header length: say what is wrong with it
+  if (shapedLikeSafetensors(bytes)) return { format: 'safetensors', ...readSafetensors(bytes, file) };
   const head = [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
   throw new Error(`${file}: unrecognised weight file (${bytes.length} bytes, starts ${head || '<empty>'}); supported: ${SUPPORTED}`);
 }

@@ -40,19 +40,45 @@ export function looksLikeSafetensors(bytes: Uint8Array): boolean {
   return n >= 2n && n <= BigInt(Math.min(bytes.length - 8, MAX_HEADER)) && bytes[8] === 0x7b;
 }
 
+/**
+ * The safetensors layout whatever the length says: 8 bytes, then the header's '{'. A file
+ * like this that fails looksLikeSafetensors has a bad header length, which readSafetensors
+ * reports as such rather than as an unknown format.
+ */
+export function shapedLikeSafetensors(bytes: Uint8Array): boolean {
+  return bytes.length >= 9 && bytes[8] === 0x7b;
+}
+
+/** The header as JSON text, or an error saying why it is not (cut to one short line). */
+function parseHeader(bytes: Uint8Array, file: string): unknown {
+  const fail = (why: string, err: unknown): Error => {
+    const detail = (err as Error).message.split('\n')[0]!;
+    return new Error(`${file}: invalid safetensors header: ${why} (${detail.length > 120 ? `${detail.slice(0, 119)}…` : detail})`);
+  };
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (err) {
+    throw fail('not UTF-8', err);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw fail('not valid JSON', err);
+  }
+}
+
 export function readSafetensors(bytes: Uint8Array, file = '<safetensors>'): SafetensorsContent {
   if (bytes.length < 8) throw new Error(`${file}: truncated safetensors: ${bytes.length} bytes`);
   const n64 = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
-  if (n64 > BigInt(MAX_HEADER)) throw new Error(`${file}: safetensors header length ${n64} is too large`);
+  if (n64 > BigInt(MAX_HEADER)) {
+    const limit = n64 + 8n <= BigInt(bytes.length) ? `; the format allows at most ${MAX_HEADER}` : '';
+    throw new Error(`${file}: invalid safetensors header length ${n64} (file has ${bytes.length} bytes${limit})`);
+  }
   const n = Number(n64);
   if (8 + n > bytes.length) throw new Error(`${file}: truncated safetensors: header needs ${8 + n} bytes, file has ${bytes.length}`);
-  let header: unknown;
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
-  } catch (err) {
-    throw new Error(`${file}: bad safetensors header: ${(err as Error).message}`);
-  }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new Error(`${file}: safetensors header is not a JSON object`);
+  const header = parseHeader(bytes.subarray(8, 8 + n), file);
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new Error(`${file}: invalid safetensors header: not a JSON object`);
   const buf = bytes.subarray(8 + n);
   const metadata: Record<string, string> = {};
   const spans: [number, number, string][] = [];

@@ -3,7 +3,7 @@
 // kratzert-style .npy (and the same weights as an ONNX-zoo-style .onnx) with the Caffe
 // protocol. Targets: the same top-1, every probability within 1e-3.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -117,6 +117,52 @@ describe('classifier inputs and results', () => {
     await small.dispose();
   });
 
+  test('decode.maxPixels: a larger image is an error entry naming the option, the others are classified', async (t) => {
+    const oraclePath = generated(t, 'classify_oracle.json');
+    if (!oraclePath) return;
+    const oracle = JSON.parse(readFileSync(oraclePath, 'utf8')) as Oracle;
+    const clf = await createClassifier({ model: 'alexnet', weights: join(oraclePath, '..', oracle.models['alexnet']!.weights), top: 1, decode: { maxPixels: 200000 } });
+    const [cat, coffee] = ['chelsea.png', 'coffee.png'].map((f) => join(FIXTURES, 'images', f));
+    const res = await clf.classify([cat!, coffee!]);
+    await clf.dispose();
+    assert.ok(res[0] && 'predictions' in res[0]);
+    assert.deepEqual(res[1], { file: coffee, error: `${coffee}: 600x400 = 240000 pixels exceeds the limit of 200000 pixels (a possible decompression bomb; raise decode.maxPixels to at least 240000 to allow it)` });
+  });
+
+  test('the cache removes temporaries that interrupted builds left over an hour ago', async (t) => {
+    const oraclePath = generated(t, 'classify_oracle.json');
+    if (!oraclePath) return;
+    const oracle = JSON.parse(readFileSync(oraclePath, 'utf8')) as Oracle;
+    const cache = join(home, 'cache');
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 3600e3);
+    const put = (name: string, hours: number, dir = true) => {
+      const p = join(cache, name);
+      if (dir) {
+        mkdirSync(p, { recursive: true });
+        writeFileSync(join(p, 'weights.bin'), 'partial');
+        utimesSync(join(p, 'weights.bin'), hoursAgo(hours), hoursAgo(hours));
+      } else {
+        mkdirSync(cache, { recursive: true });
+        writeFileSync(p, 'partial');
+      }
+      utimesSync(p, hoursAgo(hours), hoursAgo(hours));
+    };
+    put('alexnet-0123456789abcdef.99999.tmp', 2); // interrupted two hours ago
+    put('alexnet-fedcba9876543210.4242.tmp', 3, false);
+    put('alexnet-00000000aaaaaaaa.12345.tmp', 0.1); // a build that may still be running
+    put('alexnet-1111111111111111', 5); // an entry, however old, is not a temporary
+    const clf = await createClassifier({ model: 'alexnet', weights: join(oraclePath, '..', oracle.models['alexnet']!.weights) });
+    await clf.dispose();
+    const left = readdirSync(cache).sort();
+    assert.ok(!left.includes('alexnet-0123456789abcdef.99999.tmp'), left.join(', '));
+    assert.ok(!left.includes('alexnet-fedcba9876543210.4242.tmp'), left.join(', '));
+    assert.ok(left.includes('alexnet-00000000aaaaaaaa.12345.tmp'), left.join(', '));
+    assert.ok(left.includes('alexnet-1111111111111111'), left.join(', '));
+    assert.deepEqual(left.filter((n) => n.endsWith('.tmp')), ['alexnet-00000000aaaaaaaa.12345.tmp']);
+    rmSync(join(cache, 'alexnet-00000000aaaaaaaa.12345.tmp'), { recursive: true });
+    rmSync(join(cache, 'alexnet-1111111111111111'), { recursive: true });
+  });
+
   test('no weights and no network: the message says how to get them', async () => {
     await assert.rejects(createClassifier({ model: 'alexnet' }), (e: Error) => {
       assert.match(e.message, /no weights for alexnet in .*alexnet\.safetensors/);
@@ -132,7 +178,7 @@ describe('classifier inputs and results', () => {
     if (!oraclePath) return;
     await assert.rejects(
       createClassifier({ model: 'alexnet', weights: join(oraclePath, '..', 'bvlc_alexnet_seeded.npy') }),
-      /not alexnet weights: missing 16 of 16 parameters \(features\.0\.weight, features\.0\.bias, features\.3\.weight, \.\.\.\); the file has conv1\/weights/,
+      /not alexnet weights: missing 16 of 16 parameters \(features\.0\.weight, features\.0\.bias, features\.3\.weight, \.\.\.\); the file has conv1\/weights, .*; looks like bvlc_alexnet weights; try --model bvlc_alexnet$/,
     );
   });
 });

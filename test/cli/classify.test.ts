@@ -99,6 +99,20 @@ describe('alexnet weights + classify', () => {
     assert.match(table.stdout, /chelsea\.png\n {3}1 {3}240 {2}n02107908 +\d+\.\d\d% {2}Appenzeller\n {3}2 /);
   });
 
+  test('--max-pixels: an image over it fails naming the flag; raised, it is classified', async (t) => {
+    const cached = join(home, 'weights', 'alexnet.safetensors');
+    if (!existsSync(cached)) return t.skip('needs the weights the download test caches');
+    const coffee = join(FIXTURES, 'images', 'coffee.png'); // 600x400
+    const refused = await alexnet(['classify', coffee, join(FIXTURES, 'images', 'chelsea.png'), '--max-pixels', '200000', '--json'], env);
+    assert.equal(refused.status, 1);
+    const res = JSON.parse(refused.stdout) as ({ file: string; error: string } | { file: string; predictions: unknown[] })[];
+    assert.deepEqual(res[0], { file: coffee, error: `${coffee}: 600x400 = 240000 pixels exceeds the limit of 200000 pixels (a possible decompression bomb; raise --max-pixels to at least 240000 to allow it)` });
+    assert.ok('predictions' in res[1]!);
+    const raised = await alexnet(['classify', coffee, '--max-pixels', '240000', '--json'], env);
+    assert.equal(raised.status, 0, raised.stderr);
+    assert.ok('predictions' in (JSON.parse(raised.stdout) as object[])[0]!);
+  });
+
   test('weights import: .npy to safetensors, then classify with it', async (t) => {
     const oraclePath = generated(t, 'classify_oracle.json');
     if (!oraclePath) return;
@@ -124,6 +138,9 @@ describe('alexnet weights + classify', () => {
     const missing = await alexnet(['classify', '/nonexistent/cat.jpg'], env);
     assert.equal(missing.status, 1);
     assert.equal(missing.stderr, 'alexnet: /nonexistent/cat.jpg: no such file or directory\n');
+    const pixels = await alexnet(['classify', join(FIXTURES, 'images', 'coffee.png'), '--max-pixels', '0'], env);
+    assert.equal(pixels.status, 2);
+    assert.equal(pixels.stderr, 'alexnet: --max-pixels must be an integer >= 1, got "0"\n');
     const unknown = await alexnet(['weights', 'download', 'vgg16'], env);
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /unknown weights "vgg16"; known: alexnet, bvlc_alexnet/);

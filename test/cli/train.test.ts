@@ -5,7 +5,7 @@
 // resumed (the same weights as a run never interrupted), an AdamW run stopped and
 // resumed, and the errors.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -16,6 +16,7 @@ import { readJsonl } from '../../src/logs/jsonl.js';
 import type { TbEvent } from '../../src/logs/tb_proto.js';
 import { readEvents } from '../../src/logs/tb_reader.js';
 import { FASHION_DIR, fashionMnist } from '../fashion.js';
+import { FIXTURES } from '../helpers.js';
 import { addCorruptImage, makeImageFolder } from '../image_folder.js';
 import { alexnet } from './cli_helpers.js';
 
@@ -149,6 +150,32 @@ describe('alexnet train from scratch on photos', () => {
   });
 });
 
+describe('--max-pixels', () => {
+  // photos with a 600x400 one among them: over the limit it is skipped with a warning that names the flag
+  const big = join(tmp, 'photos_big');
+  let bigFile = '';
+  before(async () => {
+    await makeImageFolder(big, 1, 80);
+    bigFile = join(big, 'coffee', 'big.png');
+    copyFileSync(join(FIXTURES, 'images', 'coffee.png'), bigFile);
+  });
+  const refusal = () => `${bigFile}: 600x400 = 240000 pixels exceeds the limit of 200000 pixels (a possible decompression bomb; raise --max-pixels to at least 240000 to allow it)`;
+
+  test('train: images over the limit are skipped, naming the flag', async () => {
+    const out = join(tmp, 'max-pixels');
+    const r = await alexnet(['train', '--data', big, ...SMALL, '--epochs', '1', '--out', out, '--max-pixels', '200000']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(r.stdout.split('\n').includes(`warning: skipping ${refusal()}`), r.stdout);
+  });
+
+  test('eval: images over the limit are skipped, naming the flag', async () => {
+    const r = await alexnet(['eval', '--weights', join(tmp, 'max-pixels'), '--data', big, '--max-pixels', '200000', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { images: number }).images, 4);
+    assert.equal(r.stderr, `alexnet: skipped ${refusal()}\nalexnet: 1 image(s) could not be decoded and were skipped\n`);
+  });
+});
+
 describe('kill and resume', () => {
   const args = (out: string) => ['train', '--data', photos, ...SMALL, '--epochs', '2', '--lr', '0.01', '--seed', '5', '--augment', 'crop', '--flip', '--label-smoothing', '0.1', '--checkpoint-every', '4', '--keep', '2', '--log-every', '1', '--out', out];
 
@@ -237,6 +264,8 @@ describe('errors', () => {
       [['train', '--data', photos, '--out', join(tmp, 'x'), '--nan-policy', 'ignore'], /^alexnet: --nan-policy must be one of reduce-lr, skip, stop, got "ignore"\n$/],
       [['train', '--data', photos, '--out', join(tmp, 'e2'), '--input', '32x32'], /^alexnet: --input 32x32 is smaller than alexnet's minimum of 63x63 \(the last max pool needs a 3x3 map\)\n$/],
       [['eval', '--data'], /^alexnet: eval: Option '--data <value>' argument missing/],
+      [['train', '--data', photos, '--out', join(tmp, 'x'), '--max-pixels', '0'], /^alexnet: --max-pixels must be an integer >= 1, got "0"\n$/],
+      [['eval', '--weights', 'w', '--data', photos, '--max-pixels', 'many'], /^alexnet: --max-pixels must be an integer >= 1, got "many"\n$/],
       [['eval', '--weights', 'w', '--data', photos, '--model', 'vgg'], /^alexnet: unknown model "vgg"; valid models: /],
     ];
     for (const [argv, re] of cases) {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
-import { cmykToRgb, decodeImage, PIL_MAX_IMAGE_PIXELS, pixelLimitMessage } from '../../src/data/decode.js';
+import { cmykToRgb, decodeImage, PIL_MAX_IMAGE_PIXELS, pixelLimitMessage, shortReason } from '../../src/data/decode.js';
 import { FIXTURES } from '../helpers.js';
 import { preprocessOracle } from './oracle.js';
 
@@ -156,6 +157,31 @@ test('decode: truncated and corrupt files give one-line errors naming the file',
   await assert.rejects(decodeImage(join(IMG, 'missing.png')), /missing\.png: cannot read \(ENOENT/);
 });
 
+test('decode: a fake HEIC gives one short line naming the file, with libvips\' first and last reason', async () => {
+  // An ftyp box that says HEIC, then 0xff bytes: libheif reports some 25 "bad seek" lines.
+  const ftyp = Buffer.from('\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic', 'latin1');
+  const fake = Buffer.concat([ftyp, Buffer.alloc(3000, 0xff)]);
+  await assert.rejects(decodeImage(fake, { name: 'x.heic' }), (e: Error) => {
+    assert.match(e.message, /^x\.heic: not a readable image \(Input buffer has corrupt header: source: bad seek to 4294967351 \.\.\. heif: Invalid input: .*\)$/);
+    assert.ok(!e.message.includes('\n'), e.message);
+    assert.ok(e.message.length <= 'x.heic: not a readable image ()'.length + 200, `${e.message.length} characters: ${e.message}`);
+    return true;
+  });
+  // A text file named .heic.
+  const dir = mkdtempSync(join(tmpdir(), 'alexnet-decode-'));
+  try {
+    const text = join(dir, 'x.heic');
+    writeFileSync(text, 'hello, not an image\n');
+    await assert.rejects(decodeImage(text), new RegExp(`^Error: ${text.replace(/[.\\/]/g, '\\$&')}: not a readable image \\(Input buffer contains unsupported image format\\)$`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // A long line is cut to 200 characters, marked with an ellipsis; repeats and blank lines go.
+  assert.equal(shortReason('a'.repeat(300)), `${'a'.repeat(199)}…`);
+  assert.equal(shortReason('first\nsame\nsame\nlast'), 'first ... last');
+  assert.equal(shortReason('only\n\n'), 'only');
+});
+
 function pngChunk(type: string, data: Buffer): Buffer {
   const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
   const len = Buffer.alloc(4);
@@ -193,7 +219,12 @@ test('decode: decompression bombs are refused from the header, before decoding',
   assert.equal(PIL_MAX_IMAGE_PIXELS, 178956970);
   await assert.rejects(
     decodeImage(pngHeader(100000, 100000), { name: 'bomb.png' }),
-    /^Error: bomb\.png: 100000x100000 = 10000 Mpixels exceeds the limit of 178 Mpixels \(a possible decompression bomb; raise maxPixels to allow it\)$/,
+    /^Error: bomb\.png: 100000x100000 = 10000 Mpixels exceeds the limit of 178 Mpixels \(a possible decompression bomb; raise maxPixels to at least 10000000000 to allow it\)$/,
+  );
+  // The message names the setting as the caller exposes it (the CLI: its flag).
+  await assert.rejects(
+    decodeImage(pngHeader(100000, 100000), { name: 'bomb.png', limitName: '--max-pixels' }),
+    /^Error: bomb\.png: 100000x100000 = 10000 Mpixels exceeds the limit of 178 Mpixels \(a possible decompression bomb; raise --max-pixels to at least 10000000000 to allow it\)$/,
   );
   // Just over PIL's limit is refused too (PIL would only warn below twice the limit).
   await assert.rejects(decodeImage(pngHeader(17896, 10000), { name: 'big.png' }), /big\.png: 17896x10000 = 178960000 pixels exceeds the limit of 178956970 pixels/);

@@ -33,3 +33,18 @@ test('eval: WordNet-id folders are ImageNet classes 1 and 281, not 0 and 1', asy
   put('kitten', 'chelsea.png');
   await assert.rejects(evaluateWeights({ model: 'alexnet', weights, data: val, batch: 4, threads: 2, workers: 0 }), /val: class kitten is not among ImageNet's 1000 classes, by WordNet id \(n01440764, /);
 });
+
+test('eval: images over decode.maxPixels are skipped with a warning naming the limit', async (t) => {
+  const weights = generated(t, 'alexnet_seeded.pth');
+  if (!weights) return;
+  const val = join(tmp, 'big');
+  for (const [dir, file] of [['n02123045', 'chelsea.png'], ['n07920052', 'coffee.png']]) {
+    mkdirSync(join(val, dir!), { recursive: true });
+    copyFileSync(join(FIXTURES, 'images', file!), join(val, dir!, file!));
+  }
+  const r = await evaluateWeights({ model: 'alexnet', weights, data: val, batch: 4, threads: 2, workers: 0, decode: { maxPixels: 200000 } });
+  assert.equal(r.images, 1);
+  assert.equal(r.skipped, 1);
+  const coffee = join(val, 'n07920052', 'coffee.png');
+  assert.deepEqual(r.warnings, [`skipped ${coffee}: 600x400 = 240000 pixels exceeds the limit of 200000 pixels (a possible decompression bomb; raise decode.maxPixels to at least 240000 to allow it)`]);
+});

@@ -18,6 +18,7 @@ import { evaluateWeights } from '../../src/train/eval_run.js';
 import { train } from '../../src/train/loop.js';
 import { BUNDLE_FORMAT, saveBundle } from '../../src/weights/bundle.js';
 import { FASHION_DIR, fashionMnist } from '../fashion.js';
+import { generated } from '../helpers.js';
 import { makeImageFolder } from '../image_folder.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'loop-'));
@@ -131,6 +132,17 @@ describe('fine-tuning', () => {
     assert.ok((r.weights.get('classifier.6.bias')!.data as Float32Array).every((v) => v === 0));
     const scratch = await initialWeights(m, { weights: null, reinit: [], seed: 3, init: 'kaiming' });
     assert.deepEqual(scratch.messages, ['weights: kaiming initialisation, seed 3']);
+  });
+
+  test('weights of another model: the error names the model they fit', async (t) => {
+    const oraclePath = generated(t, 'classify_oracle.json');
+    if (!oraclePath) return;
+    const npy = join(oraclePath, '..', 'bvlc_alexnet_seeded.npy');
+    const m = alexnetSpec.build({ inputSize: [63, 63], numClasses: 4 });
+    await assert.rejects(
+      initialWeights(m, { weights: npy, reinit: [], seed: 3, init: 'model' }),
+      /^Error: .*bvlc_alexnet_seeded\.npy: no features\.0\.weight, features\.0\.bias, features\.3\.weight \(and 13 more\) for alexnet; the file has conv1\/weights, conv1\/biases, conv2\/weights; looks like bvlc_alexnet weights; try --model bvlc_alexnet$/,
+    );
   });
 });
 

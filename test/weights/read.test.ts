@@ -60,6 +60,28 @@ test('readWeights: unknown formats get one error listing the supported ones', as
   await assert.rejects(readWeights(join(dir, 'missing.pth')), /ENOENT/);
 });
 
+test('readWeights: a safetensors file with a bad header says so, by its structure or its extension', () => {
+  const st = (length: bigint, header: string): Buffer => {
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(length);
+    return Buffer.concat([len, Buffer.from(header)]);
+  };
+  // a header length of 2^60, then '{': by the extension, and by the structure alone
+  const huge = st(2n ** 60n, '{"a":1}');
+  for (const name of ['x.safetensors', 'x.bin']) {
+    assert.throws(() => parseWeights(huge, name), (e: Error) => {
+      assert.equal(e.message, `${name}: invalid safetensors header length 1152921504606846976 (file has 15 bytes)`);
+      return true;
+    });
+  }
+  // a header that is not JSON
+  assert.throws(() => parseWeights(st(6n, '{nope}'), 'x.bin'), /^Error: x\.bin: invalid safetensors header: not valid JSON \(.+\)$/);
+  assert.throws(() => parseWeights(st(6n, 'nope!!'), 'x.safetensors'), /^Error: x\.safetensors: invalid safetensors header: not valid JSON \(.+\)$/);
+  assert.throws(() => parseWeights(st(4n, '[12]'), 'x.safetensors'), /^Error: x\.safetensors: invalid safetensors header: not a JSON object$/);
+  // a plausible length the file is too short for is a truncated file
+  assert.throws(() => parseWeights(st(100n, '{"a":'), 'x.safetensors'), /^Error: x\.safetensors: truncated safetensors: header needs 108 bytes, file has 13$/);
+});
+
 test('readWeights: hostile files are refused through every format', async () => {
   for (const [name, global] of [
     ['evil/os_system.pth', 'os.system'],

@@ -2,7 +2,7 @@
 import { createClassifier, type ClassifyResult } from '../../classify/classifier.js';
 import { expandImagePaths, skippedSummary } from '../../data/files.js';
 import { ProgressLine } from '../../util/progress.js';
-import { parse, UsageError } from '../args.js';
+import { maxPixels, parse, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { classifySpec } from '../specs/classify.js';
 
@@ -25,6 +25,7 @@ export const classifyCommand: Command = {
       batchSize,
       ...(threads ? { threads } : {}),
       cache: !a.flag('no-cache'),
+      decode: maxPixels(a),
     });
     let results: ClassifyResult[];
     const progress = files.length > batchSize ? new ProgressLine() : null;

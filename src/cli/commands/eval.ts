@@ -1,6 +1,6 @@
 // alexnet eval: top-1, top-5, mean cross-entropy and the confusion matrix of weights on a
 // labelled dataset, through the plain inference graph.
-import { checkMinSize, model, parse } from '../args.js';
+import { checkMinSize, maxPixels, model, parse } from '../args.js';
 import type { Command } from '../command.js';
 import { downloadedWeights } from '../model_flags.js';
 import { evalSpec } from '../specs/eval.js';
@@ -29,6 +29,7 @@ export const evalCommand: Command = {
       ...(limit !== undefined ? { limit } : {}),
       ...(threads !== undefined ? { threads } : {}),
       workers: a.int('workers')!,
+      decode: maxPixels(a),
     });
     if (a.flag('json')) {
       io.out(JSON.stringify({ images: r.images, top1: r.top1, top5: r.top5, k: r.k, loss: r.loss, skipped: r.skipped, classes: r.classes, confusion: r.confusion, weights: r.weights }) + '\n');

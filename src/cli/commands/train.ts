@@ -1,13 +1,13 @@
 // alexnet train: train or fine-tune a model on an ImageFolder, a list file or IDX data,
 // with checkpoints, resume, TensorBoard and JSONL logs (src/train/loop.ts does the work).
 import type { TrainOptions } from '../../train/config.js';
-import { type Args, checkMinSize, model, parse, UsageError } from '../args.js';
+import { type Args, checkMinSize, maxPixels, model, parse, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { downloadedWeights } from '../model_flags.js';
 import { trainSpec } from '../specs/train.js';
 
 /** Flags whose TrainOptions field is not the flag in camelCase; null: not a training option. */
-const FIELDS: Record<string, keyof TrainOptions | null> = { input: 'inputSize', 'dropout-keep': 'dropoutKeepProb', resume: null, pretrained: null };
+const FIELDS: Record<string, keyof TrainOptions | null> = { input: 'inputSize', 'dropout-keep': 'dropoutKeepProb', resume: null, pretrained: null, 'max-pixels': null };
 
 /** The TrainOptions field a flag sets, or null. */
 export function trainField(flag: string): string | null {
@@ -33,6 +33,7 @@ export function trainOptions(a: Args): Partial<TrainOptions> {
     if (field === null || v === undefined) continue;
     o[field] = name === 'betas' ? betas(v as string) : v;
   }
+  o['decode'] = maxPixels(a);
   return o as Partial<TrainOptions>;
 }
 

@@ -1,6 +1,6 @@
 // The table of `alexnet classify`.
 import type { CommandSpec } from '../spec.js';
-import { batchOption, modelOption, THREADS } from './shared.js';
+import { batchOption, maxPixelsOption, modelOption, THREADS } from './shared.js';
 
 export const classifySpec: CommandSpec = {
   name: 'classify',
@@ -16,6 +16,7 @@ export const classifySpec: CommandSpec = {
     { name: 'top', type: 'int', value: 'K', default: 5, min: 1, help: 'predictions per image; 1000 gives all' },
     batchOption(16, 'images per inference batch'),
     THREADS,
+    maxPixelsOption('refuse'),
     { name: 'no-cache', type: 'boolean', help: 'do not keep the ORT-optimised model in $ALEXNET_HOME/cache' },
   ],
   json:

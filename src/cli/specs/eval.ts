@@ -1,6 +1,6 @@
 // The table of `alexnet eval`.
 import type { CommandSpec } from '../spec.js';
-import { batchOption, modelOption, PER_CORE_MAX, THREADS } from './shared.js';
+import { batchOption, maxPixelsOption, modelOption, PER_CORE_MAX, THREADS } from './shared.js';
 
 export const evalSpec: CommandSpec = {
   name: 'eval',
@@ -19,6 +19,7 @@ export const evalSpec: CommandSpec = {
     batchOption(32, 'images per inference batch'),
     { name: 'limit', type: 'int', value: 'N', min: 1, help: 'evaluate a seeded random subset of N images' },
     THREADS,
+    maxPixelsOption('skip'),
     { name: 'workers', type: 'int', value: 'N', default: 1, min: 0, max: PER_CORE_MAX, help: 'image decoding threads (0 decodes on the main thread)' },
   ],
   json: '{"images", "top1", "top5", "k", "loss", "skipped", "classes": [...], "confusion": [[...]], "weights"}',

@@ -48,3 +48,8 @@ export const BUILD_OPTIONS: readonly OptionSpec[] = [
   { name: 'global-pool', type: 'boolean', help: 'alexnet_v2: average fc7 over space, so any input size gives one vector' },
   { name: 'no-squeeze', type: 'boolean', help: "alexnet_v2: keep the spatial axes of the logits (slim's spatial_squeeze=False)" },
 ];
+
+/** --max-pixels: Pillow's decompression-bomb limit (Image.MAX_IMAGE_PIXELS) unless raised. */
+export function maxPixelsOption(what: string): OptionSpec {
+  return { name: 'max-pixels', type: 'int', value: 'N', default: 178956970, min: 1, help: `${what} larger images, a possible decompression bomb (the default is Pillow's limit)` };
+}

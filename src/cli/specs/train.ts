@@ -4,7 +4,7 @@ import { OPTIMIZERS } from '../../optim/optimizers.js';
 import { SCHEDULE_KINDS } from '../../optim/schedule.js';
 import { NAN_POLICIES } from '../../train/guard.js';
 import type { CommandSpec } from '../spec.js';
-import { batchOption, modelOption, PER_CORE_MAX, THREADS } from './shared.js';
+import { batchOption, maxPixelsOption, modelOption, PER_CORE_MAX, THREADS } from './shared.js';
 
 /**
  * Choices of the choice options. The optimizer, schedule and NaN-policy lists are the
@@ -72,6 +72,7 @@ export const trainSpec: CommandSpec = {
     { name: 'val-limit', type: 'int', value: 'N', min: 1, help: 'use a seeded random subset of N validation images' },
     { name: 'max-steps', type: 'int', value: 'N', min: 1, help: 'stop after N steps in total (resume later to go on)' },
     THREADS,
+    maxPixelsOption('skip'),
     { name: 'workers', type: 'int', value: 'N', min: 0, max: PER_CORE_MAX, defaultText: 'cores - 1, at least 1', help: 'image decoding threads (0 decodes on the main thread)' },
   ],
   json: '{"epochs", "steps", "trainLoss", "valTop1", "valTop5", "imagesPerSec", "checkpoint", "best"} as the last line of stdout',
