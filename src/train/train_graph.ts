@@ -92,7 +92,7 @@ export interface TrainGraphOptions extends OptimizerConfig {
   update?: 'graph' | 'host';
   /**
    * With update 'host', where the gradient of a Gemm weight is formed (see "Gemm weights"
-   * at the top of this file): 'host' (default) outputs its two factors, the Gemm's input and the gradient of
+   * in ./grad_outputs.ts): 'host' (default) outputs its two factors, the Gemm's input and the gradient of
    * its output, and the caller forms G = A^T B in its update (native/outer.c); 'graph'
    * outputs G as ORT computes it.
    */
