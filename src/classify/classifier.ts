@@ -10,7 +10,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { imagenetClasses } from '../data/labels.js';
+import { imagenetClasses } from '../models/imagenet_classes.js';
 import { type ImageInput, loadImageTensor, stackBatch } from '../data/preprocess.js';
 import { ImagePool } from '../data/pool.js';
 import type { Tensor } from '../tensor.js';
