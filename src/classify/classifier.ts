@@ -11,7 +11,7 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { imagenetClasses } from '../data/labels.js';
+import { imagenetClasses } from '../models/imagenet_classes.js';
 import { type ImageInput, loadImageTensor, stackBatch } from '../data/preprocess.js';
 import { ImagePool } from '../data/pool.js';
 import type { Tensor } from '../tensor.js';
@@ -169,88 +169,117 @@ export async function createClassifier(opts: ClassifierOptions = {}): Promise<Cl
     throw e;
   }
   const { session, fromCache } = opened;
-  const label = labeler(w);
-  const top = Math.min(opts.top ?? 5, w.numClasses);
-  const batchSize = opts.batchSize ?? 16;
-  const layout = spec.inputLayout;
-  const size = spec.defaultImageSize;
-
-  const each = 3 * size[0] * size[1];
-
-  // Batch memory, reused from batch to batch: the workers write each image into its slot of
-  // `slots` (shared), and this thread copies the slots that decoded into `batch` for ORT,
-  // which refuses shared memory. Fresh arrays per image and per batch would cost CPU time in
-  // zero-filling and page faults (docs/design/data-path.md). A classify() call takes the spare set, or
-  // makes its own when another call holds it.
-  interface BatchMemory {
-    slots: SharedArrayBuffer | null;
-    batch: Float32Array;
-  }
-  let spare: BatchMemory | null = null;
-  const takeMemory = (): BatchMemory => {
-    const m = spare ?? { slots: pool ? new SharedArrayBuffer(batchSize * each * 4) : null, batch: new Float32Array(batchSize * each) };
-    spare = null;
-    return m;
-  };
-
-  const prepare = async (input: ImageInput, name: string, slot: number, mem: BatchMemory): Promise<Tensor<'float32'>> => {
-    if (typeof input !== 'string' && !Buffer.isBuffer(input) && (!(input.data instanceof Uint8Array) || input.data.length !== input.width * input.height * 3)) {
-      throw new Error(`${name}: raw input must be RGB bytes, width*height*3 = ${input.width * input.height * 3}, got ${input.data?.length}`);
-    }
-    const decode = { limitName: 'decode.maxPixels', ...opts.decode, name };
-    if (pool) return pool.run({ input, name, preset: w.preprocess, opts: { size, layout }, decode, into: { buffer: mem.slots!, offset: slot * each, length: each } });
-    return loadImageTensor(input, w.preprocess, { size, layout }, decode);
-  };
-
+  const batches = new Batches(spec, w, session, pool, opts);
   return {
     model: spec.name,
     numClasses: w.numClasses,
     weightsFile: w.file,
     fromCache,
-    async classify(input, onBatch) {
-      const inputs: readonly ImageInput[] = Array.isArray(input) ? input : [input as ImageInput];
-      const results: ClassifyResult[] = new Array(inputs.length);
-      const jobs: Promise<Tensor<'float32'>>[] = [];
-      const mem = takeMemory();
-      const startBatch = (b0: number) => {
-        for (let i = b0; i < Math.min(b0 + batchSize, inputs.length); i++) {
-          const job = prepare(inputs[i]!, inputName(inputs[i]!, i), i - b0, mem);
-          job.catch(() => undefined); // settled below; no unhandled rejection meanwhile
-          jobs[i] = job;
-        }
-      };
-      startBatch(0);
-      for (let start = 0; start < inputs.length; start += batchSize) {
-        const end = Math.min(start + batchSize, inputs.length);
-        const settled = await Promise.allSettled(jobs.slice(start, end));
-        const ok: number[] = [];
-        const tensors: Tensor<'float32'>[] = [];
-        settled.forEach((st, j) => {
-          if (st.status === 'fulfilled') {
-            ok.push(start + j);
-            tensors.push(st.value);
-          } else results[start + j] = { file: inputName(inputs[start + j]!, start + j), error: (st.reason as Error).message };
-        });
-        // Copied out of the slots first: then the workers may fill them with the next batch
-        // while ORT runs this one.
-        const x = ok.length ? stackBatch(tensors, mem.batch) : null;
-        startBatch(start + batchSize);
-        if (x) {
-          const out = await session.run({ input: x }, ['probabilities']);
-          const probs = out['probabilities']!.data as Float32Array;
-          const c = w.numClasses;
-          ok.forEach((i, r) => {
-            results[i] = { file: inputName(inputs[i]!, i), predictions: topK(probs.subarray(r * c, (r + 1) * c), top, label) };
-          });
-        }
-        onBatch?.(end, inputs.length);
-      }
-      spare = mem;
-      return results;
-    },
+    classify: (input, onBatch) => batches.classify(Array.isArray(input) ? input : [input as ImageInput], onBatch),
     async dispose() {
       await pool?.close();
       await session.dispose();
     },
   };
+}
+
+/**
+ * Batch memory, reused from batch to batch: the workers write each image into its slot of
+ * `slots` (shared), and this thread copies the slots that decoded into `batch` for ORT,
+ * which refuses shared memory. Fresh arrays per image and per batch would cost CPU time in
+ * zero-filling and page faults (docs/design/data-path.md).
+ */
+interface BatchMemory {
+  slots: SharedArrayBuffer | null;
+  batch: Float32Array;
+}
+
+/** A classifier's batches: each prepared (in the pool's workers) while ORT runs the one before. */
+class Batches {
+  /** A classify() call takes the spare memory, or makes its own when another call holds it. */
+  private spare: BatchMemory | null = null;
+  private readonly top: number;
+  private readonly batchSize: number;
+  private readonly size: ModelSpec['defaultImageSize'];
+  /** Floats per image. */
+  private readonly each: number;
+  private readonly label: ReturnType<typeof labeler>;
+
+  constructor(
+    private readonly spec: ModelSpec,
+    private readonly w: ResolvedWeights,
+    private readonly session: Session,
+    private readonly pool: ImagePool | null,
+    private readonly opts: ClassifierOptions,
+  ) {
+    this.label = labeler(w);
+    this.top = Math.min(opts.top ?? 5, w.numClasses);
+    this.batchSize = opts.batchSize ?? 16;
+    this.size = spec.defaultImageSize;
+    this.each = 3 * this.size[0] * this.size[1];
+  }
+
+  async classify(inputs: readonly ImageInput[], onBatch?: (done: number, total: number) => void): Promise<ClassifyResult[]> {
+    const { batchSize } = this;
+    const results: ClassifyResult[] = new Array(inputs.length);
+    const jobs: Promise<Tensor<'float32'>>[] = [];
+    const mem = this.takeMemory();
+    const startBatch = (b0: number) => {
+      for (let i = b0; i < Math.min(b0 + batchSize, inputs.length); i++) {
+        const job = this.prepare(inputs[i]!, inputName(inputs[i]!, i), i - b0, mem);
+        job.catch(() => undefined); // settled below; no unhandled rejection meanwhile
+        jobs[i] = job;
+      }
+    };
+    startBatch(0);
+    for (let start = 0; start < inputs.length; start += batchSize) {
+      const end = Math.min(start + batchSize, inputs.length);
+      const settled = await Promise.allSettled(jobs.slice(start, end));
+      const ok: number[] = [];
+      const tensors: Tensor<'float32'>[] = [];
+      settled.forEach((st, j) => {
+        if (st.status === 'fulfilled') {
+          ok.push(start + j);
+          tensors.push(st.value);
+        } else results[start + j] = { file: inputName(inputs[start + j]!, start + j), error: (st.reason as Error).message };
+      });
+      // Copied out of the slots first: then the workers may fill them with the next batch
+      // while ORT runs this one.
+      const x = ok.length ? stackBatch(tensors, mem.batch) : null;
+      startBatch(start + batchSize);
+      if (x) await this.predict(x, ok, inputs, results);
+      onBatch?.(end, inputs.length);
+    }
+    this.spare = mem;
+    return results;
+  }
+
+  /** Run the batch `x` of the inputs numbered `ok`, and put their top-k into `results`. */
+  private async predict(x: Tensor<'float32'>, ok: readonly number[], inputs: readonly ImageInput[], results: ClassifyResult[]): Promise<void> {
+    const out = await this.session.run({ input: x }, ['probabilities']);
+    const probs = out['probabilities']!.data as Float32Array;
+    const c = this.w.numClasses;
+    ok.forEach((i, r) => {
+      results[i] = { file: inputName(inputs[i]!, i), predictions: topK(probs.subarray(r * c, (r + 1) * c), this.top, this.label) };
+    });
+  }
+
+  private takeMemory(): BatchMemory {
+    const n = this.batchSize * this.each;
+    const m = this.spare ?? { slots: this.pool ? new SharedArrayBuffer(n * 4) : null, batch: new Float32Array(n) };
+    this.spare = null;
+    return m;
+  }
+
+  /** Decode and preprocess one input, in a worker into its slot of `mem`, or in this thread without a pool. */
+  private async prepare(input: ImageInput, name: string, slot: number, mem: BatchMemory): Promise<Tensor<'float32'>> {
+    if (typeof input !== 'string' && !Buffer.isBuffer(input) && (!(input.data instanceof Uint8Array) || input.data.length !== input.width * input.height * 3)) {
+      throw new Error(`${name}: raw input must be RGB bytes, width*height*3 = ${input.width * input.height * 3}, got ${input.data?.length}`);
+    }
+    const decode = { limitName: 'decode.maxPixels', ...this.opts.decode, name };
+    const opts = { size: this.size, layout: this.spec.inputLayout };
+    const { each } = this;
+    if (this.pool) return this.pool.run({ input, name, preset: this.w.preprocess, opts, decode, into: { buffer: mem.slots!, offset: slot * each, length: each } });
+    return loadImageTensor(input, this.w.preprocess, opts, decode);
+  }
 }

@@ -4,7 +4,7 @@
 // a run or `weights import --labels` stored. A directory matches a class by an exact name,
 // else by the name compared ignoring case and '_' against ' '; matching several classes is
 // an error, never a guess.
-import { IMAGENET_NUM_CLASSES, imagenetClasses } from './labels.js';
+import { IMAGENET_NUM_CLASSES, imagenetClasses } from '../models/imagenet_classes.js';
 
 export interface ClassIndex {
   /** Class names by index, as reports show them. */

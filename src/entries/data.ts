@@ -12,5 +12,5 @@ export type { DecodedImage, DecodeOptions } from '../data/decode.js';
 export { loadImageBatch, loadImageTensor, preprocess, presetInfo, PRESET_NAMES } from '../data/preprocess.js';
 export type { ImageInput, PresetInfo, PresetName, PreprocessOptions } from '../data/preprocess.js';
 export type { RgbImage } from '../data/image.js';
-export { imagenetClasses, imagenetLabels } from '../data/labels.js';
-export type { ImagenetClass } from '../data/labels.js';
+export { imagenetClasses, imagenetLabels } from '../models/imagenet_classes.js';
+export type { ImagenetClass } from '../models/imagenet_classes.js';

@@ -1,6 +1,6 @@
 // loadWeights: any supported weights for a model, as the model's parameters plus what the
 // weights were trained for (classes, labels, preprocessing, input size).
-import { imagenetLabels } from '../data/labels.js';
+import { imagenetLabels } from '../models/imagenet_classes.js';
 import { getModel } from '../models/registry.js';
 import type { PreprocessName } from '../models/types.js';
 import type { Tensor } from '../tensor.js';

@@ -6,7 +6,7 @@
 // conv weights OIHW and linear weights [out, in], named as the state dict names them
 // (features.0.weight ... classifier.6.bias). The adaptive average pool to 6x6 lets any
 // input of at least 63x63 through, as torchvision's does.
-import { imagenetLabels } from '../data/labels.js';
+import { imagenetLabels } from './imagenet_classes.js';
 import { adaptiveAvgPool2d, conv2d, dropout, flatten, linear, maxPool2d, type ParamSpec } from '../nn/layers.js';
 import type { Feature, Net } from '../nn/net.js';
 import { assemble } from './assemble.js';

@@ -6,7 +6,7 @@
 // Caffe by caffe-tensorflow: conv weights HWIO, fc weights [in, out] with fc6's rows in
 // (H, W, C) order, named conv1/weights, conv1/biases ... fc8/biases. Pooling uses Caffe's
 // ceil rounding (the same as floor at 227).
-import { imagenetLabels } from '../data/labels.js';
+import { imagenetLabels } from './imagenet_classes.js';
 import { conv2d, dropout, flatten, linear, lrn, maxPool2d, type ParamSpec } from '../nn/layers.js';
 import type { Feature, Net } from '../nn/net.js';
 import { assemble } from './assemble.js';

@@ -36,7 +36,7 @@ export interface CheckpointState {
   cursor: number;
   /** Validation top-1 of the weights in this checkpoint, when it was measured. */
   valTop1: number | null;
-  /** Everything else the loop needs to continue exactly (see loop.ts). */
+  /** Everything else the loop needs to continue exactly (see run_state.ts). */
   loop: Record<string, unknown>;
   /** The run's configuration. */
   config: Record<string, unknown>;

@@ -7,7 +7,7 @@
 // each image against the right index.
 import { weightsClassIndex } from '../data/class_index.js';
 import { openDataset, randomSubset } from '../data/datasets.js';
-import { IMAGENET_NUM_CLASSES } from '../data/labels.js';
+import { IMAGENET_NUM_CLASSES } from '../models/imagenet_classes.js';
 import type { DecodeOptions } from '../data/decode.js';
 import { Loader } from '../data/loader.js';
 import { ImagePool } from '../data/pool.js';

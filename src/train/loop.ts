@@ -11,21 +11,22 @@
 // step, epoch, position in the epoch's order, dropout draws, NaN-guard state) or is a pure
 // function of those and the seed (shuffle order, augmentation, learning rate), so a resumed
 // run computes the same updates as one that was never interrupted.
-import type { Batch } from '../data/loader.js';
+import type { Batch, Loader } from '../data/loader.js';
 import { nativeUnavailable } from '../runtime/native.js';
+import type { SessionOptions } from '../runtime/session.js';
 import type { Tensor } from '../tensor.js';
 import { type ProgressOptions, TrainProgress } from '../util/progress.js';
-import { BUNDLE_FORMAT, type BundleConfig } from '../weights/bundle.js';
-import { bestCheckpoint, CHECKPOINT_FORMAT, cleanPartial, listCheckpoints, pruneCheckpoints, readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { shortLayer, type TrainOptions } from './config.js';
+import { bestCheckpoint, type CheckpointInfo, cleanPartial, listCheckpoints, pruneCheckpoints, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { shortLayer, type TrainConfig, type TrainOptions } from './config.js';
 import { DropoutMasks } from './dropout.js';
 import { Evaluator, type EvalMetrics } from './evaluate.js';
 import { GradientProbe } from './grad_probe.js';
-import { type GuardState, NanGuard, NonFiniteError } from './guard.js';
+import { NanGuard, NonFiniteError } from './guard.js';
 import { TrainLogs } from './run_logs.js';
-import { makeLoaders, type ResumeOptions, type RunSetup, setupRun } from './run_setup.js';
+import { bundleConfig, checkpointState, newStats, newWindow, optimizerRecord, rewindState, type RunState, savedLoop, startState } from './run_state.js';
+import { createTrainer, makeLoaders, type ResumeOptions, type RunSetup, setupRun } from './run_setup.js';
 import { learningRate, type ScheduleSpec } from '../optim/schedule.js';
-import { Trainer, type StepResult } from './trainer.js';
+import type { StepResult, Trainer } from './trainer.js';
 
 export interface TrainHooks {
   /** Set-up messages, warnings, epoch summaries and NaN-guard messages, one line each. */
@@ -60,286 +61,327 @@ export interface TrainResult {
   best: string | null;
 }
 
-interface EpochStats {
-  steps: number;
-  images: number;
-  lossSum: number;
-  correct: number;
-  skipped: number;
-}
+type Outcome = { kind: 'ok'; inputs: Record<string, Tensor>; before: Map<string, Tensor> | null } | { kind: 'skip' } | { kind: 'rewind' };
 
-/** Loop state saved in checkpoints besides step, epoch and cursor. */
-interface LoopState {
-  dropoutDraws: number;
-  guard: GuardState;
-  epochStats: EpochStats;
-  lastTrainLoss: number | null;
-  lastVal: { top1: number; top5: number; loss: number } | null;
-}
-
-const newStats = (): EpochStats => ({ steps: 0, images: 0, lossSum: 0, correct: 0, skipped: 0 });
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 export async function train(opts: TrainOptions | ResumeOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
   const s = await setupRun(opts);
   try {
-    return await runLoop(s, hooks);
+    const run = await TrainingRun.start(s, hooks);
+    return await run.run();
   } finally {
     await s.pool?.close();
   }
 }
 
-async function runLoop(s: RunSetup, hooks: TrainHooks): Promise<TrainResult> {
-  const { cfg, spec, out } = s;
-  const session = s.threads ? { threads: s.threads } : {};
-  let progress: TrainProgress | null = null;
-  const say = (line: string) => (progress ? progress.log(line) : hooks.log?.(line));
-  s.messages.forEach(say);
-  const stale = await cleanPartial(out);
-  if (stale.length) say(`removed ${stale.length} incomplete checkpoint(s) left by a killed run: ${stale.join(', ')}`);
-  if (!s.resumed && listCheckpoints(out).length) {
-    throw new Error(`${out} already holds a run (${listCheckpoints(out).at(-1)!.dir}); continue it with --resume ${out}, or choose another --out`);
-  }
+/** One run of the loop, fresh or resumed: its parts, and its state in `st`. */
+class TrainingRun {
+  private readonly cfg: TrainConfig;
+  private readonly masks: DropoutMasks;
+  private readonly guard: NanGuard;
+  private readonly loaders: { train: Loader; val: Loader | null };
+  private readonly sched: ScheduleSpec;
+  private readonly ctx: { stepsPerEpoch: number; totalSteps: number };
+  private readonly progress: TrainProgress | null;
+  private readonly maxSteps: number;
+  /** The second graph for gradient histograms, built on the first step that logs them. */
+  private probe: GradientProbe | null = null;
+  private readonly st: RunState;
 
-  const adamw = cfg.optimizer === 'adamw';
-  const trainer = await Trainer.create(s.model, s.weights, {
-    optimizer: cfg.optimizer,
-    momentum: cfg.momentum,
-    nesterov: cfg.nesterov,
-    ...(adamw ? { betas: cfg.betas } : {}),
-    weightDecay: cfg.weightDecay,
-    ...(cfg.clipNorm !== null ? { clipNorm: cfg.clipNorm } : {}),
-    labelSmoothing: cfg.labelSmoothing,
-    ...(s.trainable ? { trainable: s.trainable } : {}),
-    session,
-  });
-  if (trainer.update === 'graph') say(`note: the ${adamw ? 'AdamW' : 'SGD'} update runs inside the ONNX graph, which is slower than the native kernels: ${nativeUnavailable()}`);
-  const evaluator = s.val ? await Evaluator.create(spec, s.build, null, session) : null;
-  let probe: GradientProbe | null = null;
-  const rs = s.resumed?.state;
-  const loopState = rs?.loop as LoopState | undefined;
-  if (s.resumed) trainer.restore(s.resumed.weights, s.resumed.momenta, s.resumed.state.step);
-  const keepProb = new Map(s.model.net.dropoutMasks.map((d) => [d.input.name, d.keepProb]));
-  const masks = new DropoutMasks(
-    trainer.graph.extraInputs.map((e) => ({ name: e.name, shape: e.shape as number[], keepProb: keepProb.get(e.name) ?? NaN })),
-    cfg.seed,
-    loopState?.dropoutDraws ?? 0,
-  );
-  const guard = new NanGuard(cfg.nanPolicy, 5, loopState?.guard);
-  const logs = await TrainLogs.open(out, s.logdir, rs ? rs.step : null, s.resumed?.dir ?? '');
-  const loaders = makeLoaders(s, (name, message) => {
-    say(`warning: skipping ${message.startsWith(name) ? message : `${name}: ${message}`}`);
-    logs.event('skip', { file: name, error: message });
-  });
-  const stepsPerEpoch = loaders.train.batchesPerEpoch;
-  const sched: ScheduleSpec = { kind: cfg.schedule, lr: cfg.lr, stepEpochs: cfg.stepEpochs, gamma: cfg.gamma, minLr: cfg.minLr, warmupSteps: cfg.warmupSteps };
-  const ctx = { stepsPerEpoch, totalSteps: stepsPerEpoch * cfg.epochs };
-  if (hooks.progress) progress = new TrainProgress({ ...hooks.progress, epochs: cfg.epochs, stepsPerEpoch });
-  if (!rs) {
-    const n = trainer.params.reduce((a, p) => a + p.size, 0);
-    say(
-      `training ${spec.name} on ${s.train.size} images (${cfg.classes} classes, ${cfg.inputSize.join('x')})${s.val ? `, validating on ${s.val.size}` : ''}: ` +
-        `${cfg.epochs} epoch${cfg.epochs === 1 ? '' : 's'} of ${stepsPerEpoch} steps, batch ${cfg.batch}, ${n.toLocaleString('en-US')} trainable parameters${s.trainable ? ` (${cfg.trainLayers!.map(shortLayer).join(', ')}; the rest frozen)` : ''}`,
-    );
-  }
-
-  let step = rs?.step ?? 0;
-  let epoch = rs?.epoch ?? 0;
-  let cursor = rs?.cursor ?? 0;
-  let stats = loopState?.epochStats ?? newStats();
-  let lastTrainLoss = loopState?.lastTrainLoss ?? null;
-  let lastVal = loopState?.lastVal ?? null;
-  let lastCheckpoint = s.resumed?.dir ?? '';
-  let checkpointStep = rs ? rs.step : -1;
-  let written = 0;
-  let trainSeconds = 0;
-  let imagesHere = 0;
-  let window = { t: performance.now(), images: 0, loss: 0, xent: 0, correct: 0, steps: 0 };
-
-  const bundle: BundleConfig = { format: BUNDLE_FORMAT, model: spec.name, numClasses: cfg.classes, preprocess: spec.preprocess, labels: cfg.classNames, inputSize: cfg.inputSize, ...(cfg.globalPool ? { globalPool: true } : {}) };
-  const checkpoint = async (valTop1: number | null) => {
-    const t0 = performance.now();
-    const loop: LoopState = { dropoutDraws: masks.draws, guard: { ...guard.state }, epochStats: stats, lastTrainLoss, lastVal };
-    written++;
-    const kill = hooks.killDuringCheckpoint === written ? () => process.kill(process.pid, 'SIGKILL') : undefined;
-    checkpointStep = step;
-    lastCheckpoint = await writeCheckpoint(
-      out,
-      {
-        weights: trainer.weights(),
-        momenta: trainer.momenta(),
-        bundle,
-        optimizer: adamw
-          ? { format: 'alexnet-ts-optimizer/1', optimizer: 'adamw', betas: trainer.graph.betas.join(','), eps: String(trainer.graph.eps), weightDecay: String(cfg.weightDecay), step: String(step) }
-          : { format: 'alexnet-ts-optimizer/1', optimizer: 'sgd', momentum: String(cfg.momentum), nesterov: String(cfg.nesterov), weightDecay: String(cfg.weightDecay) },
-        state: { format: CHECKPOINT_FORMAT, step, epoch, cursor, valTop1, loop: loop as unknown as Record<string, unknown>, config: cfg as unknown as Record<string, unknown>, time: new Date().toISOString() },
-      },
-      kill ? { midway: kill } : {},
-    );
-    await pruneCheckpoints(out, cfg.keep);
-    logs.event('checkpoint', { step, dir: lastCheckpoint, seconds: (performance.now() - t0) / 1000 });
-  };
-
-  /** Back to a checkpoint of this run; the guard's state and the dropout draws go on. */
-  const rewind = async (dir: string) => {
-    const c = await readCheckpoint(dir);
-    trainer.restore(c.weights, c.momenta, c.state.step);
-    const l = c.state.loop as unknown as LoopState;
-    step = c.state.step;
-    epoch = c.state.epoch;
-    cursor = c.state.cursor;
-    stats = { ...l.epochStats };
-    lastTrainLoss = l.lastTrainLoss;
-    lastVal = l.lastVal;
-    checkpointStep = step;
-    window = { t: performance.now(), images: 0, loss: 0, xent: 0, correct: 0, steps: 0 };
-    await logs.rewind(step, dir);
-  };
-
-  const record = (b: Batch, r: StepResult, lr: number) => {
-    step++;
-    const n = b.labels.length;
-    stats.steps++;
-    stats.images += n;
-    stats.lossSum += r.loss;
-    stats.correct += r.correct;
-    imagesHere += n;
-    window.images += n;
-    window.loss += r.loss;
-    window.xent += r.xent;
-    window.correct += r.correct;
-    window.steps++;
-    if (step % cfg.logEvery === 0) {
-      const now = performance.now();
-      logs.step({ step, epoch: epoch + 1, loss: window.loss / window.steps, xent: window.xent / window.steps, accuracy: window.correct / window.images, lr, gradNorm: r.gradNorm, imagesPerSec: (window.images * 1000) / (now - window.t) });
-      window = { t: now, images: 0, loss: 0, xent: 0, correct: 0, steps: 0 };
+  /** Check the output directory, then start the trainer, the evaluator and the logs. */
+  static async start(s: RunSetup, hooks: TrainHooks): Promise<TrainingRun> {
+    const say = (line: string) => hooks.log?.(line); // no progress line yet
+    s.messages.forEach(say);
+    const stale = await cleanPartial(s.out);
+    if (stale.length) say(`removed ${stale.length} incomplete checkpoint(s) left by a killed run: ${stale.join(', ')}`);
+    if (!s.resumed && listCheckpoints(s.out).length) {
+      throw new Error(`${s.out} already holds a run (${listCheckpoints(s.out).at(-1)!.dir}); continue it with --resume ${s.out}, or choose another --out`);
     }
-  };
+    const session = s.threads ? { threads: s.threads } : {};
+    const trainer = await createTrainer(s, session);
+    if (trainer.update === 'graph') say(`note: the ${s.cfg.optimizer === 'adamw' ? 'AdamW' : 'SGD'} update runs inside the ONNX graph, which is slower than the native kernels: ${nativeUnavailable()}`);
+    const evaluator = s.val ? await Evaluator.create(s.spec, s.build, null, session) : null;
+    const rs = s.resumed?.state;
+    if (s.resumed) trainer.restore(s.resumed.weights, s.resumed.momenta, s.resumed.state.step);
+    const logs = await TrainLogs.open(s.out, s.logdir, rs ? rs.step : null, s.resumed?.dir ?? '');
+    const run = new TrainingRun(s, hooks, session, trainer, evaluator, logs);
+    if (!rs) run.say(run.intro());
+    return run;
+  }
 
-  let lastRewind = -1;
-  type Outcome = { kind: 'ok'; inputs: Record<string, Tensor>; before: Map<string, Tensor> | null } | { kind: 'skip' } | { kind: 'rewind' };
+  private constructor(
+    private readonly s: RunSetup,
+    private readonly hooks: TrainHooks,
+    private readonly session: SessionOptions,
+    private readonly trainer: Trainer,
+    private readonly evaluator: Evaluator | null,
+    private readonly logs: TrainLogs,
+  ) {
+    const cfg = s.cfg;
+    this.cfg = cfg;
+    const loop = savedLoop(s.resumed);
+    const keepProb = new Map(s.model.net.dropoutMasks.map((d) => [d.input.name, d.keepProb]));
+    this.masks = new DropoutMasks(
+      trainer.graph.extraInputs.map((e) => ({ name: e.name, shape: e.shape as number[], keepProb: keepProb.get(e.name) ?? NaN })),
+      cfg.seed,
+      loop?.dropoutDraws ?? 0,
+    );
+    this.guard = new NanGuard(cfg.nanPolicy, 5, loop?.guard);
+    this.loaders = makeLoaders(s, (name, message) => {
+      this.say(`warning: skipping ${message.startsWith(name) ? message : `${name}: ${message}`}`);
+      logs.event('skip', { file: name, error: message });
+    });
+    const stepsPerEpoch = this.loaders.train.batchesPerEpoch;
+    this.sched = { kind: cfg.schedule, lr: cfg.lr, stepEpochs: cfg.stepEpochs, gamma: cfg.gamma, minLr: cfg.minLr, warmupSteps: cfg.warmupSteps };
+    this.ctx = { stepsPerEpoch, totalSteps: stepsPerEpoch * cfg.epochs };
+    this.progress = hooks.progress ? new TrainProgress({ ...hooks.progress, epochs: cfg.epochs, stepsPerEpoch }) : null;
+    this.maxSteps = s.maxSteps ?? Infinity;
+    this.st = startState(s.resumed, this.maxSteps);
+  }
+
+  /** Train to the last epoch or maxSteps; the sessions and logs are closed either way. */
+  async run(): Promise<TrainResult> {
+    const st = this.st;
+    try {
+      if (!this.s.resumed) await this.checkpoint(null); // step 0: where the guard can always go back to
+      while (st.epoch < this.cfg.epochs && !st.stoppedEarly) {
+        const end = await this.trainEpoch();
+        if (end === 'rewound') continue;
+        if (end === 'stopped') break;
+        await this.finishEpoch();
+      }
+      if (st.checkpointStep !== st.step) await this.checkpoint(null);
+    } finally {
+      await this.close();
+    }
+    return this.result();
+  }
+
+  private say(line: string): void {
+    if (this.progress) this.progress.log(line);
+    else this.hooks.log?.(line);
+  }
+
+  /** The first line of a fresh run. */
+  private intro(): string {
+    const { cfg, s } = this;
+    const n = this.trainer.params.reduce((a, p) => a + p.size, 0);
+    const steps = this.loaders.train.batchesPerEpoch;
+    return (
+      `training ${s.spec.name} on ${s.train.size} images (${cfg.classes} classes, ${cfg.inputSize.join('x')})${s.val ? `, validating on ${s.val.size}` : ''}: ` +
+      `${cfg.epochs} epoch${cfg.epochs === 1 ? '' : 's'} of ${steps} steps, batch ${cfg.batch}, ${n.toLocaleString('en-US')} trainable parameters${s.trainable ? ` (${cfg.trainLayers!.map(shortLayer).join(', ')}; the rest frozen)` : ''}`
+    );
+  }
+
+  /** The epoch's batches from the cursor on, one update each, until its end, a rewind or maxSteps. */
+  private async trainEpoch(): Promise<'done' | 'rewound' | 'stopped'> {
+    const st = this.st;
+    let t = performance.now();
+    for await (const b of this.loaders.train.epoch(st.epoch, st.cursor)) {
+      st.stats.skipped += b.skipped;
+      const o = await this.trainOn(b);
+      if (o.kind === 'rewind') return 'rewound';
+      st.cursor = b.cursor;
+      st.trainSeconds += (performance.now() - t) / 1000;
+      if (o.kind === 'ok') await this.afterUpdate(b, o.inputs, o.before);
+      if (st.step >= this.maxSteps) {
+        st.stoppedEarly = true;
+        return 'stopped';
+      }
+      t = performance.now();
+    }
+    return 'done';
+  }
 
   /** One update on `b`, with the NaN guard (guard.ts). */
-  const trainOn = async (b: Batch): Promise<Outcome> => {
+  private async trainOn(b: Batch): Promise<Outcome> {
+    const { st, trainer, cfg } = this;
     for (;;) {
-      const lr = learningRate(sched, step, ctx) * guard.state.lrScale;
-      const hist = s.logdir !== null && cfg.histogramEvery > 0 && (step + 1) % cfg.histogramEvery === 0;
+      const lr = learningRate(this.sched, st.step, this.ctx) * this.guard.state.lrScale;
+      const hist = this.s.logdir !== null && cfg.histogramEvery > 0 && (st.step + 1) % cfg.histogramEvery === 0;
       const before = hist ? trainer.weights() : null;
-      const inputs = masks.draw();
+      const inputs = this.masks.draw();
       const r = await trainer.step(b.images, { dtype: 'int64', shape: [b.labels.length], data: b.labels }, lr, inputs);
       if (r.finite) {
         trainer.commit();
-        record(b, r, lr);
+        this.record(b, r, lr);
         return { kind: 'ok', inputs, before };
       }
       trainer.reject();
-      const c = trainer.firstNonFinite(r);
-      const i = c ? trainer.params.findIndex((p) => p.name === c.param) : -1;
-      const value = c ? (c.what === 'gradient' ? r.paramGradSq[i]! : r.paramWeightSq[i]!) : r.loss;
-      // A non-finite loss or gradient means the current weights have diverged: go back to
-      // the newest checkpoint before this step, or to the one before that when training
-      // from there diverged again (it was saved while already diverging).
-      const diverged = !Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm) || c?.what === 'gradient';
-      const ckpts = listCheckpoints(out);
-      const older = ckpts.filter((k) => k.step < step);
-      let target = diverged ? (older.at(-1) ?? ckpts.at(-1) ?? null) : null;
-      if (target && target.step === lastRewind) target = older.filter((k) => k.step < lastRewind).at(-1) ?? target;
-      const d = guard.onNonFinite(step + 1, lr, r.loss, c ? { param: c.param, what: c.what, value } : null, target ? target.step : step);
-      say(d.message);
-      logs.event('nan', { step: step + 1, lr, action: d.action, message: d.message, lrScale: guard.state.lrScale, ...(target && d.action === 'retry' ? { rewoundTo: target.step } : {}) });
-      if (d.action === 'retry') {
-        if (!target) continue;
-        lastRewind = target.step;
-        await rewind(target.dir);
-        return { kind: 'rewind' };
-      }
-      if (d.action === 'skip') return { kind: 'skip' };
-      if (checkpointStep !== step) await checkpoint(null);
-      throw new NonFiniteError(d.message);
+      const o = await this.onNonFinite(r, lr);
+      if (o) return o;
     }
-  };
-
-  const maxSteps = s.maxSteps ?? Infinity;
-  let stoppedEarly = step >= maxSteps;
-  try {
-    if (!s.resumed) await checkpoint(null); // step 0: where the guard can always go back to
-    while (epoch < cfg.epochs && !stoppedEarly) {
-      let t = performance.now();
-      let rewound = false;
-      for await (const b of loaders.train.epoch(epoch, cursor)) {
-        stats.skipped += b.skipped;
-        const o = await trainOn(b);
-        if (o.kind === 'rewind') {
-          rewound = true;
-          break;
-        }
-        cursor = b.cursor;
-        trainSeconds += (performance.now() - t) / 1000;
-        if (o.kind === 'ok') {
-          if (o.before) {
-            probe ??= await GradientProbe.create(s.buildTrain(), new Map([...o.before].filter(([k]) => !trainer.params.some((p) => p.name === k))), s.trainable, session);
-            const grads = await probe.gradients(b.images, b.labels, o.before, o.inputs);
-            const w = trainer.weights();
-            logs.histograms(step, new Map(trainer.params.map((p) => [p.name, w.get(p.name)!.data as Float32Array])), grads);
-          }
-          progress?.update({ epoch: epoch + 1, step: stats.steps, loss: stats.lossSum / stats.steps, accuracy: stats.correct / stats.images, images: imagesHere });
-          if (hooks.pause && step % hooks.pause.every === 0) {
-            const p0 = performance.now();
-            await hooks.pause.run(step);
-            window.t += performance.now() - p0;
-          }
-          // (not on the epoch's last full batch: the end-of-epoch checkpoint follows)
-          const lastOfEpoch = s.train.size - b.cursor < cfg.batch;
-          if (cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0 && !lastOfEpoch) await checkpoint(null);
-        }
-        if (step >= maxSteps) {
-          stoppedEarly = true;
-          break;
-        }
-        t = performance.now();
-      }
-      if (rewound) continue;
-      if (stoppedEarly) break;
-      // end of epoch: validation, summary, filters image, checkpoint
-      if (stats.steps) progress?.update({ epoch: epoch + 1, step: stats.steps, loss: stats.lossSum / stats.steps, accuracy: stats.correct / stats.images, images: imagesHere }, true);
-      stats.skipped += loaders.train.trailingSkips;
-      lastTrainLoss = stats.steps ? stats.lossSum / stats.steps : null;
-      let val: EvalMetrics | null = null;
-      if (evaluator && loaders.val) {
-        val = await evaluator.evaluate(loaders.val, trainer.weights());
-        lastVal = { top1: val.top1, top5: val.top5, loss: val.loss };
-        logs.validation(step, val);
-      }
-      const parts = [`epoch ${epoch + 1}/${cfg.epochs}: step ${step}`, `loss ${lastTrainLoss?.toFixed(4) ?? '--'}`, `acc ${stats.images ? pct(stats.correct / stats.images) : '--'}`];
-      if (val) parts.push(`val top-1 ${pct(val.top1)} top-${val.k} ${pct(val.top5)} loss ${val.loss.toFixed(4)}`);
-      if (stats.skipped) parts.push(`${stats.skipped} image(s) skipped (could not be decoded)`);
-      say(parts.join(', '));
-      logs.event('epoch', { step, epoch: epoch + 1, trainLoss: lastTrainLoss, trainAccuracy: stats.images ? stats.correct / stats.images : null, skipped: stats.skipped, ...(val ? { valTop1: val.top1, valTop5: val.top5, valLoss: val.loss } : {}) });
-      const w1 = trainer.weights().get(s.model.graph.params[0]!.name);
-      if (w1 && w1.shape.length === 4) await logs.filters(step, 'conv1/filters', w1, spec.channels === 'BGR');
-      epoch++;
-      cursor = 0;
-      stats = newStats();
-      await checkpoint(val ? val.top1 : null);
-    }
-    if (checkpointStep !== step) await checkpoint(null);
-  } finally {
-    progress?.done();
-    logs.close();
-    await trainer.dispose();
-    await evaluator?.dispose();
-    await probe?.dispose();
   }
-  const best = bestCheckpoint(listCheckpoints(out));
-  const partialLoss = stats.steps ? stats.lossSum / stats.steps : null;
-  return {
-    epochs: epoch,
-    steps: step,
-    trainLoss: stoppedEarly && partialLoss !== null ? partialLoss : lastTrainLoss,
-    valTop1: lastVal?.top1 ?? null,
-    valTop5: lastVal?.top5 ?? null,
-    imagesPerSec: trainSeconds > 0 ? imagesHere / trainSeconds : 0,
-    checkpoint: lastCheckpoint,
-    best: best?.dir ?? null,
-  };
+
+  /**
+   * A step that came out non-finite, as the guard decides: retry (from an older checkpoint
+   * when the weights diverged; null: retry the batch as it is), skip the batch, or stop.
+   */
+  private async onNonFinite(r: StepResult, lr: number): Promise<Outcome | null> {
+    const { st, trainer } = this;
+    const c = trainer.firstNonFinite(r);
+    const i = c ? trainer.params.findIndex((p) => p.name === c.param) : -1;
+    const value = c ? (c.what === 'gradient' ? r.paramGradSq[i]! : r.paramWeightSq[i]!) : r.loss;
+    const target = this.rewindTarget(r, c?.what === 'gradient');
+    const d = this.guard.onNonFinite(st.step + 1, lr, r.loss, c ? { param: c.param, what: c.what, value } : null, target ? target.step : st.step);
+    this.say(d.message);
+    this.logs.event('nan', { step: st.step + 1, lr, action: d.action, message: d.message, lrScale: this.guard.state.lrScale, ...(target && d.action === 'retry' ? { rewoundTo: target.step } : {}) });
+    if (d.action === 'retry') {
+      if (!target) return null;
+      st.lastRewind = target.step;
+      await this.rewind(target.dir);
+      return { kind: 'rewind' };
+    }
+    if (d.action === 'skip') return { kind: 'skip' };
+    if (st.checkpointStep !== st.step) await this.checkpoint(null);
+    throw new NonFiniteError(d.message);
+  }
+
+  /**
+   * A non-finite loss or gradient means the current weights have diverged: go back to the
+   * newest checkpoint before this step, or to the one before that when training from there
+   * diverged again (it was saved while already diverging). Null when only a weight is off.
+   */
+  private rewindTarget(r: StepResult, badGradient: boolean): CheckpointInfo | null {
+    const st = this.st;
+    const diverged = !Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm) || badGradient;
+    const ckpts = listCheckpoints(this.s.out);
+    const older = ckpts.filter((k) => k.step < st.step);
+    let target = diverged ? (older.at(-1) ?? ckpts.at(-1) ?? null) : null;
+    if (target && target.step === st.lastRewind) target = older.filter((k) => k.step < st.lastRewind).at(-1) ?? target;
+    return target;
+  }
+
+  /** Count a committed update in the epoch's stats and the log window; write a step record when due. */
+  private record(b: Batch, r: StepResult, lr: number): void {
+    const st = this.st;
+    st.step++;
+    const n = b.labels.length;
+    st.stats.steps++;
+    st.stats.images += n;
+    st.stats.lossSum += r.loss;
+    st.stats.correct += r.correct;
+    st.imagesHere += n;
+    const w = st.window;
+    w.images += n;
+    w.loss += r.loss;
+    w.xent += r.xent;
+    w.correct += r.correct;
+    w.steps++;
+    if (st.step % this.cfg.logEvery === 0) {
+      const now = performance.now();
+      this.logs.step({ step: st.step, epoch: st.epoch + 1, loss: w.loss / w.steps, xent: w.xent / w.steps, accuracy: w.correct / w.images, lr, gradNorm: r.gradNorm, imagesPerSec: (w.images * 1000) / (now - w.t) });
+      st.window = newWindow(now);
+    }
+  }
+
+  /** After a committed update: histograms when due, the progress line, the pause hook, a checkpoint when due. */
+  private async afterUpdate(b: Batch, inputs: Record<string, Tensor>, before: Map<string, Tensor> | null): Promise<void> {
+    const { st, cfg } = this;
+    if (before) await this.histograms(b, inputs, before);
+    this.showProgress(false);
+    if (this.hooks.pause && st.step % this.hooks.pause.every === 0) {
+      const p0 = performance.now();
+      await this.hooks.pause.run(st.step);
+      st.window.t += performance.now() - p0;
+    }
+    // (not on the epoch's last full batch: the end-of-epoch checkpoint follows)
+    const lastOfEpoch = this.s.train.size - b.cursor < cfg.batch;
+    if (cfg.checkpointEvery > 0 && st.step % cfg.checkpointEvery === 0 && !lastOfEpoch) await this.checkpoint(null);
+  }
+
+  /** The weights after the update and the gradients at `before` (from GradientProbe's graph) as histograms. */
+  private async histograms(b: Batch, inputs: Record<string, Tensor>, before: Map<string, Tensor>): Promise<void> {
+    const trainer = this.trainer;
+    this.probe ??= await GradientProbe.create(this.s.buildTrain(), new Map([...before].filter(([k]) => !trainer.params.some((p) => p.name === k))), this.s.trainable, this.session);
+    const grads = await this.probe.gradients(b.images, b.labels, before, inputs);
+    const w = trainer.weights();
+    this.logs.histograms(this.st.step, new Map(trainer.params.map((p) => [p.name, w.get(p.name)!.data as Float32Array])), grads);
+  }
+
+  private showProgress(force: boolean): void {
+    const { stats, epoch, imagesHere } = this.st;
+    this.progress?.update({ epoch: epoch + 1, step: stats.steps, loss: stats.lossSum / stats.steps, accuracy: stats.correct / stats.images, images: imagesHere }, force);
+  }
+
+  /** End of an epoch: validation, the summary, the filters image, the epoch's checkpoint. */
+  private async finishEpoch(): Promise<void> {
+    const st = this.st;
+    if (st.stats.steps) this.showProgress(true);
+    st.stats.skipped += this.loaders.train.trailingSkips;
+    st.lastTrainLoss = st.stats.steps ? st.stats.lossSum / st.stats.steps : null;
+    const val = await this.validate();
+    this.summarise(val);
+    const w1 = this.trainer.weights().get(this.s.model.graph.params[0]!.name);
+    if (w1 && w1.shape.length === 4) await this.logs.filters(st.step, 'conv1/filters', w1, this.s.spec.channels === 'BGR');
+    st.epoch++;
+    st.cursor = 0;
+    st.stats = newStats();
+    await this.checkpoint(val ? val.top1 : null);
+  }
+
+  private async validate(): Promise<EvalMetrics | null> {
+    if (!this.evaluator || !this.loaders.val) return null;
+    const val = await this.evaluator.evaluate(this.loaders.val, this.trainer.weights());
+    this.st.lastVal = { top1: val.top1, top5: val.top5, loss: val.loss };
+    this.logs.validation(this.st.step, val);
+    return val;
+  }
+
+  /** The epoch's line and its 'epoch' event. */
+  private summarise(val: EvalMetrics | null): void {
+    const { step, epoch, stats, lastTrainLoss } = this.st;
+    const parts = [`epoch ${epoch + 1}/${this.cfg.epochs}: step ${step}`, `loss ${lastTrainLoss?.toFixed(4) ?? '--'}`, `acc ${stats.images ? pct(stats.correct / stats.images) : '--'}`];
+    if (val) parts.push(`val top-1 ${pct(val.top1)} top-${val.k} ${pct(val.top5)} loss ${val.loss.toFixed(4)}`);
+    if (stats.skipped) parts.push(`${stats.skipped} image(s) skipped (could not be decoded)`);
+    this.say(parts.join(', '));
+    this.logs.event('epoch', { step, epoch: epoch + 1, trainLoss: lastTrainLoss, trainAccuracy: stats.images ? stats.correct / stats.images : null, skipped: stats.skipped, ...(val ? { valTop1: val.top1, valTop5: val.top5, valLoss: val.loss } : {}) });
+  }
+
+  private async checkpoint(valTop1: number | null): Promise<void> {
+    const { st, cfg, s, trainer } = this;
+    const t0 = performance.now();
+    const state = checkpointState(st, cfg, valTop1, this.masks.draws, this.guard.state);
+    st.written++;
+    const kill = this.hooks.killDuringCheckpoint === st.written ? () => process.kill(process.pid, 'SIGKILL') : undefined;
+    st.checkpointStep = st.step;
+    const data = { weights: trainer.weights(), momenta: trainer.momenta(), bundle: bundleConfig(s.spec, cfg), optimizer: optimizerRecord(cfg, trainer, st.step), state };
+    st.lastCheckpoint = await writeCheckpoint(s.out, data, kill ? { midway: kill } : {});
+    await pruneCheckpoints(s.out, cfg.keep);
+    this.logs.event('checkpoint', { step: st.step, dir: st.lastCheckpoint, seconds: (performance.now() - t0) / 1000 });
+  }
+
+  /** Back to a checkpoint of this run; the guard's state and the dropout draws go on. */
+  private async rewind(dir: string): Promise<void> {
+    const c = await readCheckpoint(dir);
+    this.trainer.restore(c.weights, c.momenta, c.state.step);
+    const st = this.st;
+    rewindState(st, c);
+    await this.logs.rewind(st.step, dir);
+  }
+
+  private async close(): Promise<void> {
+    this.progress?.done();
+    this.logs.close();
+    await this.trainer.dispose();
+    await this.evaluator?.dispose();
+    await this.probe?.dispose();
+  }
+
+  private result(): TrainResult {
+    const st = this.st;
+    const best = bestCheckpoint(listCheckpoints(this.s.out));
+    const partialLoss = st.stats.steps ? st.stats.lossSum / st.stats.steps : null;
+    return {
+      epochs: st.epoch,
+      steps: st.step,
+      trainLoss: st.stoppedEarly && partialLoss !== null ? partialLoss : st.lastTrainLoss,
+      valTop1: st.lastVal?.top1 ?? null,
+      valTop5: st.lastVal?.top5 ?? null,
+      imagesPerSec: st.trainSeconds > 0 ? st.imagesHere / st.trainSeconds : 0,
+      checkpoint: st.lastCheckpoint,
+      best: best?.dir ?? null,
+    };
+  }
 }

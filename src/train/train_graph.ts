@@ -28,37 +28,32 @@
 // alone (as `xent`). grad_norm and param_grad_sq are of the cross-entropy gradient before
 // clipping (what clip_grad_norm_ returns).
 //
-// Everything after the backward pass runs on flat 1-D views of the weights: element-wise
-// ops on tensors whose trailing dims are 1 (e.g. [4096, 4096, 1, 1]) run far slower in
-// ORT than on the same data as one vector (see docs/design/training-graph.md).
-//
 // update: 'host' stops after the backward pass: the graph has no optimizer-state or
-// scalar inputs and outputs `xent`, `correct` and every raw gradient
-// (TrainGraph.gradOutputs names them); the caller takes the norms, adds the L2 term and
-// applies the update (Trainer, with the optimizers' host forms in src/optim and the
-// native kernels of native/; see docs/design/host-update.md). 'graph' (the default here)
-// is the whole step in ONNX, for any runtime.
+// scalar inputs and outputs `xent`, `correct` and every raw gradient, or for an fc weight
+// the two factors of it (TrainGraph.gradOutputs names them; see ./grad_outputs.ts); the
+// caller takes the norms, adds the L2 term and applies the update (Trainer, with the
+// optimizers' host forms in src/optim and the native kernels of native/; see
+// docs/design/host-update.md). 'graph' (the default here) is the whole step in ONNX, for
+// any runtime (./graph_update.ts).
 //
-// Gemm weights (update 'host', gemmWeightGrad 'host', the default there): the gradient of
-// an fc layer's weight is the outer product of its input X [n, in] and the gradient of
-// its output dY [n, out], summed over the n rows, so the graph outputs those two factors
-// (GradOutput 'outer') and no dW Gemm; the caller forms G = dY^T X (or X^T dY for
-// [in, out] weights) inside its update (native/outer.c). That saves ORT's dW Gemm, the
-// copy of the whole gradient out of ORT and the update's read of it
-// (see docs/design/host-update.md).
+// The builder runs in stages, one function each: check the options, lower small convs,
+// pick the trainable and frozen parameters, add the loss, the backward pass, then the
+// gradient outputs or the update, and serialise.
 import type { Graph, Node, Value } from '../graph/graph.js';
 import * as b from '../graph/build.js';
-import { getFloat, getInt, int, isStatic, str } from '../graph/types.js';
+import { int, isStatic, str } from '../graph/types.js';
 import { toOnnx } from '../graph/onnx_writer.js';
 import { gradients, type ConvWeightGradMethod } from '../grad/index.js';
 import { defaultConvWeightGrad } from '../grad/conv_weight_grad.js';
 import { lowerSmallConvs, SMALL_CONV_PIXELS } from '../passes/conv_gemm.js';
-import { adamwGraphUpdate } from '../optim/adamw.js';
-import { ADAMW_DEFAULTS, type FlatParam, type Optimizer, OPTIMIZERS } from '../optim/optimizers.js';
-import { sgdGraphUpdate } from '../optim/sgd.js';
+import { ADAMW_DEFAULTS, type Optimizer, OPTIMIZERS } from '../optim/optimizers.js';
 import type { BuiltModel } from '../models/types.js';
 import type { Tensor } from '../tensor.js';
-import { shapeStr, tensor } from '../tensor.js';
+import { shapeStr } from '../tensor.js';
+import { type GemmUse, gemmWeights, type GradOutput, hostGradOutputs } from './grad_outputs.js';
+import { graphUpdate, type UpdateSettings } from './graph_update.js';
+
+export { gradName, type GradOutput } from './grad_outputs.js';
 
 export interface OptimizerConfig {
   /** 'sgd' (default, src/optim/sgd.ts) or 'adamw' (src/optim/adamw.ts). */
@@ -97,7 +92,7 @@ export interface TrainGraphOptions extends OptimizerConfig {
   update?: 'graph' | 'host';
   /**
    * With update 'host', where the gradient of a Gemm weight is formed (see "Gemm weights"
-   * at the top of this file): 'host' (default) outputs its two factors, the Gemm's input and the gradient of
+   * in ./grad_outputs.ts): 'host' (default) outputs its two factors, the Gemm's input and the gradient of
    * its output, and the caller forms G = A^T B in its update (native/outer.c); 'graph'
    * outputs G as ORT computes it.
    */
@@ -108,13 +103,6 @@ export interface TrainGraphOptions extends OptimizerConfig {
    */
   smallConvGemm?: number;
 }
-
-/**
- * How a step returns a trainable parameter's gradient: as a tensor (`name`, flat in the
- * parameter's order), or as two factors whose product A^T B is the gradient, A [n, rows]
- * and B [n, cols] with the parameter's elements in [rows, cols] order.
- */
-export type GradOutput = { kind: 'tensor'; name: string } | { kind: 'outer'; a: string; b: string; n: number; rows: number; cols: number };
 
 export interface TrainableParam {
   name: string;
@@ -155,8 +143,6 @@ export interface TrainGraph {
   convAsGemm: string[];
 }
 
-export const gradName = (param: string) => `grad/${param}`;
-
 /**
  * dW formulation per alexnet_v2 conv: the fastest of each conv's dW subgraph profiled
  * alone at batch 16, 224x224 (docs/design/training-graph.md). conv1 (11x11, stride 4)
@@ -181,72 +167,25 @@ function convPolicy(overrides: Readonly<Record<string, ConvWeightGradMethod>>, c
   };
 }
 
-const flat = (v: Value, size: number, name: string) => b.reshape(v, [size], name);
-const f32 = (g: Graph, x: number, name: string) => g.constant(tensor('float32', [], Float32Array.of(x)), name);
-const f64 = (g: Graph, x: number, name: string) => g.constant(tensor('float64', [], Float64Array.of(x)), name);
 
-/** The largest divisor of n that is at most `cap`. */
-function rowLength(n: number, cap = 256): number {
-  for (let r = Math.min(n, cap); r > 1; r--) if (n % r === 0) return r;
-  return 1;
+/** The options checked, with their defaults filled in. */
+interface Settings extends UpdateSettings {
+  /** Names the graph in errors and in its doc string. */
+  where: string;
+  batch: number;
+  imageShape: number[];
+  update: 'graph' | 'host';
+  gemmWeightGrad: 'graph' | 'host';
+  labelSmoothing: number;
+  smallConvPixels: number;
 }
 
-/**
- * sum(v^2) of a flat float32 vector of n elements, as float64 [1]. One float32 sum over
- * all of fc6's 26M weights (2.5e-5 each, summing to ~650) lost 1e-3 of the total, and
- * even 4096-element rows lost 2e-6 (fc6's biases); rows of at most 256 elements summed
- * in float32, then the row sums in float64, stay within ~1e-7 at the same single pass
- * over the data.
- */
-function sumSquares(v: Value, n: number, name: string): Value {
-  const r = rowLength(n);
-  const rows = b.reduce('ReduceSumSquare', b.reshape(v, [n / r, r], `${name}/rows`), [1], false, `${name}/row_sums`);
-  return b.reduce('ReduceSum', b.cast(rows, 11, `${name}/f64`), [0], true, name);
-}
-
-/** A Gemm that uses a trainable weight as its B input (directly or through a Reshape). */
-interface GemmUse {
-  /** The Gemm's input A [n, K] and output Y. */
-  x: Value;
-  y: Value;
-  /** B is the weight as [out, in] (G = dY^T X) rather than [in, out] (G = X^T dY). */
-  transB: boolean;
-}
-
-/**
- * Trainable weights whose gradient is one outer product over the batch: each used once,
- * as B of a Gemm with alpha 1 and A = X not transposed (or through one Reshape that only
- * that Gemm reads), so G = dY^T X or X^T dY in the weight's own element order.
- */
-function gemmWeights(g: Graph, trainable: readonly Value[], skip: ReadonlySet<string>): Map<Value, GemmUse> {
-  const users = (v: Value) => g.nodes.filter((n) => n.inputs.includes(v));
-  const out = new Map<Value, GemmUse>();
-  for (const p of trainable) {
-    let u = users(p);
-    let bv = p;
-    if (u.length === 1 && u[0]!.op === 'Reshape' && u[0]!.inputs[0] === p) {
-      bv = u[0]!.outputs[0]!;
-      u = users(bv);
-    }
-    const gemm = u[0];
-    if (u.length !== 1 || gemm!.op !== 'Gemm' || skip.has(gemm!.name) || gemm!.inputs[1] !== bv || gemm!.inputs[0] === bv) continue;
-    const x = gemm!.inputs[0]!;
-    if (getInt(gemm!.attrs, 'transA', 0) !== 0 || getFloat(gemm!.attrs, 'alpha', 1) !== 1 || !isStatic(x.shape)) continue;
-    out.set(p, { x, y: gemm!.outputs[0]!, transB: getInt(gemm!.attrs, 'transB', 0) === 1 });
-  }
-  return out;
-}
-
-/** Output v under its own name (no copy), or under the name it is already output as; a graph input or constant as a copy named `name`. */
-function outputAs(g: Graph, v: Value, name: string): string {
-  const known = g.outputs.find((o) => o.value === v);
-  if (known) return known.name;
-  if (v.producer === null) {
-    g.output(v, name);
-    return name;
-  }
-  g.output(v);
-  return v.name;
+/** The parameters the logits depend on, and which of them are trained. */
+interface Params {
+  all: Value[];
+  trainable: Value[];
+  frozen: Value[];
+  info: TrainableParam[];
 }
 
 /**
@@ -255,10 +194,29 @@ function outputAs(g: Graph, v: Value, name: string): string {
  */
 export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<string, Tensor>, opts: TrainGraphOptions): TrainGraph {
   const g = model.graph;
+  const set = checkOptions(model, opts);
+  const lowered = lowerSmallConvs(g, set.smallConvPixels);
+  const logits = logitsOf(lowered.replaced.get(model.output) ?? model.output, set);
+  const params = selectParams(g, logits, opts.trainable, set.where);
+  const labels = g.input('labels', { dtype: 'int64', shape: [set.batch] });
+  const { xent, correct } = lossAndAccuracy(g, logits, labels, set.labelSmoothing);
+  const { grads, outer, chosen } = backward(g, xent, params.trainable, set, new Set(lowered.gemms), opts.convWeightGrad ?? {});
+  const parts = { labels, chosen, convAsGemm: lowered.names };
+  if (set.update === 'host') {
+    g.output(xent, 'xent');
+    g.output(correct, 'correct');
+    const gradOutputs = hostGradOutputs(g, params.trainable, outer, grads);
+    return finish(model, set, params, frozenWeights, { ...parts, lr: null, stepInputs: [], gradOutputs, doc: `${set.where}: forward and backward; the caller applies ${recipe(set)}` });
+  }
+  const step = graphUpdate(g, { trainable: params.trainable, info: params.info, params: params.all, grads, xent, correct }, set, opts.gradientOutputs ?? false);
+  return finish(model, set, params, frozenWeights, { ...parts, ...step, doc: `${set.where}: ${recipe(set)}` });
+}
+
+function checkOptions(model: BuiltModel, opts: TrainGraphOptions): Settings {
+  const g = model.graph;
   const where = `train graph for ${model.name}`;
   const imageShape = model.input.shape;
   if (!isStatic(imageShape)) throw new Error(`${where}: the input must have a static shape, got ${shapeStr(imageShape)}; build the model with batch: <n>`);
-  const batch = imageShape[0]!;
   if (g.inputs.some((v) => v.name === 'labels')) throw new Error(`${where}: the graph already has a training step; build the model again`);
   const wd = opts.weightDecay ?? model.weightDecay;
   const mu = opts.momentum;
@@ -269,208 +227,137 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
   const optimizer = opts.optimizer ?? 'sgd';
   if (!OPTIMIZERS.includes(optimizer)) throw new Error(`${where}: optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${String(optimizer)}`);
   const betas: [number, number] = [...(opts.betas ?? ADAMW_DEFAULTS.betas)];
-  const adamEps = opts.eps ?? ADAMW_DEFAULTS.eps;
+  const eps = opts.eps ?? ADAMW_DEFAULTS.eps;
   if (optimizer === 'adamw') {
     if (mu !== 0 || opts.nesterov) throw new Error(`${where}: AdamW takes betas, not momentum; got momentum ${mu}${opts.nesterov ? ' with nesterov' : ''}`);
-    if (!betas.every((x) => x >= 0 && x < 1) || !(adamEps > 0)) throw new Error(`${where}: bad AdamW settings betas=${betas.join(',')} eps=${adamEps}; betas must be in [0, 1) and eps > 0`);
+    if (!betas.every((x) => x >= 0 && x < 1) || !(eps > 0)) throw new Error(`${where}: bad AdamW settings betas=${betas.join(',')} eps=${eps}; betas must be in [0, 1) and eps > 0`);
   }
   const update = opts.update ?? 'graph';
   if (update !== 'graph' && update !== 'host') throw new Error(`${where}: update must be 'graph' or 'host', got ${String(update)}`);
   const gemmWeightGrad = opts.gemmWeightGrad ?? 'host';
   if (gemmWeightGrad !== 'graph' && gemmWeightGrad !== 'host') throw new Error(`${where}: gemmWeightGrad must be 'graph' or 'host', got ${String(gemmWeightGrad)}`);
-  const eps = opts.labelSmoothing ?? 0;
-  if (!(eps >= 0 && eps < 1)) throw new Error(`${where}: label smoothing must be in [0, 1), got ${opts.labelSmoothing}`);
+  const labelSmoothing = opts.labelSmoothing ?? 0;
+  if (!(labelSmoothing >= 0 && labelSmoothing < 1)) throw new Error(`${where}: label smoothing must be in [0, 1), got ${opts.labelSmoothing}`);
+  const smallConvPixels = opts.smallConvGemm ?? SMALL_CONV_PIXELS;
+  if (!(Number.isInteger(smallConvPixels) && smallConvPixels >= 0)) throw new Error(`${where}: smallConvGemm must be a whole number of pixels, got ${opts.smallConvGemm}`);
+  return {
+    where, batch: imageShape[0]!, imageShape, update, gemmWeightGrad, labelSmoothing, smallConvPixels,
+    optimizer, weightDecay: wd, momentum: mu, nesterov: opts.nesterov ?? false, betas, eps, clipNorm: opts.clipNorm,
+  };
+}
 
-  const pixels = opts.smallConvGemm ?? SMALL_CONV_PIXELS;
-  if (!(Number.isInteger(pixels) && pixels >= 0)) throw new Error(`${where}: smallConvGemm must be a whole number of pixels, got ${opts.smallConvGemm}`);
-  const lowered = lowerSmallConvs(g, pixels);
+/** The optimizer and its settings, for the graph's doc string. */
+function recipe(set: Settings): string {
+  const opt = set.optimizer === 'adamw'
+    ? `AdamW betas (${set.betas.join(', ')}), eps ${set.eps}, decoupled weight decay ${set.weightDecay}`
+    : `SGD momentum ${set.momentum}${set.nesterov ? ' (nesterov)' : ''}, weight decay ${set.weightDecay}`;
+  return opt + (set.labelSmoothing > 0 ? `, label smoothing ${set.labelSmoothing}` : '');
+}
 
-  // logits [N, classes]
-  let logits = lowered.replaced.get(model.output) ?? model.output;
-  if (logits.shape.length === 4 && logits.shape[1] === 1 && logits.shape[2] === 1) logits = b.reshape(logits, [batch, Number(logits.shape[3])], 'train/logits');
-  if (logits.shape.length !== 2) throw new Error(`${where}: logits must be [N, classes], got ${shapeStr(logits.shape)}`);
+/** The logits as [N, classes]: a [N, 1, 1, classes] output is reshaped. */
+function logitsOf(output: Value, set: Settings): Value {
+  let logits = output;
+  if (logits.shape.length === 4 && logits.shape[1] === 1 && logits.shape[2] === 1) logits = b.reshape(logits, [set.batch, Number(logits.shape[3])], 'train/logits');
+  if (logits.shape.length !== 2) throw new Error(`${set.where}: logits must be [N, classes], got ${shapeStr(logits.shape)}`);
+  return logits;
+}
 
-  // parameters the logits depend on, trainable or frozen
+/** The parameters the logits depend on, split into the trainable ones (`names`; default all) and the frozen ones. */
+function selectParams(g: Graph, logits: Value, names: readonly string[] | undefined, where: string): Params {
   const live = g.reachable([logits]);
-  const params = g.params.filter((p) => live.has(p));
-  const names = new Set(params.map((p) => p.name));
-  const wanted = new Set(opts.trainable ?? params.map((p) => p.name));
+  const all = g.params.filter((p) => live.has(p));
+  const known = new Set(all.map((p) => p.name));
+  const wanted = new Set(names ?? all.map((p) => p.name));
   for (const n of wanted) {
-    if (!names.has(n)) throw new Error(`${where}: no parameter ${n}; parameters are ${[...names].join(', ')}`);
+    if (!known.has(n)) throw new Error(`${where}: no parameter ${n}; parameters are ${[...known].join(', ')}`);
   }
-  const trainable = params.filter((p) => wanted.has(p.name));
-  const frozen = params.filter((p) => !wanted.has(p.name));
+  const trainable = all.filter((p) => wanted.has(p.name));
+  const frozen = all.filter((p) => !wanted.has(p.name));
   if (trainable.length === 0) throw new Error(`${where}: nothing to train`);
   const info: TrainableParam[] = trainable.map((p) => {
     if (!isStatic(p.shape)) throw new Error(`${where}: parameter ${p.name} has a symbolic shape ${shapeStr(p.shape)}`);
     return { name: p.name, shape: [...p.shape], size: p.shape.reduce((a, d) => a * d, 1), regularized: p.param!.regularized, layer: p.param!.layer };
   });
+  return { all, trainable, frozen, info };
+}
 
-  const labels = g.input('labels', { dtype: 'int64', shape: [batch] });
-
-  // loss and accuracy
+/** The batch-mean cross-entropy (against smoothed targets with smoothing > 0) and the top-1 hits, int64. */
+function lossAndAccuracy(g: Graph, logits: Value, labels: Value, smoothing: number): { xent: Value; correct: Value } {
   const [nll, logProb] = g.add('SoftmaxCrossEntropyLoss', [logits, labels], { reduction: str('mean') }, { outputs: 2, name: 'train/xent' });
   // with smoothing, the mean over the batch and the classes of log p is the uniform part of the target
-  const xent = eps > 0
+  const xent = smoothing > 0
     ? b.sub(
-        b.mul(nll!, f32(g, 1 - eps, 'smoothing_keep'), 'train/nll_part'),
-        b.mul(b.reduce('ReduceMean', logProb!, [0, 1], false, 'train/mean_log_prob'), f32(g, eps, 'label_smoothing'), 'train/uniform_part'),
+        b.mul(nll!, b.f32(g, 1 - smoothing, 'smoothing_keep'), 'train/nll_part'),
+        b.mul(b.reduce('ReduceMean', logProb!, [0, 1], false, 'train/mean_log_prob'), b.f32(g, smoothing, 'label_smoothing'), 'train/uniform_part'),
         'train/xent_smoothed',
       )
     : nll!;
   const predicted = g.add1('ArgMax', [logits], { axis: int(1), keepdims: int(0) }, 'train/predicted');
   const hits = b.cast(g.add1('Equal', [predicted, labels], {}, 'train/hits'), 7, 'train/hits_i64');
-  const correct = b.reduce('ReduceSum', hits, [0], false, 'train/correct');
-
-  // backward; for a Gemm weight whose gradient the host forms, the gradient of the Gemm's output instead
-  const chosen: Record<string, ConvWeightGradMethod> = {};
-  const outer = update === 'host' && gemmWeightGrad === 'host' ? gemmWeights(g, trainable, new Set(lowered.gemms)) : new Map<Value, GemmUse>();
-  const wrt = [...trainable.filter((p) => !outer.has(p)), ...[...outer.values()].map((u) => u.y)];
-  const grads = gradients(g, xent, wrt, { convWeightGrad: convPolicy(opts.convWeightGrad ?? {}, chosen) });
-
-  const frozenRegularized = frozen.filter((p) => p.param!.regularized).map((p) => p.name);
-  const recipe =
-    (optimizer === 'adamw' ? `AdamW betas (${betas.join(', ')}), eps ${adamEps}, decoupled weight decay ${wd}` : `SGD momentum ${mu}${opts.nesterov ? ' (nesterov)' : ''}, weight decay ${wd}`) +
-    (eps > 0 ? `, label smoothing ${eps}` : '');
-  if (update === 'host') {
-    g.output(xent, 'xent');
-    g.output(correct, 'correct');
-    // Each gradient is output under its own node's name and in its own shape: an output
-    // named unlike its node gets an Identity, and a flat Reshape as an output is copied
-    // too; either would copy fc6's 151 MB gradient every step (docs/design/host-update.md).
-    const gradOutputs = trainable.map((p): GradOutput => {
-      const u = outer.get(p);
-      if (u) {
-        const dy = grads.get(u.y)!;
-        const [a, bb] = u.transB ? [dy, u.x] : [u.x, dy];
-        const [n, rows, cols] = [a.shape[0], a.shape[1], bb.shape[1]] as number[];
-        return { kind: 'outer', a: outputAs(g, a, `grad_factor/${p.name}/a`), b: outputAs(g, bb, `grad_factor/${p.name}/b`), n: n!, rows: rows!, cols: cols! };
-      }
-      const v = grads.get(p)!;
-      if (v.producer === null || g.outputs.some((o) => o.value === v)) {
-        g.output(v, gradName(p.name)); // a constant gradient, or one already output: a copy under its own name
-        return { kind: 'tensor', name: gradName(p.name) };
-      }
-      g.output(v);
-      return { kind: 'tensor', name: v.name };
-    });
-    return finish(model, g, frozen, frozenWeights, {
-      where, labels, lr: null, info, batch, imageShape, mu, wd, update, frozenRegularized, chosen, gradOutputs, convAsGemm: lowered.names,
-      optimizer, betas, eps: adamEps, stepInputs: [],
-      doc: `${where}: forward and backward; the caller applies ${recipe}`,
-    });
-  }
-
-  const lr = optimizer === 'sgd' ? g.input('lr', { dtype: 'float32', shape: [] }) : null;
-  const wFlat = trainable.map((p, i) => flat(p, info[i]!.size, `train/${p.name}/flat`));
-  let gFlat = trainable.map((p, i) => flat(grads.get(p)!, info[i]!.size, `train/${p.name}/grad_flat`));
-  const rawGrads = gFlat;
-  const gradSq = b.concat(gFlat.map((v, i) => sumSquares(v, info[i]!.size, `train/${trainable[i]!.name}/grad_sq`)), 0, 'train/param_grad_sq');
-  const gradNorm = b.unary('Sqrt', b.reduce('ReduceSum', gradSq, [0], false, 'train/grad_sq_total'), 'train/grad_norm');
-  // slim's total loss: + weightDecay/2 * sum(w^2) over all regularised weights (in float64)
-  let loss = b.cast(xent, 11, 'train/xent_f64');
-  const reg = params.filter((p) => p.param!.regularized);
-  if (wd > 0 && reg.length && optimizer === 'sgd') {
-    const terms = reg.map((p) => {
-      const i = trainable.indexOf(p);
-      const size = p.shape.reduce((a: number, d) => a * Number(d), 1);
-      return sumSquares(i >= 0 ? wFlat[i]! : flat(p, size, `train/${p.name}/flat`), size, `train/${p.name}/l2`);
-    });
-    const total = b.reduce('ReduceSum', terms.length === 1 ? terms[0]! : b.concat(terms, 0, 'train/l2_terms'), [0], false, 'train/l2_sum');
-    loss = b.add(loss, b.mul(total, f64(g, wd / 2, 'half_weight_decay'), 'train/l2'), 'train/loss');
-  }
-
-  if (opts.clipNorm !== undefined) {
-    const denom = b.add(gradNorm, f64(g, 1e-6, 'clip_eps'), 'train/clip_denom');
-    const ratio = g.add1('Min', [b.div(f64(g, opts.clipNorm, 'clip_norm'), denom, 'train/clip_ratio'), f64(g, 1, 'one')], {}, 'train/clip_coef64');
-    const coef = b.cast(ratio, 1, 'train/clip_coef');
-    gFlat = gFlat.map((v, i) => b.mul(v, coef, `train/${trainable[i]!.name}/grad_clipped`));
-  }
-
-  const flatParams: FlatParam[] = trainable.map((p, i) => ({ name: p.name, size: info[i]!.size, regularized: info[i]!.regularized, weight: wFlat[i]!, grad: gFlat[i]! }));
-  const { newWeights: newW, newState: newM, stepInputs } =
-    optimizer === 'adamw'
-      ? adamwGraphUpdate(g, flatParams, { weightDecay: wd, betas, eps: adamEps })
-      : sgdGraphUpdate(g, flatParams, lr!, { weightDecay: wd, momentum: mu, nesterov: opts.nesterov ?? false });
-  const weightSq = b.concat(newW.map((v, i) => sumSquares(v, info[i]!.size, `train/${trainable[i]!.name}/weight_sq`)), 0, 'train/param_weight_sq');
-
-  g.output(loss, 'loss');
-  g.output(xent, 'xent');
-  g.output(correct, 'correct');
-  g.output(gradNorm, 'grad_norm');
-  g.output(gradSq, 'param_grad_sq');
-  g.output(weightSq, 'param_weight_sq');
-  // output names equal the producing nodes' names, so the writer adds no Identity copies
-  for (const v of [...newW, ...newM]) g.output(v);
-  const gradOutputs: GradOutput[] = !opts.gradientOutputs
-    ? []
-    : trainable.map((p, i) => {
-        g.output(rawGrads[i]!, gradName(p.name));
-        return { kind: 'tensor', name: gradName(p.name) };
-      });
-  return finish(model, g, frozen, frozenWeights, {
-    where, labels, lr, info, batch, imageShape, mu, wd, update, frozenRegularized, chosen, gradOutputs, convAsGemm: lowered.names,
-    optimizer, betas, eps: adamEps, stepInputs,
-    doc: `${where}: ${recipe}`,
-  });
+  return { xent, correct: b.reduce('ReduceSum', hits, [0], false, 'train/correct') };
 }
 
-interface Built {
-  where: string;
+/**
+ * The backward pass from `xent` to the trainable parameters; for a Gemm weight whose
+ * gradient the host forms (grad_outputs.ts), to the Gemm's output instead. `chosen`
+ * records the dW formulation of each conv.
+ */
+function backward(g: Graph, xent: Value, trainable: readonly Value[], set: Settings, loweredGemms: ReadonlySet<string>, overrides: Readonly<Record<string, ConvWeightGradMethod>>) {
+  const chosen: Record<string, ConvWeightGradMethod> = {};
+  const outer = set.update === 'host' && set.gemmWeightGrad === 'host' ? gemmWeights(g, trainable, loweredGemms) : new Map<Value, GemmUse>();
+  const wrt = [...trainable.filter((p) => !outer.has(p)), ...[...outer.values()].map((u) => u.y)];
+  const grads = gradients(g, xent, wrt, { convWeightGrad: convPolicy(overrides, chosen) });
+  return { grads, outer, chosen };
+}
+
+/** The parts of the step that finish() records. */
+interface StepParts {
   labels: Value;
   lr: Value | null;
-  info: TrainableParam[];
-  batch: number;
-  imageShape: number[];
-  mu: number;
-  wd: number;
-  update: 'graph' | 'host';
-  frozenRegularized: string[];
-  chosen: Record<string, ConvWeightGradMethod>;
-  gradOutputs: GradOutput[];
-  convAsGemm: string[];
-  optimizer: Optimizer;
-  betas: [number, number];
-  eps: number;
   /** The optimizer's per-step scalar inputs other than lr (AdamW's). */
   stepInputs: Value[];
+  gradOutputs: GradOutput[];
+  chosen: Record<string, ConvWeightGradMethod>;
+  convAsGemm: string[];
   doc: string;
 }
 
 /** Serialise the graph with the frozen weights as initializers, and describe it. */
-function finish(model: BuiltModel, g: Graph, frozen: readonly Value[], frozenWeights: ReadonlyMap<string, Tensor>, o: Built): TrainGraph {
-  const { where, labels, lr, info, batch, imageShape, mu, wd, update, frozenRegularized, chosen, gradOutputs, convAsGemm } = o;
+function finish(model: BuiltModel, set: Settings, params: Params, frozenWeights: ReadonlyMap<string, Tensor>, o: StepParts): TrainGraph {
+  const g = model.graph;
+  const { frozen } = params;
   const weights = new Map<string, Tensor>();
   for (const p of frozen) {
     const t = frozenWeights.get(p.name);
-    if (!t) throw new Error(`${where}: frozen parameter ${p.name} ${shapeStr(p.shape)} needs its weights`);
+    if (!t) throw new Error(`${set.where}: frozen parameter ${p.name} ${shapeStr(p.shape)} needs its weights`);
     weights.set(p.name, t);
   }
-  const modelBytes = toOnnx(g, { weights, docString: o.doc, metadata: { model: model.name, kind: update === 'host' ? 'sgd-gradients' : o.optimizer === 'adamw' ? 'adamw-train-step' : 'sgd-train-step' } });
-  const reserved = new Set([model.input, labels, ...(lr ? [lr] : []), ...o.stepInputs]);
-  const live2 = g.reachable(g.outputs.map((o) => o.value));
+  const kind = set.update === 'host' ? 'sgd-gradients' : set.optimizer === 'adamw' ? 'adamw-train-step' : 'sgd-train-step';
+  const modelBytes = toOnnx(g, { weights, docString: o.doc, metadata: { model: model.name, kind } });
+  const reserved = new Set([model.input, o.labels, ...(o.lr ? [o.lr] : []), ...o.stepInputs]);
+  const live = g.reachable(g.outputs.map((out) => out.value));
   const state = /^(momentum|exp_avg|exp_avg_sq)\//;
   const extraInputs = g.inputs
-    .filter((v) => !reserved.has(v) && !state.test(v.name) && live2.has(v))
+    .filter((v) => !reserved.has(v) && !state.test(v.name) && live.has(v))
     .map((v) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] }));
   return {
     model: modelBytes,
     graph: g,
-    params: info,
+    params: params.info,
     frozen: frozen.map((p) => p.name),
-    batch,
+    batch: set.batch,
     imagesInput: model.input.name,
-    imageShape: [...imageShape],
+    imageShape: [...set.imageShape],
     extraInputs,
-    momentum: mu,
-    optimizer: o.optimizer,
-    betas: o.betas,
-    eps: o.eps,
-    update,
-    weightDecay: wd,
-    frozenRegularized,
-    gradOutputs,
-    convWeightGrad: chosen,
-    convAsGemm,
+    momentum: set.momentum,
+    optimizer: set.optimizer,
+    betas: set.betas,
+    eps: set.eps,
+    update: set.update,
+    weightDecay: set.weightDecay,
+    frozenRegularized: frozen.filter((p) => p.param!.regularized).map((p) => p.name),
+    gradOutputs: o.gradOutputs,
+    convWeightGrad: o.chosen,
+    convAsGemm: o.convAsGemm,
   };
 }

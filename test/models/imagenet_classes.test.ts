@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { imagenetClasses, parseClassesTsv } from '../../src/data/labels.js';
+import { imagenetClasses, parseClassesTsv } from '../../src/models/imagenet_classes.js';
 import { ROOT } from '../helpers.js';
 
 test('labels: 1000 ImageNet classes in index order with spot checks', () => {

@@ -14,8 +14,9 @@ export interface ImagenetClass {
 
 export const IMAGENET_NUM_CLASSES = 1000;
 
-// Two levels up from this module is the package root both for src/data/labels.ts (run
-// under tsx) and for dist/data/labels.js (compiled), and `files` in package.json ships assets/.
+// Two levels up from this module is the package root both for src/models/imagenet_classes.ts
+// (run under tsx) and for dist/models/imagenet_classes.js (compiled), and `files` in
+// package.json ships assets/.
 const TSV_URL = new URL('../../assets/imagenet_classes.tsv', import.meta.url);
 
 let cache: readonly ImagenetClass[] | null = null;
