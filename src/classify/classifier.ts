@@ -19,13 +19,18 @@ import type { DecodeOptions } from '../data/decode.js';
 import { getModel } from '../models/registry.js';
 import type { ModelSpec } from '../models/types.js';
 import { Session } from '../runtime/session.js';
+import { weightsFileOf } from '../train/checkpoint.js';
 import { alexnetHome } from '../weights/bundle.js';
 import { resolveWeights, type ResolvedWeights } from '../weights/resolve.js';
 
 export interface ClassifierOptions {
   /** alexnet (default), bvlc_alexnet or alexnet_v2. */
   model?: string;
-  /** A weights file in any supported format; default the cached download for the model. */
+  /**
+   * A weights file in any supported format, a training checkpoint directory, or a run
+   * directory (its best checkpoint by validation top-1, else its newest); default the cached
+   * download for the model. A run's classes and labels name the predictions.
+   */
   weights?: string;
   /** Predictions per image (default 5; the number of classes gives all). */
   top?: number;
@@ -60,8 +65,14 @@ export interface Classifier {
   dispose(): Promise<void>;
 }
 
+/** What the model is built for: the input size and global_pool the weights were trained with, else the model's. */
+function buildOf(spec: ModelSpec, w: ResolvedWeights): { inputSize: [number, number]; globalPool?: true } {
+  return { inputSize: w.inputSize ?? spec.defaultImageSize, ...(w.globalPool ? { globalPool: true as const } : {}) };
+}
+
 export function cacheKey(spec: ModelSpec, w: ResolvedWeights): string {
-  const id = { v: 1, model: spec.name, input: spec.defaultImageSize, classes: w.numClasses, file: resolve(w.file), size: w.size, mtimeMs: w.mtimeMs, ort: ort.env.versions.node };
+  const b = buildOf(spec, w);
+  const id = { v: 1, model: spec.name, input: b.inputSize, ...(b.globalPool ? { globalPool: true } : {}), classes: w.numClasses, file: resolve(w.file), size: w.size, mtimeMs: w.mtimeMs, ort: ort.env.versions.node };
   return createHash('sha256').update(JSON.stringify(id)).digest('hex').slice(0, 16);
 }
 
@@ -118,7 +129,7 @@ async function openSession(spec: ModelSpec, w: ResolvedWeights, opts: Classifier
     import('../runtime/compile.js'),
     import('../weights/mapping.js'),
   ]);
-  const m = spec.build({ numClasses: w.numClasses, inputSize: spec.defaultImageSize });
+  const m = spec.build({ numClasses: w.numClasses, ...buildOf(spec, w) });
   const weights = requireAllWeights(m, matchWeights(m, await w.tensors()), w.file);
   const bytes = modelBytes({ graph: m.graph, outputs: { logits: m.output, probabilities: softmax(m.output, -1, 'probabilities') } }, weights);
   if (opts.cache === false) return { session: await Session.create(bytes, sessionOpts), fromCache: false };
@@ -153,7 +164,7 @@ function inputName(input: ImageInput, i: number): string {
 
 export async function createClassifier(opts: ClassifierOptions = {}): Promise<Classifier> {
   const spec = getModel(opts.model ?? 'alexnet');
-  const w = await resolveWeights(spec, opts.weights);
+  const w = await resolveWeights(spec, opts.weights === undefined ? undefined : weightsFileOf(opts.weights));
   // Images are decoded and preprocessed in worker threads, which start here and load sharp
   // while this thread loads the model; later each batch is prepared while ORT runs the
   // previous one on this thread (its run() does not yield).
@@ -173,7 +184,7 @@ export async function createClassifier(opts: ClassifierOptions = {}): Promise<Cl
   const top = Math.min(opts.top ?? 5, w.numClasses);
   const batchSize = opts.batchSize ?? 16;
   const layout = spec.inputLayout;
-  const size = spec.defaultImageSize;
+  const size = buildOf(spec, w).inputSize;
 
   const each = 3 * size[0] * size[1];
 
