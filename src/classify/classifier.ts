@@ -2,12 +2,13 @@
 // model's own preprocessing, batched ORT inference, softmax and top-k with labels.
 //
 // Start-up is kept short by caching the ORT-optimised model in $ALEXNET_HOME/cache, keyed
-// by model, input size, classes, and the weights file's path, size and mtime: a warm start
-// neither reads the weights nor re-serialises 240 MB of ONNX. What an interrupted build
+// by model and the weights file's path, size and mtime (and its bundle config's), with what
+// the weights are (classes, labels, preprocessing) recorded beside it: a warm start parses
+// no weights file in any format and does not re-serialise 240 MB of ONNX. What an interrupted build
 // leaves there is removed when the cache is next used (removeStaleTemporaries).
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -21,7 +22,7 @@ import type { ModelSpec } from '../models/types.js';
 import { Session } from '../runtime/session.js';
 import { weightsFileOf } from '../train/checkpoint.js';
 import { alexnetHome } from '../weights/bundle.js';
-import { resolveWeights, type ResolvedWeights } from '../weights/resolve.js';
+import { locateWeights, resolveWeights, type WeightsIdentity, type WeightsInfo } from '../weights/resolve.js';
 
 export interface ClassifierOptions {
   /** alexnet (default), bvlc_alexnet or alexnet_v2. */
@@ -60,20 +61,35 @@ export interface Classifier {
   readonly weightsFile: string;
   /** Whether the session came from the optimised-model cache. */
   readonly fromCache: boolean;
+  /** Whether the weights file was read (false when the cache entry described it). */
+  readonly parsedWeights: boolean;
   /** One result per input, in order; a failed decode is an error entry, never a throw. */
   classify(input: ImageInput | readonly ImageInput[], onBatch?: (done: number, total: number) => void): Promise<ClassifyResult[]>;
   dispose(): Promise<void>;
 }
 
 /** What the model is built for: the input size and global_pool the weights were trained with, else the model's. */
-function buildOf(spec: ModelSpec, w: ResolvedWeights): { inputSize: [number, number]; globalPool?: true } {
+function buildOf(spec: ModelSpec, w: WeightsInfo): { inputSize: [number, number]; globalPool?: true } {
   return { inputSize: w.inputSize ?? spec.defaultImageSize, ...(w.globalPool ? { globalPool: true as const } : {}) };
 }
 
-export function cacheKey(spec: ModelSpec, w: ResolvedWeights): string {
-  const b = buildOf(spec, w);
-  const id = { v: 1, model: spec.name, input: b.inputSize, ...(b.globalPool ? { globalPool: true } : {}), classes: w.numClasses, file: resolve(w.file), size: w.size, mtimeMs: w.mtimeMs, ort: ort.env.versions.node };
-  return createHash('sha256').update(JSON.stringify(id)).digest('hex').slice(0, 16);
+/** The cache entry of a model with a weights file, by the file's identity: known before the file is read. */
+export function cacheKey(spec: ModelSpec, id: WeightsIdentity): string {
+  const key = { v: 2, model: spec.name, file: resolve(id.file), size: id.size, mtimeMs: id.mtimeMs, sidecar: id.sidecar, ort: ort.env.versions.node };
+  return createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
+}
+
+/** The file in a cache entry that records what its weights are (a WeightsInfo). */
+const WEIGHTS_RECORD = 'weights.json';
+
+async function readRecord(entry: string): Promise<WeightsInfo | null> {
+  try {
+    const w = JSON.parse(await readFile(join(entry, WEIGHTS_RECORD), 'utf8')) as WeightsInfo;
+    const ok = Number.isInteger(w.numClasses) && typeof w.preprocess === 'string' && (w.labels === 'imagenet1k' || Array.isArray(w.labels));
+    return ok ? w : null;
+  } catch {
+    return null; // an entry from before records were kept, or damaged: rebuilt
+  }
 }
 
 /** A cache temporary untouched for this long is abandoned (a build writes and renames it within seconds). */
@@ -106,42 +122,55 @@ export async function removeStaleTemporaries(cacheDir: string, now = Date.now())
   );
 }
 
-async function openSession(spec: ModelSpec, w: ResolvedWeights, opts: ClassifierOptions): Promise<{ session: Session; fromCache: boolean }> {
+interface Opened {
+  session: Session;
+  w: WeightsInfo;
+  fromCache: boolean;
+  parsedWeights: boolean;
+}
+
+async function openSession(spec: ModelSpec, file: string | undefined, opts: ClassifierOptions): Promise<Opened> {
   const sessionOpts = opts.threads ? { threads: opts.threads } : {};
-  // A cache entry is a directory holding model.onnx and its weights as external data
-  // (weights.bin, memory-mapped by ORT on load); it appears by an atomic rename when whole.
+  const id = await locateWeights(spec, file);
+  // A cache entry is a directory holding model.onnx, its weights as external data
+  // (weights.bin, memory-mapped by ORT on load) and the record of what the weights are
+  // (weights.json); it appears by an atomic rename when whole.
   const cacheDir = join(alexnetHome(), 'cache');
-  const entry = join(cacheDir, `${spec.name}-${cacheKey(spec, w)}`);
+  const entry = join(cacheDir, `${spec.name}-${cacheKey(spec, id)}`);
   const cached = join(entry, 'model.onnx');
-  if (opts.cache !== false) await removeStaleTemporaries(cacheDir);
-  if (opts.cache !== false && existsSync(cached)) {
+  if (opts.cache !== false) {
+    await removeStaleTemporaries(cacheDir);
+    const w = existsSync(cached) ? await readRecord(entry) : null;
     try {
       // Already optimised for this machine: skip ORT's graph passes, and weight pre-packing,
       // most of a cold start for no measurable gain per batch (docs/design/runtime.md).
-      return { session: await Session.create(cached, { ...sessionOpts, optimization: 'disabled', prepack: false }), fromCache: true };
+      if (w) return { session: await Session.create(cached, { ...sessionOpts, optimization: 'disabled', prepack: false }), w, fromCache: true, parsedWeights: false };
     } catch {
-      await rm(entry, { recursive: true, force: true }); // a damaged cache entry is rebuilt
+      // a damaged cache entry is rebuilt
     }
+    await rm(entry, { recursive: true, force: true });
   }
-  // Cache miss: build, load and serialise. These modules load only here (cold start).
+  // Cache miss: read the weights, build, load and serialise. These modules load only here (cold start).
   const [{ softmax }, { modelBytes }, { matchWeights, requireAllWeights }] = await Promise.all([
     import('../graph/build.js'),
     import('../runtime/compile.js'),
     import('../weights/mapping.js'),
   ]);
+  const { tensors, ...w } = await resolveWeights(spec, id.file);
   const m = spec.build({ numClasses: w.numClasses, ...buildOf(spec, w) });
-  const weights = requireAllWeights(m, matchWeights(m, await w.tensors()), w.file);
+  const weights = requireAllWeights(m, matchWeights(m, await tensors()), w.file);
   const bytes = modelBytes({ graph: m.graph, outputs: { logits: m.output, probabilities: softmax(m.output, -1, 'probabilities') } }, weights);
-  if (opts.cache === false) return { session: await Session.create(bytes, sessionOpts), fromCache: false };
+  if (opts.cache === false) return { session: await Session.create(bytes, sessionOpts), w, fromCache: false, parsedWeights: true };
   const tmp = `${entry}.${process.pid}.tmp`;
   await mkdir(tmp, { recursive: true });
   const session = await Session.create(bytes, { ...sessionOpts, optimizedModelPath: join(tmp, 'model.onnx'), optimizedExternalData: 'weights.bin' });
+  await writeFile(join(tmp, WEIGHTS_RECORD), JSON.stringify(w) + '\n');
   // A concurrent process may have made the same entry first; then ours is dropped.
   await rename(tmp, entry).catch(() => rm(tmp, { recursive: true, force: true }));
-  return { session, fromCache: false };
+  return { session, w, fromCache: false, parsedWeights: true };
 }
 
-function labeler(w: ResolvedWeights): (i: number) => { wnid?: string; label: string } {
+function labeler(w: WeightsInfo): (i: number) => { wnid?: string; label: string } {
   if (w.labels === 'imagenet1k') {
     const classes = imagenetClasses();
     if (w.numClasses !== classes.length) return (i) => ({ label: `class_${i}` });
@@ -164,7 +193,7 @@ function inputName(input: ImageInput, i: number): string {
 
 export async function createClassifier(opts: ClassifierOptions = {}): Promise<Classifier> {
   const spec = getModel(opts.model ?? 'alexnet');
-  const w = await resolveWeights(spec, opts.weights === undefined ? undefined : weightsFileOf(opts.weights));
+  const file = opts.weights === undefined ? undefined : weightsFileOf(opts.weights);
   // Images are decoded and preprocessed in worker threads, which start here and load sharp
   // while this thread loads the model; later each batch is prepared while ORT runs the
   // previous one on this thread (its run() does not yield).
@@ -174,12 +203,12 @@ export async function createClassifier(opts: ClassifierOptions = {}): Promise<Cl
   const pool = opts.workers === 0 ? null : new ImagePool(opts.workers ?? availableParallelism());
   let opened: Awaited<ReturnType<typeof openSession>>;
   try {
-    opened = await openSession(spec, w, opts);
+    opened = await openSession(spec, file, opts);
   } catch (e) {
     await pool?.close();
     throw e;
   }
-  const { session, fromCache } = opened;
+  const { session, w, fromCache, parsedWeights } = opened;
   const label = labeler(w);
   const top = Math.min(opts.top ?? 5, w.numClasses);
   const batchSize = opts.batchSize ?? 16;
@@ -218,6 +247,7 @@ export async function createClassifier(opts: ClassifierOptions = {}): Promise<Cl
     numClasses: w.numClasses,
     weightsFile: w.file,
     fromCache,
+    parsedWeights,
     async classify(input, onBatch) {
       const inputs: readonly ImageInput[] = Array.isArray(input) ? input : [input as ImageInput];
       const results: ClassifyResult[] = new Array(inputs.length);
