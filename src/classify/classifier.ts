@@ -44,7 +44,12 @@ export interface ClassifierOptions {
   decode?: DecodeOptions;
   /** Worker threads that decode and preprocess (default one per core; 0 decodes in this thread). */
   workers?: number;
+  /** Told what takes seconds before the classifier is ready: building the ORT model cache. */
+  onStatus?: (message: string) => void;
 }
+
+/** Called as each batch finishes: images done so far, of total, and that batch's results, in input order. */
+export type OnBatch = (done: number, total: number, results: readonly ClassifyResult[]) => void;
 
 export interface Prediction {
   index: number;
@@ -64,7 +69,7 @@ export interface Classifier {
   /** Whether the weights file was read (false when the cache entry described it). */
   readonly parsedWeights: boolean;
   /** One result per input, in order; a failed decode is an error entry, never a throw. */
-  classify(input: ImageInput | readonly ImageInput[], onBatch?: (done: number, total: number) => void): Promise<ClassifyResult[]>;
+  classify(input: ImageInput | readonly ImageInput[], onBatch?: OnBatch): Promise<ClassifyResult[]>;
   dispose(): Promise<void>;
 }
 
@@ -151,6 +156,7 @@ async function openSession(spec: ModelSpec, file: string | undefined, opts: Clas
     await rm(entry, { recursive: true, force: true });
   }
   // Cache miss: read the weights, build, load and serialise. These modules load only here (cold start).
+  if (opts.cache !== false) opts.onStatus?.('building the ORT model cache (once per weights file)...');
   const [{ softmax }, { modelBytes }, { matchWeights, requireAllWeights }] = await Promise.all([
     import('../graph/build.js'),
     import('../runtime/compile.js'),
@@ -284,7 +290,7 @@ export async function createClassifier(opts: ClassifierOptions = {}): Promise<Cl
             results[i] = { file: inputName(inputs[i]!, i), predictions: topK(probs.subarray(r * c, (r + 1) * c), top, label) };
           });
         }
-        onBatch?.(end, inputs.length);
+        onBatch?.(end, inputs.length, results.slice(start, end));
       }
       spare = mem;
       return results;

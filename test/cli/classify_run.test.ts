@@ -56,3 +56,54 @@ describe('classify --weights RUN', () => {
     }
   });
 });
+
+describe('classify output as batches finish', () => {
+  const images = join(FIXTURES, 'images'); // four photos and truncated.jpg (README.md is skipped)
+  const names = ['astronaut.png', 'chelsea.png', 'coffee.png', 'rocket.jpg', 'truncated.jpg'];
+
+  test('--jsonl: one JSON object per line, in input order', async () => {
+    const r = await alexnet(['classify', images, '--weights', run, '--jsonl', '--batch', '2', '--top', '1'], env);
+    assert.equal(r.status, 1, 'truncated.jpg fails');
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 5, r.stdout);
+    const objs = lines.map((l) => JSON.parse(l) as { file: string; predictions?: Res['predictions']; error?: string });
+    assert.deepEqual(objs.map((o) => o.file.split('/').pop()), names);
+    assert.ok(objs.slice(0, 4).every((o) => o.predictions?.length === 1 && ['cat', 'coffee'].includes(o.predictions[0]!.label)));
+    assert.match(objs[4]!.error!, /truncated\.jpg/);
+  });
+
+  test('text: one block per image', async () => {
+    const r = await alexnet(['classify', images, '--weights', run, '--batch', '2'], env);
+    assert.equal(r.status, 1);
+    const blocks = r.stdout.trimEnd().split('\n\n');
+    assert.deepEqual(blocks.map((b) => b.split('\n')[0]!.split('/').pop()), names);
+    assert.ok(blocks.slice(0, 4).every((b) => b.split('\n').length === 3), r.stdout);
+  });
+
+  test('the library: each batch results as it finishes, and a status line while the cache is built', async () => {
+    const prev = process.env['ALEXNET_HOME'];
+    process.env['ALEXNET_HOME'] = join(tmp, 'home-status');
+    const status: string[] = [];
+    const open = () => createClassifier({ weights: run, workers: 0, threads: 2, batchSize: 2, onStatus: (s) => status.push(s) });
+    try {
+      const clf = await open();
+      await clf.dispose();
+      assert.deepEqual(status, ['building the ORT model cache (once per weights file)...']);
+      const warm = await open();
+      assert.equal(warm.fromCache, true);
+      assert.equal(status.length, 1, 'nothing to say on a warm start');
+      const seen: [number, string[]][] = [];
+      const all = await warm.classify(names.map((n) => join(images, n)), (done, _total, batch) => seen.push([done, batch.map((r) => r.file.split('/').pop()!)]));
+      await warm.dispose();
+      assert.deepEqual(seen, [
+        [2, names.slice(0, 2)],
+        [4, names.slice(2, 4)],
+        [5, names.slice(4)],
+      ]);
+      assert.equal(all.length, 5);
+    } finally {
+      if (prev === undefined) delete process.env['ALEXNET_HOME'];
+      else process.env['ALEXNET_HOME'] = prev;
+    }
+  });
+});
