@@ -14,7 +14,8 @@ import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { imagenetClasses } from '../data/labels.js';
 import { type ImageInput, loadImageTensor, stackBatch } from '../data/preprocess.js';
-import { ImagePool } from '../data/pool.js';
+import { PixelBudget } from '../data/pixel_budget.js';
+import { DEFAULT_PIXEL_BUDGET, ImagePool } from '../data/pool.js';
 import type { Tensor } from '../tensor.js';
 import type { DecodeOptions } from '../data/decode.js';
 import { getModel } from '../models/registry.js';
@@ -206,7 +207,9 @@ export async function createClassifier(opts: ClassifierOptions = {}): Promise<Cl
   // One worker per core, not cores - 1: ORT's run() holds this thread, and with a single
   // worker its JS (resize, normalise) waits behind its own decode callbacks
   // (docs/design/data-path.md).
+  // Decoded images in flight are bounded by their pixels (src/data/pixel_budget.ts).
   const pool = opts.workers === 0 ? null : new ImagePool(opts.workers ?? availableParallelism());
+  const budget = pool ? null : new PixelBudget(DEFAULT_PIXEL_BUDGET);
   let opened: Awaited<ReturnType<typeof openSession>>;
   try {
     opened = await openSession(spec, file, opts);
@@ -245,7 +248,9 @@ export async function createClassifier(opts: ClassifierOptions = {}): Promise<Cl
     }
     const decode = { limitName: 'decode.maxPixels', ...opts.decode, name };
     if (pool) return pool.run({ input, name, preset: w.preprocess, opts: { size, layout }, decode, into: { buffer: mem.slots!, offset: slot * each, length: each } });
-    return loadImageTensor(input, w.preprocess, { size, layout }, decode);
+    let release: (() => void) | undefined;
+    const admit = async (width: number, height: number) => (release = await budget!.acquire(width * height));
+    return loadImageTensor(input, w.preprocess, { size, layout }, { ...decode, admit }).finally(() => release?.());
   };
 
   return {
