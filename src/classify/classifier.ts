@@ -8,9 +8,9 @@
 // leaves there is removed when the cache is next used (removeStaleTemporaries).
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { imagenetClasses } from '../data/labels.js';
 import { type ImageInput, loadImageTensor, stackBatch } from '../data/preprocess.js';
@@ -18,6 +18,7 @@ import { PixelBudget } from '../data/pixel_budget.js';
 import { DEFAULT_PIXEL_BUDGET, ImagePool } from '../data/pool.js';
 import type { Tensor } from '../tensor.js';
 import type { DecodeOptions } from '../data/decode.js';
+import { cacheLimitBytes, pruneOptimizedModels } from '../hub/cache.js';
 import { getModel } from '../models/registry.js';
 import type { ModelSpec } from '../models/types.js';
 import { Session } from '../runtime/session.js';
@@ -41,6 +42,8 @@ export interface ClassifierOptions {
   threads?: number;
   /** Cache the ORT-optimised model under $ALEXNET_HOME/cache (default true). */
   cache?: boolean;
+  /** The cache's size bound: least recently used entries are removed past it (default $ALEXNET_CACHE_MB, else 2048 MB). */
+  cacheMaxBytes?: number;
   /** How images are decoded, e.g. maxPixels (src/data/decode.ts). */
   decode?: DecodeOptions;
   /** Worker threads that decode and preprocess (default one per core; 0 decodes in this thread). */
@@ -138,6 +141,7 @@ interface Opened {
 async function openSession(spec: ModelSpec, file: string | undefined, opts: ClassifierOptions): Promise<Opened> {
   const sessionOpts = opts.threads ? { threads: opts.threads } : {};
   const id = await locateWeights(spec, file);
+  const maxBytes = opts.cache === false ? 0 : (opts.cacheMaxBytes ?? cacheLimitBytes());
   // A cache entry is a directory holding model.onnx, its weights as external data
   // (weights.bin, memory-mapped by ORT on load) and the record of what the weights are
   // (weights.json); it appears by an atomic rename when whole.
@@ -150,7 +154,12 @@ async function openSession(spec: ModelSpec, file: string | undefined, opts: Clas
     try {
       // Already optimised for this machine: skip ORT's graph passes, and weight pre-packing,
       // most of a cold start for no measurable gain per batch (docs/design/runtime.md).
-      if (w) return { session: await Session.create(cached, { ...sessionOpts, optimization: 'disabled', prepack: false }), w, fromCache: true, parsedWeights: false };
+      if (w) {
+        const session = await Session.create(cached, { ...sessionOpts, optimization: 'disabled', prepack: false });
+        const now = new Date();
+        await utimes(entry, now, now).catch(() => undefined); // its last use, for eviction
+        return { session, w, fromCache: true, parsedWeights: false };
+      }
     } catch {
       // a damaged cache entry is rebuilt
     }
@@ -174,6 +183,7 @@ async function openSession(spec: ModelSpec, file: string | undefined, opts: Clas
   await writeFile(join(tmp, WEIGHTS_RECORD), JSON.stringify(w) + '\n');
   // A concurrent process may have made the same entry first; then ours is dropped.
   await rename(tmp, entry).catch(() => rm(tmp, { recursive: true, force: true }));
+  await pruneOptimizedModels(cacheDir, maxBytes, basename(entry));
   return { session, w, fromCache: false, parsedWeights: true };
 }
 
