@@ -2,30 +2,38 @@
 // model's own preprocessing, batched ORT inference, softmax and top-k with labels.
 //
 // Start-up is kept short by caching the ORT-optimised model in $ALEXNET_HOME/cache, keyed
-// by model, input size, classes, and the weights file's path, size and mtime: a warm start
-// neither reads the weights nor re-serialises 240 MB of ONNX. What an interrupted build
+// by model and the weights file's path, size and mtime (and its bundle config's), with what
+// the weights are (classes, labels, preprocessing) recorded beside it: a warm start parses
+// no weights file in any format and does not re-serialise 240 MB of ONNX. What an interrupted build
 // leaves there is removed when the cache is next used (removeStaleTemporaries).
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { imagenetClasses } from '../models/imagenet_classes.js';
 import { type ImageInput, loadImageTensor, stackBatch } from '../data/preprocess.js';
-import { ImagePool } from '../data/pool.js';
+import { PixelBudget } from '../data/pixel_budget.js';
+import { DEFAULT_PIXEL_BUDGET, ImagePool } from '../data/pool.js';
 import type { Tensor } from '../tensor.js';
 import type { DecodeOptions } from '../data/decode.js';
+import { cacheLimitBytes, pruneOptimizedModels } from '../hub/cache.js';
 import { getModel } from '../models/registry.js';
 import type { ModelSpec } from '../models/types.js';
 import { Session } from '../runtime/session.js';
+import { weightsFileOf } from '../train/checkpoint.js';
 import { alexnetHome } from '../weights/bundle.js';
-import { resolveWeights, type ResolvedWeights } from '../weights/resolve.js';
+import { locateWeights, resolveWeights, type WeightsIdentity, type WeightsInfo } from '../weights/resolve.js';
 
 export interface ClassifierOptions {
   /** alexnet (default), bvlc_alexnet or alexnet_v2. */
   model?: string;
-  /** A weights file in any supported format; default the cached download for the model. */
+  /**
+   * A weights file in any supported format, a training checkpoint directory, or a run
+   * directory (its best checkpoint by validation top-1, else its newest); default the cached
+   * download for the model. A run's classes and labels name the predictions.
+   */
   weights?: string;
   /** Predictions per image (default 5; the number of classes gives all). */
   top?: number;
@@ -34,11 +42,18 @@ export interface ClassifierOptions {
   threads?: number;
   /** Cache the ORT-optimised model under $ALEXNET_HOME/cache (default true). */
   cache?: boolean;
+  /** The cache's size bound: least recently used entries are removed past it (default $ALEXNET_CACHE_MB, else 2048 MB). */
+  cacheMaxBytes?: number;
   /** How images are decoded, e.g. maxPixels (src/data/decode.ts). */
   decode?: DecodeOptions;
   /** Worker threads that decode and preprocess (default one per core; 0 decodes in this thread). */
   workers?: number;
+  /** Told what takes seconds before the classifier is ready: building the ORT model cache. */
+  onStatus?: (message: string) => void;
 }
+
+/** Called as each batch finishes: images done so far, of total, and that batch's results, in input order. */
+export type OnBatch = (done: number, total: number, results: readonly ClassifyResult[]) => void;
 
 export interface Prediction {
   index: number;
@@ -55,14 +70,35 @@ export interface Classifier {
   readonly weightsFile: string;
   /** Whether the session came from the optimised-model cache. */
   readonly fromCache: boolean;
+  /** Whether the weights file was read (false when the cache entry described it). */
+  readonly parsedWeights: boolean;
   /** One result per input, in order; a failed decode is an error entry, never a throw. */
-  classify(input: ImageInput | readonly ImageInput[], onBatch?: (done: number, total: number) => void): Promise<ClassifyResult[]>;
+  classify(input: ImageInput | readonly ImageInput[], onBatch?: OnBatch): Promise<ClassifyResult[]>;
   dispose(): Promise<void>;
 }
 
-export function cacheKey(spec: ModelSpec, w: ResolvedWeights): string {
-  const id = { v: 1, model: spec.name, input: spec.defaultImageSize, classes: w.numClasses, file: resolve(w.file), size: w.size, mtimeMs: w.mtimeMs, ort: ort.env.versions.node };
-  return createHash('sha256').update(JSON.stringify(id)).digest('hex').slice(0, 16);
+/** What the model is built for: the input size and global_pool the weights were trained with, else the model's. */
+function buildOf(spec: ModelSpec, w: WeightsInfo): { inputSize: [number, number]; globalPool?: true } {
+  return { inputSize: w.inputSize ?? spec.defaultImageSize, ...(w.globalPool ? { globalPool: true as const } : {}) };
+}
+
+/** The cache entry of a model with a weights file, by the file's identity: known before the file is read. */
+export function cacheKey(spec: ModelSpec, id: WeightsIdentity): string {
+  const key = { v: 2, model: spec.name, file: resolve(id.file), size: id.size, mtimeMs: id.mtimeMs, sidecar: id.sidecar, ort: ort.env.versions.node };
+  return createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
+}
+
+/** The file in a cache entry that records what its weights are (a WeightsInfo). */
+const WEIGHTS_RECORD = 'weights.json';
+
+async function readRecord(entry: string): Promise<WeightsInfo | null> {
+  try {
+    const w = JSON.parse(await readFile(join(entry, WEIGHTS_RECORD), 'utf8')) as WeightsInfo;
+    const ok = Number.isInteger(w.numClasses) && typeof w.preprocess === 'string' && (w.labels === 'imagenet1k' || Array.isArray(w.labels));
+    return ok ? w : null;
+  } catch {
+    return null; // an entry from before records were kept, or damaged: rebuilt
+  }
 }
 
 /** A cache temporary untouched for this long is abandoned (a build writes and renames it within seconds). */
@@ -95,42 +131,63 @@ export async function removeStaleTemporaries(cacheDir: string, now = Date.now())
   );
 }
 
-async function openSession(spec: ModelSpec, w: ResolvedWeights, opts: ClassifierOptions): Promise<{ session: Session; fromCache: boolean }> {
+interface Opened {
+  session: Session;
+  w: WeightsInfo;
+  fromCache: boolean;
+  parsedWeights: boolean;
+}
+
+async function openSession(spec: ModelSpec, file: string | undefined, opts: ClassifierOptions): Promise<Opened> {
   const sessionOpts = opts.threads ? { threads: opts.threads } : {};
-  // A cache entry is a directory holding model.onnx and its weights as external data
-  // (weights.bin, memory-mapped by ORT on load); it appears by an atomic rename when whole.
+  const id = await locateWeights(spec, file);
+  const maxBytes = opts.cache === false ? 0 : (opts.cacheMaxBytes ?? cacheLimitBytes());
+  // A cache entry is a directory holding model.onnx, its weights as external data
+  // (weights.bin, memory-mapped by ORT on load) and the record of what the weights are
+  // (weights.json); it appears by an atomic rename when whole.
   const cacheDir = join(alexnetHome(), 'cache');
-  const entry = join(cacheDir, `${spec.name}-${cacheKey(spec, w)}`);
+  const entry = join(cacheDir, `${spec.name}-${cacheKey(spec, id)}`);
   const cached = join(entry, 'model.onnx');
-  if (opts.cache !== false) await removeStaleTemporaries(cacheDir);
-  if (opts.cache !== false && existsSync(cached)) {
+  if (opts.cache !== false) {
+    await removeStaleTemporaries(cacheDir);
+    const w = existsSync(cached) ? await readRecord(entry) : null;
     try {
       // Already optimised for this machine: skip ORT's graph passes, and weight pre-packing,
       // most of a cold start for no measurable gain per batch (docs/design/runtime.md).
-      return { session: await Session.create(cached, { ...sessionOpts, optimization: 'disabled', prepack: false }), fromCache: true };
+      if (w) {
+        const session = await Session.create(cached, { ...sessionOpts, optimization: 'disabled', prepack: false });
+        const now = new Date();
+        await utimes(entry, now, now).catch(() => undefined); // its last use, for eviction
+        return { session, w, fromCache: true, parsedWeights: false };
+      }
     } catch {
-      await rm(entry, { recursive: true, force: true }); // a damaged cache entry is rebuilt
+      // a damaged cache entry is rebuilt
     }
+    await rm(entry, { recursive: true, force: true });
   }
-  // Cache miss: build, load and serialise. These modules load only here (cold start).
+  // Cache miss: read the weights, build, load and serialise. These modules load only here (cold start).
+  if (opts.cache !== false) opts.onStatus?.('building the ORT model cache (once per weights file)...');
   const [{ softmax }, { modelBytes }, { matchWeights, requireAllWeights }] = await Promise.all([
     import('../graph/build.js'),
     import('../runtime/compile.js'),
     import('../weights/mapping.js'),
   ]);
-  const m = spec.build({ numClasses: w.numClasses, inputSize: spec.defaultImageSize });
-  const weights = requireAllWeights(m, matchWeights(m, await w.tensors()), w.file);
+  const { tensors, ...w } = await resolveWeights(spec, id.file);
+  const m = spec.build({ numClasses: w.numClasses, ...buildOf(spec, w) });
+  const weights = requireAllWeights(m, matchWeights(m, await tensors()), w.file);
   const bytes = modelBytes({ graph: m.graph, outputs: { logits: m.output, probabilities: softmax(m.output, -1, 'probabilities') } }, weights);
-  if (opts.cache === false) return { session: await Session.create(bytes, sessionOpts), fromCache: false };
+  if (opts.cache === false) return { session: await Session.create(bytes, sessionOpts), w, fromCache: false, parsedWeights: true };
   const tmp = `${entry}.${process.pid}.tmp`;
   await mkdir(tmp, { recursive: true });
   const session = await Session.create(bytes, { ...sessionOpts, optimizedModelPath: join(tmp, 'model.onnx'), optimizedExternalData: 'weights.bin' });
+  await writeFile(join(tmp, WEIGHTS_RECORD), JSON.stringify(w) + '\n');
   // A concurrent process may have made the same entry first; then ours is dropped.
   await rename(tmp, entry).catch(() => rm(tmp, { recursive: true, force: true }));
-  return { session, fromCache: false };
+  await pruneOptimizedModels(cacheDir, maxBytes, basename(entry));
+  return { session, w, fromCache: false, parsedWeights: true };
 }
 
-function labeler(w: ResolvedWeights): (i: number) => { wnid?: string; label: string } {
+function labeler(w: WeightsInfo): (i: number) => { wnid?: string; label: string } {
   if (w.labels === 'imagenet1k') {
     const classes = imagenetClasses();
     if (w.numClasses !== classes.length) return (i) => ({ label: `class_${i}` });
@@ -153,28 +210,31 @@ function inputName(input: ImageInput, i: number): string {
 
 export async function createClassifier(opts: ClassifierOptions = {}): Promise<Classifier> {
   const spec = getModel(opts.model ?? 'alexnet');
-  const w = await resolveWeights(spec, opts.weights);
+  const file = opts.weights === undefined ? undefined : weightsFileOf(opts.weights);
   // Images are decoded and preprocessed in worker threads, which start here and load sharp
   // while this thread loads the model; later each batch is prepared while ORT runs the
   // previous one on this thread (its run() does not yield).
   // One worker per core, not cores - 1: ORT's run() holds this thread, and with a single
   // worker its JS (resize, normalise) waits behind its own decode callbacks
   // (docs/design/data-path.md).
+  // Decoded images in flight are bounded by their pixels (src/data/pixel_budget.ts).
   const pool = opts.workers === 0 ? null : new ImagePool(opts.workers ?? availableParallelism());
+  const budget = pool ? null : new PixelBudget(DEFAULT_PIXEL_BUDGET);
   let opened: Awaited<ReturnType<typeof openSession>>;
   try {
-    opened = await openSession(spec, w, opts);
+    opened = await openSession(spec, file, opts);
   } catch (e) {
     await pool?.close();
     throw e;
   }
-  const { session, fromCache } = opened;
-  const batches = new Batches(spec, w, session, pool, opts);
+  const { session, w, fromCache, parsedWeights } = opened;
+  const batches = new Batches(spec, w, session, pool, budget, opts);
   return {
     model: spec.name,
     numClasses: w.numClasses,
     weightsFile: w.file,
     fromCache,
+    parsedWeights,
     classify: (input, onBatch) => batches.classify(Array.isArray(input) ? input : [input as ImageInput], onBatch),
     async dispose() {
       await pool?.close();
@@ -207,19 +267,21 @@ class Batches {
 
   constructor(
     private readonly spec: ModelSpec,
-    private readonly w: ResolvedWeights,
+    private readonly w: WeightsInfo,
     private readonly session: Session,
     private readonly pool: ImagePool | null,
+    /** Without a pool, decoded pixels in flight are bounded here (with one, by the pool). */
+    private readonly budget: PixelBudget | null,
     private readonly opts: ClassifierOptions,
   ) {
     this.label = labeler(w);
     this.top = Math.min(opts.top ?? 5, w.numClasses);
     this.batchSize = opts.batchSize ?? 16;
-    this.size = spec.defaultImageSize;
+    this.size = buildOf(spec, w).inputSize;
     this.each = 3 * this.size[0] * this.size[1];
   }
 
-  async classify(inputs: readonly ImageInput[], onBatch?: (done: number, total: number) => void): Promise<ClassifyResult[]> {
+  async classify(inputs: readonly ImageInput[], onBatch?: OnBatch): Promise<ClassifyResult[]> {
     const { batchSize } = this;
     const results: ClassifyResult[] = new Array(inputs.length);
     const jobs: Promise<Tensor<'float32'>>[] = [];
@@ -248,7 +310,7 @@ class Batches {
       const x = ok.length ? stackBatch(tensors, mem.batch) : null;
       startBatch(start + batchSize);
       if (x) await this.predict(x, ok, inputs, results);
-      onBatch?.(end, inputs.length);
+      onBatch?.(end, inputs.length, results.slice(start, end));
     }
     this.spare = mem;
     return results;
@@ -280,6 +342,8 @@ class Batches {
     const opts = { size: this.size, layout: this.spec.inputLayout };
     const { each } = this;
     if (this.pool) return this.pool.run({ input, name, preset: this.w.preprocess, opts, decode, into: { buffer: mem.slots!, offset: slot * each, length: each } });
-    return loadImageTensor(input, this.w.preprocess, opts, decode);
+    let release: (() => void) | undefined;
+    const admit = async (width: number, height: number) => (release = await this.budget!.acquire(width * height));
+    return loadImageTensor(input, this.w.preprocess, opts, { ...decode, admit }).finally(() => release?.());
   }
 }

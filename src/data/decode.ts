@@ -24,7 +24,7 @@
 // any pixel is decoded (PIL's MAX_IMAGE_PIXELS; PIL only warns up to twice that, we refuse),
 // and truncated or corrupt data is an error rather than a partially grey image (sharp's
 // failOn 'truncated'; PIL likewise refuses truncated files unless LOAD_TRUNCATED_IMAGES).
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 import { readImageHeader } from './header.js';
 import type { RgbImage } from './image.js';
@@ -43,6 +43,11 @@ export interface DecodeOptions {
   name?: string;
   /** How picky sharp is about damaged data (default 'truncated': refuse truncated files, tolerate warnings). */
   failOn?: 'none' | 'truncated' | 'error' | 'warning';
+  /**
+   * Awaited with the image's size after the size check and before any pixel is decoded: a
+   * PixelBudget (./pixel_budget.ts) holds the decode there until its pixels fit.
+   */
+  admit?: (width: number, height: number) => Promise<unknown>;
 }
 
 export interface DecodedImage extends RgbImage {
@@ -97,6 +102,20 @@ export function cmykToRgb(cmyk: Uint8Array, channels: 4 | 5): Uint8Array {
   return out;
 }
 
+/** Bytes read first from a file: its JPEG or PNG header is almost always within them. */
+const HEAD_BYTES = 64 * 1024;
+
+async function readHead(path: string): Promise<Buffer> {
+  const f = await open(path, 'r');
+  try {
+    const b = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await f.read(b, 0, HEAD_BYTES, 0);
+    return b.subarray(0, bytesRead);
+  } finally {
+    await f.close();
+  }
+}
+
 /** Decode a file or an encoded buffer (JPEG, PNG, WebP, GIF, TIFF, AVIF/HEIF, ...) to 8-bit RGB. */
 export async function decodeImage(input: string | Buffer, opts: DecodeOptions = {}): Promise<DecodedImage> {
   const file = typeof input === 'string' ? input : (opts.name ?? '<buffer>');
@@ -104,22 +123,25 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
   if (!(maxPixels > 0)) throw new Error(`${file}: maxPixels must be positive (or Infinity), got ${maxPixels}`);
   const failOn = opts.failOn ?? 'truncated';
 
-  let buf: Buffer;
-  if (typeof input === 'string') {
+  // A file's header is read from its first bytes, so that the size check and the pixel
+  // budget (opts.admit) come before the whole file is in memory.
+  const read = async (whole: boolean): Promise<Buffer> => {
     try {
-      buf = await readFile(input);
+      return whole ? await readFile(input) : await readHead(input as string);
     } catch (e) {
       throw new Error(`${file}: cannot read (${(e as Error).message})`);
     }
-  } else {
-    buf = input;
-  }
+  };
+  let buf: Buffer | null = typeof input === 'string' ? null : input;
+  const head = buf ?? (await read(false));
+  if (head.length < HEAD_BYTES) buf = head; // the whole file
 
   // Header only. JPEG and PNG headers are read here (./header.ts); other formats ask sharp,
   // with its own limit (0x3FFF^2) lifted so that we, not it, decide and can say how large
   // the image claims to be.
-  let meta: { format?: string; width?: number; height?: number; cmyk: boolean } | null = readImageHeader(buf);
+  let meta: { format?: string; width?: number; height?: number; cmyk: boolean } | null = readImageHeader(head);
   if (!meta) {
+    buf ??= await read(true);
     let m: Metadata;
     try {
       m = await sharp(buf, { limitInputPixels: false, failOn }).metadata();
@@ -131,6 +153,8 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
   const { width, height, cmyk } = meta;
   if (!width || !height) throw new Error(`${file}: the ${meta.format ?? 'unknown'} header gives no image size`);
   if (width * height > maxPixels) throw new Error(pixelLimitMessage(file, width, height, maxPixels, opts.limitName));
+  await opts.admit?.(width, height);
+  buf ??= await read(true);
 
   try {
     let s = sharp(buf, {

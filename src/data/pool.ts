@@ -8,7 +8,8 @@ import type { SampleTransform } from './augment.js';
 import type { DecodeOptions } from './decode.js';
 import type { GreyImage, RgbImage } from './image.js';
 import type { PreprocessOptions, PresetName } from './preprocess.js';
-import type { GreyJob, PoolJob, PoolReply, SharedSlot } from './preprocess_worker.js';
+import { PixelBudget } from './pixel_budget.js';
+import type { Admitted, GreyJob, PoolJob, PoolReply, SharedSlot } from './preprocess_worker.js';
 
 export type { SharedSlot };
 
@@ -40,8 +41,21 @@ export interface PoolTask {
   into?: SharedSlot;
 }
 
+/**
+ * Pixels of images decoded and preprocessed at once by a pool, by default: about 300 MB of
+ * decoded RGB. An image larger than the budget is decoded alone.
+ */
+export const DEFAULT_PIXEL_BUDGET = 100_000_000;
+
+export interface PoolOptions {
+  /** Pixels in flight across the workers (default DEFAULT_PIXEL_BUDGET); see ./pixel_budget.ts. */
+  pixelBudget?: number;
+}
+
 interface Pending {
   into?: SharedSlot;
+  /** Gives the job's pixels back to the budget once admitted. */
+  release?: () => void;
   resolve: (t: Tensor<'float32'>) => void;
   reject: (e: Error) => void;
   worker: Worker;
@@ -60,8 +74,11 @@ export class ImagePool {
    * a job finds every started worker busy: a one-image job (classify's cold start) then
    * pays for one thread loading sharp, not `size` of them (docs/design/data-path.md).
    */
-  constructor(readonly size = Math.max(1, availableParallelism() - 1)) {
+  private readonly budget: PixelBudget;
+
+  constructor(readonly size = Math.max(1, availableParallelism() - 1), opts: PoolOptions = {}) {
     if (!(Number.isInteger(size) && size >= 1)) throw new Error(`image pool: size must be a positive integer, got ${size}`);
+    this.budget = new PixelBudget(opts.pixelBudget ?? DEFAULT_PIXEL_BUDGET);
     this.spawn();
   }
 
@@ -122,10 +139,22 @@ export class ImagePool {
     });
   }
 
+  /** A worker asks to decode `pixels` for job `id`: answered when they fit in the budget. */
+  private admit(w: Worker, id: number, pixels: number): void {
+    void this.budget.acquire(pixels).then((release) => {
+      const p = this.pending.get(id);
+      if (!p) return release(); // failed meanwhile
+      p.release = release;
+      w.postMessage({ admitted: id } satisfies Admitted);
+    });
+  }
+
   private settle(w: Worker, r: PoolReply): void {
+    if ('admit' in r) return this.admit(w, r.id, r.admit);
     const p = this.pending.get(r.id);
     if (!p) return;
     this.pending.delete(r.id);
+    p.release?.();
     const n = this.load.get(w)! - 1;
     this.load.set(w, n);
     if (n === 0) w.unref();
@@ -138,6 +167,7 @@ export class ImagePool {
     for (const [id, p] of this.pending) {
       if (p.worker !== w) continue;
       this.pending.delete(id);
+      p.release?.();
       p.reject(e);
     }
   }

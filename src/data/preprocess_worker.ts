@@ -35,8 +35,21 @@ export interface GreyJob {
   transforms: SampleTransform[];
 }
 
-/** data is absent when the job wrote into its shared slot. */
-export type PoolReply = { id: number; shape: number[]; data?: Float32Array } | { id: number; error: string };
+/**
+ * data is absent when the job wrote into its shared slot. `admit` asks the pool's pixel
+ * budget for an image's pixels before decoding them; the pool answers with an Admitted.
+ */
+export type PoolReply = { id: number; shape: number[]; data?: Float32Array } | { id: number; error: string } | { id: number; admit: number };
+export interface Admitted {
+  admitted: number;
+}
+
+const waiting = new Map<number, () => void>();
+const askBudget = (id: number) => (width: number, height: number) =>
+  new Promise<void>((resolve) => {
+    waiting.set(id, resolve);
+    parentPort!.postMessage({ id, admit: width * height } satisfies PoolReply);
+  });
 
 function runGrey(job: GreyJob): { id: number; shape: number[]; data: Float32Array } {
   const each = job.width * job.height;
@@ -47,7 +60,12 @@ function runGrey(job: GreyJob): { id: number; shape: number[]; data: Float32Arra
   return { id: job.id, shape: [ts.length, ...(ts[0]?.shape.slice(1) ?? [])], data };
 }
 
-parentPort!.on('message', async (job: PoolJob | GreyJob) => {
+parentPort!.on('message', async (job: PoolJob | GreyJob | Admitted) => {
+  if ('admitted' in job) {
+    waiting.get(job.admitted)?.();
+    waiting.delete(job.admitted);
+    return;
+  }
   try {
     if ('kind' in job) {
       const reply = runGrey(job);
@@ -56,7 +74,7 @@ parentPort!.on('message', async (job: PoolJob | GreyJob) => {
     }
     const img =
       typeof job.input === 'string' || job.input instanceof Uint8Array
-        ? await decodeImage(typeof job.input === 'string' ? job.input : Buffer.from(job.input.buffer, job.input.byteOffset, job.input.byteLength), { ...job.decode, name: job.name })
+        ? await decodeImage(typeof job.input === 'string' ? job.input : Buffer.from(job.input.buffer, job.input.byteOffset, job.input.byteLength), { ...job.decode, name: job.name, admit: askBudget(job.id) })
         : job.input;
     const into = job.into && new Float32Array(job.into.buffer, job.into.offset * 4, job.into.length);
     const t = job.transform ? transformSample(img, job.transform) : preprocess(img, job.preset, job.opts, into);

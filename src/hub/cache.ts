@@ -2,7 +2,7 @@
 // downloadWeights (and importWeights, when pointed there); cache/ has the ORT-optimised
 // models createClassifier keeps (src/classify/classifier.ts), one directory each.
 import type { Dirent } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WeightFormat } from '../weights/formats.js';
 import { alexnetHome, readSidecar, sidecarPath } from '../weights/bundle.js';
@@ -60,4 +60,51 @@ export async function listCachedWeights(): Promise<WeightsCache> {
   let bytes = 0;
   for (const e of optimized) bytes += await treeBytes(join(cacheDir, e.name));
   return { home, dir, weights, optimizedModels: { dir: cacheDir, count: optimized.length, bytes } };
+}
+
+/** The classify cache's size bound: $ALEXNET_CACHE_MB megabytes (default 2048). */
+export function cacheLimitBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const v = env['ALEXNET_CACHE_MB'];
+  if (v === undefined || v === '') return 2048 * 2 ** 20;
+  const mb = Number(v);
+  if (!(mb >= 0)) throw new Error(`ALEXNET_CACHE_MB must be a number of megabytes >= 0, got ${JSON.stringify(v)}`);
+  return mb * 2 ** 20;
+}
+
+/** The cache entries (not build temporaries) with their sizes and last use (the entry's mtime), oldest first. */
+async function cacheEntries(cacheDir: string): Promise<{ name: string; bytes: number; usedMs: number }[]> {
+  const out = [];
+  for (const e of await entries(cacheDir)) {
+    if (!e.isDirectory() || e.name.endsWith('.tmp')) continue;
+    const p = join(cacheDir, e.name);
+    const st = await stat(p).catch(() => null);
+    if (st) out.push({ name: e.name, bytes: await treeBytes(p), usedMs: st.mtimeMs });
+  }
+  return out.sort((a, b) => a.usedMs - b.usedMs || a.name.localeCompare(b.name));
+}
+
+/**
+ * Remove the least recently used entries of the classify cache until it holds at most
+ * `maxBytes`, never the entry `keep` (the one in use). Returns the names removed. Failures
+ * are ignored: another process may be removing the same entry.
+ */
+export async function pruneOptimizedModels(cacheDir: string, maxBytes: number, keep?: string): Promise<string[]> {
+  const list = await cacheEntries(cacheDir);
+  let total = list.reduce((n, e) => n + e.bytes, 0);
+  const removed: string[] = [];
+  for (const e of list) {
+    if (total <= maxBytes) break;
+    if (e.name === keep) continue;
+    await rm(join(cacheDir, e.name), { recursive: true, force: true }).catch(() => undefined);
+    total -= e.bytes;
+    removed.push(e.name);
+  }
+  return removed;
+}
+
+/** Remove every entry of the classify cache (they are rebuilt when next needed). */
+export async function clearOptimizedModels(cacheDir = join(alexnetHome(), 'cache')): Promise<{ count: number; bytes: number }> {
+  const list = await cacheEntries(cacheDir);
+  for (const e of list) await rm(join(cacheDir, e.name), { recursive: true, force: true });
+  return { count: list.length, bytes: list.reduce((n, e) => n + e.bytes, 0) };
 }

@@ -93,6 +93,14 @@ export class ProgressLine {
     }
   }
 
+  /** Take the status line off a terminal, so that output to the same screen starts clean; the next update draws it again. */
+  erase(): void {
+    if (!this.onScreen) return;
+    this.stream.write('\r' + ERASE_LINE);
+    this.onScreen = false;
+    this.shown = false;
+  }
+
   /**
    * Finish: on a terminal the status line is erased; on a pipe the latest status is
    * printed if it was held back by the throttle. Then `final`, if given, as a line.

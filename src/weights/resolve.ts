@@ -5,7 +5,7 @@ import { stat } from 'node:fs/promises';
 import type { ModelSpec, PreprocessName } from '../models/types.js';
 import type { Tensor } from '../tensor.js';
 import { classesInFile } from './mapping.js';
-import { cachedWeightsPath, configFromMetadata, readSidecar } from './bundle.js';
+import { cachedWeightsPath, configFromMetadata, readSidecar, sidecarPath } from './bundle.js';
 import { SUPPORTED, type WeightFormat } from './formats.js';
 
 // The readers (and protobufjs behind the ONNX one) load only when a file must be read:
@@ -40,7 +40,22 @@ export function noWeightsMessage(spec: ModelSpec): string {
   );
 }
 
-export async function resolveWeights(spec: ModelSpec, file?: string): Promise<ResolvedWeights> {
+/** What a file's weights are, without their tensors: what a cache needs to record about them. */
+export type WeightsInfo = Omit<ResolvedWeights, 'tensors'>;
+
+/** A weights file's identity for caches: path, size, modification time, and its bundle config's when there is one. */
+export interface WeightsIdentity {
+  file: string;
+  size: number;
+  mtimeMs: number;
+  sidecar: { size: number; mtimeMs: number } | null;
+}
+
+/**
+ * The file `resolveWeights` would read (the given one, or the model's download) and its
+ * identity, from stat calls alone; the same errors when there is none.
+ */
+export async function locateWeights(spec: ModelSpec, file?: string): Promise<WeightsIdentity> {
   const path = file ?? (spec.weights[0] ? cachedWeightsPath(spec.weights[0].name) : undefined);
   if (!path) throw new Error(noWeightsMessage(spec));
   let st;
@@ -51,7 +66,13 @@ export async function resolveWeights(spec: ModelSpec, file?: string): Promise<Re
     throw new Error(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
   if (!st.isFile()) throw new Error(`${path}: not a file`);
-  const base = { file: path, size: st.size, mtimeMs: st.mtimeMs };
+  const side = path.endsWith('.safetensors') ? await stat(sidecarPath(path)).catch(() => null) : null;
+  return { file: path, size: st.size, mtimeMs: st.mtimeMs, sidecar: side ? { size: side.size, mtimeMs: side.mtimeMs } : null };
+}
+
+export async function resolveWeights(spec: ModelSpec, file?: string): Promise<ResolvedWeights> {
+  const { file: path, size, mtimeMs } = await locateWeights(spec, file);
+  const base = { file: path, size, mtimeMs };
 
   const sidecar = path.endsWith('.safetensors') ? await readSidecar(path) : null;
   if (sidecar) {

@@ -45,12 +45,20 @@ describe('classify matches the reference frameworks', () => {
     const oracle = JSON.parse(readFileSync(oraclePath, 'utf8')) as Oracle;
     const weights = join(oraclePath, '..', oracle.models['alexnet']!.weights);
     const clf = await createClassifier({ model: 'alexnet', weights, top: 1000 });
-    assert.equal(clf.fromCache, false);
-    compare(await clf.classify(images(oracle)), oracle.models['alexnet']!.probabilities);
+    assert.deepEqual([clf.fromCache, clf.parsedWeights], [false, true]);
+    const first = await clf.classify(images(oracle));
+    compare(first, oracle.models['alexnet']!.probabilities);
     await clf.dispose();
+    // The entry records what the weights are, so a cached .pth is not parsed again.
+    const entries = readdirSync(join(home, 'cache')).filter((n) => !n.endsWith('.tmp'));
+    assert.equal(entries.length, 1, entries.join(', '));
+    const meta = JSON.parse(readFileSync(join(home, 'cache', entries[0]!, 'weights.json'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual([meta['file'], meta['format'], meta['numClasses'], meta['labels'], meta['preprocess']], [weights, 'pth', 1000, 'imagenet1k', 'torchvision']);
     const again = await createClassifier({ model: 'alexnet', weights, top: 1000 });
-    assert.equal(again.fromCache, true, 'the second start uses the optimised-model cache');
-    compare(await again.classify(images(oracle)), oracle.models['alexnet']!.probabilities);
+    assert.deepEqual([again.fromCache, again.parsedWeights, again.numClasses], [true, false, 1000], 'the second start uses the cache and reads nothing of the .pth');
+    const second = await again.classify(images(oracle));
+    compare(second, oracle.models['alexnet']!.probabilities);
+    assert.deepEqual(second.map((r) => ('predictions' in r ? r.predictions.slice(0, 5).map((p) => p.label) : r)), first.map((r) => ('predictions' in r ? r.predictions.slice(0, 5).map((p) => p.label) : r)));
     await again.dispose();
   });
 

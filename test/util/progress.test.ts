@@ -149,3 +149,19 @@ test('tty detection follows the stream unless overridden', () => {
   assert.equal(new ProgressLine({ stream: new FakeStream(true), tty: false }).tty, false);
   assert.throws(() => new TrainProgress({ epochs: 0, stepsPerEpoch: 5, stream: new FakeStream(false) }), /epochs and stepsPerEpoch must be > 0, got 0 and 5/);
 });
+
+test('erase: the TTY line is taken off for other output and drawn again by the next update', () => {
+  const s = new FakeStream(true, 80);
+  const c = new FakeClock();
+  const p = new ProgressLine({ stream: s, now: c.now });
+  p.erase(); // nothing on screen: nothing written
+  assert.deepEqual(s.take(), []);
+  p.update('building', true);
+  p.erase();
+  assert.deepEqual(s.take(), [`\rbuilding${EL}`, `\r${EL}`]);
+  c.t = 1;
+  p.update('building'); // within the interval: held back
+  c.t = 200;
+  p.update('building'); // the same text, drawn again because it was erased
+  assert.deepEqual(s.take(), [`\rbuilding${EL}`]);
+});

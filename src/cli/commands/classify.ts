@@ -18,6 +18,11 @@ export const classifyCommand: Command = {
     const weights = a.str('weights');
     const { files, skipped } = await expandImagePaths(positionals);
     if (skipped.length) io.err(`alexnet: ${skippedSummary(skipped)}\n`);
+    const json = a.flag('json');
+    const jsonl = a.flag('jsonl');
+    if (json && jsonl) throw new UsageError('classify: give --json or --jsonl, not both');
+    // On a terminal, a status line while the ORT model cache is built and as batches finish.
+    const progress = io.isTTY ? new ProgressLine() : null;
     const clf = await createClassifier({
       model: a.str('model')!,
       ...(weights !== undefined ? { weights } : {}),
@@ -26,17 +31,29 @@ export const classifyCommand: Command = {
       ...(threads ? { threads } : {}),
       cache: !a.flag('no-cache'),
       decode: maxPixels(a),
+      ...(progress ? { onStatus: (s: string) => progress.update(s, true) } : {}),
+    }).catch((e: unknown) => {
+      progress?.done();
+      throw e;
     });
+    progress?.erase();
+    // Text and --jsonl are printed as each batch finishes; --json is one array, at the end.
+    const print = (batch: readonly ClassifyResult[]) => {
+      if (json) return;
+      progress?.erase();
+      io.out(jsonl ? batch.map((r) => JSON.stringify(r) + '\n').join('') : batch.map((r) => formatResult(r) + '\n').join(''));
+    };
     let results: ClassifyResult[];
-    const progress = files.length > batchSize ? new ProgressLine() : null;
     try {
-      results = await clf.classify(files, (done, total) => progress?.update(`classify ${done}/${total} images`));
+      results = await clf.classify(files, (done, total, batch) => {
+        print(batch);
+        if (total > batchSize) progress?.update(`classify ${done}/${total} images`);
+      });
     } finally {
       progress?.done();
       await clf.dispose();
     }
-    if (a.flag('json')) io.out(JSON.stringify(results) + '\n');
-    else io.out(results.map(formatResult).join('\n') + '\n');
+    if (json) io.out(JSON.stringify(results) + '\n');
     const failed = results.filter((r) => 'error' in r);
     if (failed.length) {
       io.err(`alexnet: ${failed.length} of ${results.length} images could not be classified\n`);

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { downloadWeights } from '../../hub/download.js';
 import { getWeightsEntry } from '../../hub/entries.js';
 import { importWeights } from '../../hub/convert.js';
-import { listCachedWeights } from '../../hub/cache.js';
+import { cacheLimitBytes, clearOptimizedModels, listCachedWeights } from '../../hub/cache.js';
 import type { WeightsEntry } from '../../models/types.js';
 import { DownloadProgress, formatMB } from '../../util/progress.js';
 import { model, parse, UsageError } from '../args.js';
@@ -77,6 +77,16 @@ async function listCmd(argv: string[], io: Io): Promise<number> {
   if (a.flag('json')) io.out(JSON.stringify(rows) + '\n');
   else if (!rows.length) io.out(`no weights in ${cache.dir}; get some with alexnet weights download NAME\n`);
   else io.out(table(['name', 'model', '>classes', '>MB', 'file'], cache.weights.map((w) => [w.name, w.model, String(w.numClasses), formatMB(w.bytes), w.file])) + '\n');
+  const m = cache.optimizedModels;
+  if (!a.flag('json')) io.out(`classify cache: ${m.count} optimised model${m.count === 1 ? '' : 's'}, ${formatMB(m.bytes)} MB of at most ${formatMB(cacheLimitBytes())} in ${m.dir} (alexnet weights clear-cache removes them)\n`);
+  return 0;
+}
+
+async function clearCacheCmd(argv: string[], io: Io): Promise<number> {
+  const a = parse('weights clear-cache', argv, sub('clear-cache'));
+  const r = await clearOptimizedModels();
+  if (a.flag('json')) io.out(JSON.stringify({ removed: r.count, bytes: r.bytes }) + '\n');
+  else io.out(`removed ${r.count} optimised model${r.count === 1 ? '' : 's'} (${formatMB(r.bytes)} MB) from the classify cache\n`);
   return 0;
 }
 
@@ -87,6 +97,7 @@ export const weightsCommand: Command = {
     if (sub === 'download') return downloadCmd(rest, io);
     if (sub === 'import') return importCmd(rest, io);
     if (sub === 'list') return listCmd(rest, io);
-    throw new UsageError(`weights: unknown subcommand ${JSON.stringify(sub ?? '')}; use download, import or list`);
+    if (sub === 'clear-cache') return clearCacheCmd(rest, io);
+    throw new UsageError(`weights: unknown subcommand ${JSON.stringify(sub ?? '')}; use download, import, list or clear-cache`);
   },
 };

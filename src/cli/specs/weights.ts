@@ -40,16 +40,28 @@ const importSpec: CommandSpec = {
 
 const list: CommandSpec = {
   name: 'list',
-  summary: 'list the weights in $ALEXNET_HOME/weights',
+  summary: 'list the weights in $ALEXNET_HOME/weights, and the size of the classify cache',
+  description:
+    'Lists the weights, then the ORT-optimised models classify keeps in $ALEXNET_HOME/cache (about 230 MB per weights file): their total size and bound. ' +
+    'Past the bound, $ALEXNET_CACHE_MB megabytes (default 2048), the least recently used are removed.',
   options: [],
   json: '[{"name", "model", "classes", "file"}]',
   examples: [{ command: 'alexnet weights list', caption: 'What is cached (nothing yet in a fresh $ALEXNET_HOME)', offline: true }],
 };
 
+const clearCache: CommandSpec = {
+  name: 'clear-cache',
+  summary: 'remove the ORT-optimised models classify keeps in $ALEXNET_HOME/cache',
+  description: 'Frees the disk space of the classify cache; the weights stay. The next classify with a weights file builds its entry again (a few seconds).',
+  options: [],
+  json: '{"removed", "bytes"}',
+  examples: [{ command: 'alexnet weights clear-cache', caption: 'Empty the classify cache', offline: true }],
+};
+
 export const weightsSpec: CommandSpec = {
   name: 'weights',
-  summary: 'download pretrained weights by name, import any weight file, list the cache',
+  summary: 'download pretrained weights by name, import any weight file, list the cache, clear the classify cache',
   description: 'Everything ends up in the bundle format: safetensors with a JSON config beside it (model, classes, labels, preprocessing).',
   options: [],
-  subcommands: [download, importSpec, list],
+  subcommands: [download, importSpec, list, clearCache],
 };
