@@ -131,6 +131,23 @@ describe('alexnet weights + classify', () => {
     assert.match(wrongModel.stderr, /holds bvlc_alexnet weights, not alexnet; use --model bvlc_alexnet/);
   });
 
+  test('weights import without --out installs into $ALEXNET_HOME, where a plain classify finds it (offline use)', async (t) => {
+    const oraclePath = generated(t, 'classify_oracle.json');
+    if (!oraclePath) return;
+    const oracle = JSON.parse(readFileSync(oraclePath, 'utf8')) as Oracle;
+    const offline = { ALEXNET_HOME: join(home, 'offline') };
+    const imp = await alexnet(['weights', 'import', join(oraclePath, '..', 'bvlc_alexnet_seeded.npy'), '--model', 'bvlc_alexnet'], offline);
+    assert.equal(imp.status, 0, imp.stderr);
+    assert.equal(imp.stdout, `wrote ${join(home, 'offline', 'weights', 'bvlc_alexnet.safetensors')}: bvlc_alexnet, 1000 classes, 60,965,224 parameters (from npy)\n`);
+    const r = await alexnet(['classify', '--model', 'bvlc_alexnet', join(FIXTURES, 'images', 'coffee.png'), '--json', '--top', '1'], offline);
+    assert.equal(r.status, 0, r.stderr);
+    const [res] = JSON.parse(r.stdout) as { predictions: { index: number }[] }[];
+    assert.equal(res!.predictions[0]!.index, top1(oracle.models['bvlc_alexnet']!.probabilities[oracle.images.indexOf('coffee.png')]!));
+    const v2 = await alexnet(['weights', 'import', join(oraclePath, '..', 'bvlc_alexnet_seeded.npy'), '--model', 'alexnet_v2'], offline);
+    assert.equal(v2.status, 2);
+    assert.equal(v2.stderr, 'alexnet: weights import: --out FILE.safetensors is required for alexnet_v2, which has no published weights to stand in for\n');
+  });
+
   test('usage errors', async () => {
     const none = await alexnet(['classify'], env);
     assert.equal(none.status, 2);

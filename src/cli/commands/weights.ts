@@ -5,7 +5,7 @@ import { downloadWeights } from '../../hub/download.js';
 import { getWeightsEntry } from '../../hub/entries.js';
 import { importWeights } from '../../hub/convert.js';
 import { cacheLimitBytes, clearOptimizedModels, listCachedWeights } from '../../hub/cache.js';
-import type { WeightsEntry } from '../../models/types.js';
+import type { ModelSpec, WeightsEntry } from '../../models/types.js';
 import { DownloadProgress, formatMB } from '../../util/progress.js';
 import { model, parse, UsageError } from '../args.js';
 import type { Command, Io } from '../command.js';
@@ -57,11 +57,19 @@ async function downloadCmd(argv: string[], io: Io): Promise<number> {
   return 0;
 }
 
+/** Where `weights download` keeps a model's weights: `import` without --out installs there. */
+async function installPath(spec: ModelSpec): Promise<string> {
+  const entry = spec.weights[0];
+  if (!entry) throw new UsageError(`weights import: --out FILE.safetensors is required for ${spec.name}, which has no published weights to stand in for`);
+  const { cachedWeightsPath } = await import('../../weights/bundle.js');
+  return cachedWeightsPath(entry.name);
+}
+
 async function importCmd(argv: string[], io: Io): Promise<number> {
   const a = parse('weights import', argv, sub('import'));
   if (a.positionals.length !== 1) throw new UsageError('weights import: give one FILE');
   const spec = model(a.required('model'));
-  const out = a.required('out');
+  const out = a.str('out') ?? (await installPath(spec));
   if (!out.endsWith('.safetensors')) throw new UsageError(`weights import: --out must end in .safetensors (the JSON config is written beside it), got ${JSON.stringify(out)}`);
   const labelsFile = a.str('labels');
   const labels = labelsFile !== undefined ? (await readFile(labelsFile, 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean) : undefined;

@@ -28,13 +28,13 @@ const importSpec: CommandSpec = {
   positionals: [{ name: 'FILE', help: 'the weight file' }],
   options: [
     { ...modelOption('the model the weights are for'), required: true, default: undefined },
-    { name: 'out', short: 'o', type: 'string', value: 'FILE.safetensors', required: true, help: 'where to write (the JSON config goes beside it)' },
+    { name: 'out', short: 'o', type: 'string', value: 'FILE.safetensors', defaultText: "where `weights download` puts the model's weights, so a plain classify uses them", help: 'where to write (the JSON config goes beside it)' },
     { name: 'labels', type: 'string', value: 'FILE', defaultText: "ImageNet's for 1000 classes, else class_<i>", help: 'one class label per line, for weights with other classes than ImageNet\'s' },
   ],
   json: '{"file", "model", "numClasses", "params"}',
   examples: [
     { command: 'alexnet weights import bvlc_alexnet.npy --model bvlc_alexnet --out bvlc.safetensors', caption: "Convert kratzert's Caffe weights" },
-    { command: 'alexnet weights import alexnet-owt-7be5be79.pth --model alexnet --out "${ALEXNET_HOME:-$HOME/.cache/alexnet-ts}/weights/alexnet.safetensors"', caption: 'Install a file fetched elsewhere, so that a plain classify works offline' },
+    { command: 'alexnet weights import alexnet-owt-7be5be79.pth --model alexnet', caption: 'Install a file fetched elsewhere into $ALEXNET_HOME, so that a plain classify works offline' },
   ],
 };
 
