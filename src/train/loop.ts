@@ -21,9 +21,9 @@ import { shortLayer, type TrainConfig, type TrainOptions } from './config.js';
 import { DropoutMasks } from './dropout.js';
 import { Evaluator, type EvalMetrics } from './evaluate.js';
 import { GradientProbe } from './grad_probe.js';
-import { NanGuard, NonFiniteError } from './guard.js';
+import { NanGuard, NonFiniteError, type Restore } from './guard.js';
 import { TrainLogs } from './run_logs.js';
-import { bundleConfig, checkpointState, newStats, newWindow, optimizerRecord, rewindState, type RunState, savedLoop, startState } from './run_state.js';
+import { bundleConfig, checkpointState, newStats, newWindow, optimizerRecord, restartState, rewindState, type RunState, savedLoop, startState } from './run_state.js';
 import { createTrainer, makeLoaders, type ResumeOptions, type RunSetup, setupRun } from './run_setup.js';
 import { learningRate, type ScheduleSpec } from '../optim/schedule.js';
 import type { StepResult, Trainer } from './trainer.js';
@@ -33,9 +33,14 @@ export interface TrainHooks {
   log?: (line: string) => void;
   /** Show a progress line (TrainProgress) on this stream; lines then go to it too. */
   progress?: ProgressOptions;
+  /**
+   * Stop early when aborted (e.g. on Ctrl-C): the step in progress finishes, a checkpoint is
+   * written, and train() returns with `interrupted` set; `--resume` goes on from there.
+   */
+  signal?: AbortSignal;
   // The two hooks below serve the tests and tools/bench only: @internal keeps them out of
   // the published .d.ts (tsconfig.json's stripInternal), so they are no part of the API.
-  /** @internal Test hook: SIGKILL this process midway through writing its Nth checkpoint (1-based; a fresh run's first is step 0's). */
+  /** @internal Test hook: SIGKILL this process midway through writing its Nth checkpoint (1-based). */
   killDuringCheckpoint?: number;
   /**
    * @internal Benchmark hook: awaited after every `every` updates; the loop's own times (images/s,
@@ -59,6 +64,8 @@ export interface TrainResult {
   checkpoint: string;
   /** The checkpoint with the best validation top-1 (null without validation). */
   best: string | null;
+  /** Stopped by TrainHooks.signal before the end. */
+  interrupted: boolean;
 }
 
 type Outcome = { kind: 'ok'; inputs: Record<string, Tensor>; before: Map<string, Tensor> | null } | { kind: 'skip' } | { kind: 'rewind' };
@@ -127,7 +134,7 @@ class TrainingRun {
       cfg.seed,
       loop?.dropoutDraws ?? 0,
     );
-    this.guard = new NanGuard(cfg.nanPolicy, 5, loop?.guard);
+    this.guard = new NanGuard(cfg.nanPolicy, { retries: cfg.nanRetries, backoff: cfg.nanBackoff }, loop?.guard);
     this.loaders = makeLoaders(s, (name, message) => {
       this.say(`warning: skipping ${message.startsWith(name) ? message : `${name}: ${message}`}`);
       logs.event('skip', { file: name, error: message });
@@ -144,8 +151,8 @@ class TrainingRun {
   async run(): Promise<TrainResult> {
     const st = this.st;
     try {
-      if (!this.s.resumed) await this.checkpoint(null); // step 0: where the guard can always go back to
-      while (st.epoch < this.cfg.epochs && !st.stoppedEarly) {
+      this.logs.event('start', { step: st.step }); // set up: graphs, sessions, data (the fashion bench's clock starts here)
+      while (st.epoch < this.cfg.epochs && !st.stoppedEarly && !this.hooks.signal?.aborted) {
         const end = await this.trainEpoch();
         if (end === 'rewound') continue;
         if (end === 'stopped') break;
@@ -185,7 +192,7 @@ class TrainingRun {
       st.cursor = b.cursor;
       st.trainSeconds += (performance.now() - t) / 1000;
       if (o.kind === 'ok') await this.afterUpdate(b, o.inputs, o.before);
-      if (st.step >= this.maxSteps) {
+      if (st.step >= this.maxSteps || this.hooks.signal?.aborted) {
         st.stoppedEarly = true;
         return 'stopped';
       }
@@ -224,7 +231,8 @@ class TrainingRun {
     const i = c ? trainer.params.findIndex((p) => p.name === c.param) : -1;
     const value = c ? (c.what === 'gradient' ? r.paramGradSq[i]! : r.paramWeightSq[i]!) : r.loss;
     const target = this.rewindTarget(r, c?.what === 'gradient');
-    const d = this.guard.onNonFinite(st.step + 1, lr, r.loss, c ? { param: c.param, what: c.what, value } : null, target ? target.step : st.step);
+    const restore: Restore = target ? { step: target.step, from: target.dir === null ? 'start' : 'checkpoint' } : { step: st.step, from: 'batch' };
+    const d = this.guard.onNonFinite(st.step + 1, lr, r.loss, c ? { param: c.param, what: c.what, value } : null, restore);
     this.say(d.message);
     this.logs.event('nan', { step: st.step + 1, lr, action: d.action, message: d.message, lrScale: this.guard.state.lrScale, ...(target && d.action === 'retry' ? { rewoundTo: target.step } : {}) });
     if (d.action === 'retry') {
@@ -241,15 +249,19 @@ class TrainingRun {
   /**
    * A non-finite loss or gradient means the current weights have diverged: go back to the
    * newest checkpoint before this step, or to the one before that when training from there
-   * diverged again (it was saved while already diverging). Null when only a weight is off.
+   * diverged again (it was saved while already diverging); the oldest state is the one the
+   * run started from (dir null: the weights in memory, no checkpoint needed). Null when
+   * only a weight is off.
    */
-  private rewindTarget(r: StepResult, badGradient: boolean): CheckpointInfo | null {
+  private rewindTarget(r: StepResult, badGradient: boolean): { step: number; dir: string | null } | null {
     const st = this.st;
     const diverged = !Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm) || badGradient;
-    const ckpts = listCheckpoints(this.s.out);
-    const older = ckpts.filter((k) => k.step < st.step);
-    let target = diverged ? (older.at(-1) ?? ckpts.at(-1) ?? null) : null;
-    if (target && target.step === st.lastRewind) target = older.filter((k) => k.step < st.lastRewind).at(-1) ?? target;
+    if (!diverged) return null;
+    const start = this.s.resumed?.state.step ?? 0;
+    const points: { step: number; dir: string | null }[] = [{ step: start, dir: null }, ...listCheckpoints(this.s.out).filter((k) => k.step > start)];
+    const older = points.filter((k) => k.step < st.step);
+    let target = older.at(-1) ?? points[0]!;
+    if (target.step === st.lastRewind) target = older.filter((k) => k.step < st.lastRewind).at(-1) ?? target;
     return target;
   }
 
@@ -352,13 +364,19 @@ class TrainingRun {
     this.logs.event('checkpoint', { step: st.step, dir: st.lastCheckpoint, seconds: (performance.now() - t0) / 1000 });
   }
 
-  /** Back to a checkpoint of this run; the guard's state and the dropout draws go on. */
-  private async rewind(dir: string): Promise<void> {
-    const c = await readCheckpoint(dir);
-    this.trainer.restore(c.weights, c.momenta, c.state.step);
+  /** Back to a checkpoint of this run (null: to where the run started); the guard's state and the dropout draws go on. */
+  private async rewind(dir: string | null): Promise<void> {
     const st = this.st;
-    rewindState(st, c);
-    await this.logs.rewind(st.step, dir);
+    if (dir === null) {
+      const r = this.s.resumed;
+      this.trainer.restore(this.s.weights, r?.momenta, r?.state.step ?? 0);
+      restartState(st, r, this.maxSteps);
+    } else {
+      const c = await readCheckpoint(dir);
+      this.trainer.restore(c.weights, c.momenta, c.state.step);
+      rewindState(st, c);
+    }
+    await this.logs.rewind(st.step, dir ?? this.s.resumed?.dir ?? '');
   }
 
   private async close(): Promise<void> {
@@ -382,6 +400,7 @@ class TrainingRun {
       imagesPerSec: st.trainSeconds > 0 ? st.imagesHere / st.trainSeconds : 0,
       checkpoint: st.lastCheckpoint,
       best: best?.dir ?? null,
+      interrupted: this.hooks.signal?.aborted ?? false,
     };
   }
 }
