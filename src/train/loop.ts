@@ -15,8 +15,9 @@ import type { Batch, Loader } from '../data/loader.js';
 import { nativeUnavailable } from '../runtime/native.js';
 import type { SessionOptions } from '../runtime/session.js';
 import type { Tensor } from '../tensor.js';
-import { type ProgressOptions, TrainProgress } from '../util/progress.js';
-import { bestCheckpoint, type CheckpointInfo, cleanPartial, listCheckpoints, pruneCheckpoints, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { TrainProgress } from '../util/progress.js';
+import type { TrainHooks, TrainResult } from './hooks.js';
+import { bestCheckpoint, cleanPartial, type FrozenRef, listCheckpoints, pruneCheckpoints, readCheckpoint, writeCheckpoint, writeFrozen } from './checkpoint.js';
 import { shortLayer, type TrainConfig, type TrainOptions } from './config.js';
 import { DropoutMasks } from './dropout.js';
 import { Evaluator, type EvalMetrics } from './evaluate.js';
@@ -28,45 +29,7 @@ import { createTrainer, makeLoaders, type ResumeOptions, type RunSetup, setupRun
 import { learningRate, type ScheduleSpec } from '../optim/schedule.js';
 import type { StepResult, Trainer } from './trainer.js';
 
-export interface TrainHooks {
-  /** Set-up messages, warnings, epoch summaries and NaN-guard messages, one line each. */
-  log?: (line: string) => void;
-  /** Show a progress line (TrainProgress) on this stream; lines then go to it too. */
-  progress?: ProgressOptions;
-  /**
-   * Stop early when aborted (e.g. on Ctrl-C): the step in progress finishes, a checkpoint is
-   * written, and train() returns with `interrupted` set; `--resume` goes on from there.
-   */
-  signal?: AbortSignal;
-  // The two hooks below serve the tests and tools/bench only: @internal keeps them out of
-  // the published .d.ts (tsconfig.json's stripInternal), so they are no part of the API.
-  /** @internal Test hook: SIGKILL this process midway through writing its Nth checkpoint (1-based). */
-  killDuringCheckpoint?: number;
-  /**
-   * @internal Benchmark hook: awaited after every `every` updates; the loop's own times (images/s,
-   * train seconds) leave the wait out. `npm run bench -- fashion` runs PyTorch's chunks of
-   * the same recipe here, so that both sides share the machine's ups and downs.
-   */
-  pause?: { every: number; run: (step: number) => Promise<void> };
-}
-
-export interface TrainResult {
-  /** Epochs completed. */
-  epochs: number;
-  steps: number;
-  /** Mean total loss (cross-entropy + L2) over the last epoch trained. */
-  trainLoss: number | null;
-  valTop1: number | null;
-  valTop5: number | null;
-  /** Training images per second in this process (steps and data; not validation or checkpoints). */
-  imagesPerSec: number;
-  /** The last checkpoint written. */
-  checkpoint: string;
-  /** The checkpoint with the best validation top-1 (null without validation). */
-  best: string | null;
-  /** Stopped by TrainHooks.signal before the end. */
-  interrupted: boolean;
-}
+export type { TrainHooks, TrainResult } from './hooks.js';
 
 type Outcome = { kind: 'ok'; inputs: Record<string, Tensor>; before: Map<string, Tensor> | null } | { kind: 'skip' } | { kind: 'rewind' };
 
@@ -92,6 +55,8 @@ class TrainingRun {
   private readonly ctx: { stepsPerEpoch: number; totalSteps: number };
   private readonly progress: TrainProgress | null;
   private readonly maxSteps: number;
+  /** A fine-tune's frozen parameters, written once (checkpoint.ts); null when all train. */
+  private frozen: FrozenRef | null = null;
   /** The second graph for gradient histograms, built on the first step that logs them. */
   private probe: GradientProbe | null = null;
   private readonly st: RunState;
@@ -151,6 +116,7 @@ class TrainingRun {
   async run(): Promise<TrainResult> {
     const st = this.st;
     try {
+      if (this.s.trainable) this.frozen = await writeFrozen(this.s.out, this.weightsOf(false));
       this.logs.event('start', { step: st.step }); // set up: graphs, sessions, data (the fashion bench's clock starts here)
       while (st.epoch < this.cfg.epochs && !st.stoppedEarly && !this.hooks.signal?.aborted) {
         const end = await this.trainEpoch();
@@ -358,10 +324,16 @@ class TrainingRun {
     st.written++;
     const kill = this.hooks.killDuringCheckpoint === st.written ? () => process.kill(process.pid, 'SIGKILL') : undefined;
     st.checkpointStep = st.step;
-    const data = { weights: trainer.weights(), momenta: trainer.momenta(), bundle: bundleConfig(s.spec, cfg), optimizer: optimizerRecord(cfg, trainer, st.step), state };
+    const data = { weights: this.frozen ? this.weightsOf(true) : trainer.weights(), momenta: trainer.momenta(), bundle: bundleConfig(s.spec, cfg), optimizer: optimizerRecord(cfg, trainer, st.step), state, ...(this.frozen ? { frozen: this.frozen } : {}) };
     st.lastCheckpoint = await writeCheckpoint(s.out, data, kill ? { midway: kill } : {});
     await pruneCheckpoints(s.out, cfg.keep);
     this.logs.event('checkpoint', { step: st.step, dir: st.lastCheckpoint, seconds: (performance.now() - t0) / 1000 });
+  }
+
+  /** The trainable or the frozen parameters (TrainOptions.trainLayers). */
+  private weightsOf(trained: boolean): Map<string, Tensor> {
+    const names = new Set(this.s.trainable);
+    return new Map([...this.trainer.weights()].filter(([n]) => names.has(n) === trained));
   }
 
   /** Back to a checkpoint of this run (null: to where the run started); the guard's state and the dropout draws go on. */

@@ -2,7 +2,7 @@
 // lr 10 on Fashion-MNIST), and fine-tuning from a weight file with a new number of classes,
 // frozen layers and --reinit.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -17,6 +17,8 @@ import { readJsonl } from '../../src/logs/jsonl.js';
 import { evaluateWeights } from '../../src/train/eval_run.js';
 import { train } from '../../src/train/loop.js';
 import { BUNDLE_FORMAT, saveBundle } from '../../src/weights/bundle.js';
+import { readSafetensors } from '../../src/weights/safetensors.js';
+import { loadWeights } from '../../src/hub/load.js';
 import { FASHION_DIR, fashionMnist } from '../fashion.js';
 import { generated } from '../helpers.js';
 import { makeImageFolder } from '../image_folder.js';
@@ -139,6 +141,17 @@ describe('fine-tuning', () => {
       assert.equal(same, !trained, `${n}: ${trained ? 'trained, must change' : 'frozen, must not change'}`);
     }
     assert.deepEqual([...end.momenta.keys()].sort(), ['classifier.4.bias', 'classifier.4.weight', 'classifier.6.bias', 'classifier.6.weight']);
+    // the frozen layers are written once, in frozen.safetensors; a checkpoint's own weights
+    // file holds the trained ones and refers to it, and every reader sees all 16
+    const own = readSafetensors(readFileSync(join(r.checkpoint, 'weights.safetensors')), 'ckpt');
+    assert.deepEqual([...own.tensors.keys()].sort(), ['classifier.4.bias', 'classifier.4.weight', 'classifier.6.bias', 'classifier.6.weight']);
+    assert.equal(own.metadata['alexnet-ts.rest'], '../frozen.safetensors');
+    assert.equal(readSafetensors(readFileSync(join(out, 'frozen.safetensors')), 'frozen').tensors.size, 12);
+    assert.equal(end.weights.size, 16);
+    assert.equal((await loadWeights('alexnet', out)).weights.size, 16);
+    const resumed = await train({ resume: out, epochs: 2 }, { log: () => {} });
+    assert.equal(resumed.steps, 8);
+    assert.equal((await readCheckpoint(resumed.checkpoint)).weights.size, 16);
   });
 
   test('--init kaiming: what is loaded stays, what is re-initialised draws from the kaiming scheme', async () => {
