@@ -31,6 +31,8 @@ export interface TrainResult {
   trainLoss: number | null;
   valTop1: number | null;
   valTop5: number | null;
+  /** The k of valTop5: 5, or the number of classes when fewer (null without validation). */
+  valK: number | null;
   /** Training images per second in this process (steps and data; not validation or checkpoints). */
   imagesPerSec: number;
   /** The last checkpoint written. */

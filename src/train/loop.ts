@@ -107,8 +107,8 @@ class TrainingRun {
     const stepsPerEpoch = this.loaders.train.batchesPerEpoch;
     this.sched = { kind: cfg.schedule, lr: cfg.lr, stepEpochs: cfg.stepEpochs, gamma: cfg.gamma, minLr: cfg.minLr, warmupSteps: cfg.warmupSteps };
     this.ctx = { stepsPerEpoch, totalSteps: stepsPerEpoch * cfg.epochs };
-    this.progress = hooks.progress ? new TrainProgress({ ...hooks.progress, epochs: cfg.epochs, stepsPerEpoch }) : null;
     this.maxSteps = s.maxSteps ?? Infinity;
+    this.progress = hooks.progress ? new TrainProgress({ ...hooks.progress, epochs: cfg.epochs, stepsPerEpoch, ...(s.maxSteps ? { lastStep: s.maxSteps } : {}) }) : null;
     this.st = startState(s.resumed, this.maxSteps);
   }
 
@@ -143,7 +143,7 @@ class TrainingRun {
     const steps = this.loaders.train.batchesPerEpoch;
     return (
       `training ${s.spec.name} on ${s.train.size} images (${cfg.classes} classes, ${cfg.inputSize.join('x')})${s.val ? `, validating on ${s.val.size}` : ''}: ` +
-      `${cfg.epochs} epoch${cfg.epochs === 1 ? '' : 's'} of ${steps} steps, batch ${cfg.batch}, ${n.toLocaleString('en-US')} trainable parameters${s.trainable ? ` (${cfg.trainLayers!.map(shortLayer).join(', ')}; the rest frozen)` : ''}`
+      `${cfg.epochs} epoch${cfg.epochs === 1 ? '' : 's'} of ${steps} steps${this.maxSteps < cfg.epochs * steps ? ` (stopping at step ${this.maxSteps}, --max-steps)` : ''}, batch ${cfg.batch}, ${n.toLocaleString('en-US')} trainable parameters${s.trainable ? ` (${cfg.trainLayers!.map(shortLayer).join(', ')}; the rest frozen)` : ''}`
     );
   }
 
@@ -160,7 +160,7 @@ class TrainingRun {
       if (o.kind === 'ok') await this.afterUpdate(b, o.inputs, o.before);
       if (st.step >= this.maxSteps || this.hooks.signal?.aborted) {
         st.stoppedEarly = true;
-        return 'stopped';
+        return this.s.train.size - b.cursor < this.cfg.batch ? 'done' : 'stopped'; // 'done': the epoch's last batch, the epoch ends
       }
       t = performance.now();
     }
@@ -372,6 +372,7 @@ class TrainingRun {
       imagesPerSec: st.trainSeconds > 0 ? st.imagesHere / st.trainSeconds : 0,
       checkpoint: st.lastCheckpoint,
       best: best?.dir ?? null,
+      valK: st.lastVal ? Math.min(5, this.cfg.classes) : null,
       interrupted: this.hooks.signal?.aborted ?? false,
     };
   }

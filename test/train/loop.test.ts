@@ -179,6 +179,21 @@ describe('fine-tuning', () => {
   });
 });
 
+describe('what a run reports', () => {
+  test('3 classes, --max-steps at the end of an epoch: the epoch counts, the header names the stop, validation is top-3', async () => {
+    const data = join(tmp, 'three');
+    await makeImageFolder(data, 4, 80, ['astronaut', 'cat', 'coffee']);
+    const lines: string[] = [];
+    const o = { model: 'alexnet', data, val: data, inputSize: [63, 63] as [number, number], epochs: 5, batch: 4, lr: 0.001, trainLayers: ['classifier.6'], maxSteps: 6, threads: 2, workers: 1 };
+    const r = await train({ ...o, out: join(tmp, 'three-run') }, { log: (l) => lines.push(l) });
+    assert.match(lines.find((l) => l.startsWith('training'))!, /: 5 epochs of 3 steps \(stopping at step 6, --max-steps\), batch 4,/);
+    assert.equal(r.steps, 6);
+    assert.equal(r.epochs, 2, 'the 6th step ends epoch 2');
+    assert.equal(r.valK, 3);
+    assert.equal(lines.filter((l) => / val top-1 [\d.]+% top-3 /.test(l)).length, 2, lines.join('\n'));
+  });
+});
+
 describe('a run directory as weights', () => {
   test('alexnet_v2 with global pooling at 195x227: eval and a second run take the config and weights from the run', async () => {
     const data = join(tmp, 'photos-gp');

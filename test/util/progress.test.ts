@@ -149,3 +149,15 @@ test('tty detection follows the stream unless overridden', () => {
   assert.equal(new ProgressLine({ stream: new FakeStream(true), tty: false }).tty, false);
   assert.throws(() => new TrainProgress({ epochs: 0, stepsPerEpoch: 5, stream: new FakeStream(false) }), /epochs and stepsPerEpoch must be > 0, got 0 and 5/);
 });
+
+test('training with --max-steps: the ETA counts to the last step, not the last epoch', () => {
+  const s = new FakeStream(true, 80);
+  const c = new FakeClock();
+  const p = new TrainProgress({ epochs: 10, stepsPerEpoch: 4, lastStep: 5, stream: s, now: c.now });
+  p.update({ epoch: 1, step: 1, images: 4 });
+  s.take();
+  c.t = 1000;
+  p.update({ epoch: 1, step: 3, images: 12 });
+  // 2 steps in 1 s; 2 steps left to step 5 (not 37 to step 40) -> 1 s
+  assert.deepEqual(s.take(), [`\repoch 1/10 step 3/4 8.0 img/s ETA 0:01${EL}`]);
+});
