@@ -10,7 +10,7 @@
 //   warm-up   (with any of the above) LinearLR(start_factor = 1/W, total_iters = W - 1)
 //             chained with it, i.e. the schedule times (t + 1) / W for the first W steps:
 //             the first step runs at lr / W and step W - 1 at the full rate.
-// The NaN guard's halvings multiply the result (see src/train/guard.ts).
+// The NaN guard's reductions multiply the result (see src/train/guard.ts).
 
 export type ScheduleKind = 'constant' | 'step' | 'cosine';
 export const SCHEDULE_KINDS: readonly ScheduleKind[] = ['constant', 'step', 'cosine'];

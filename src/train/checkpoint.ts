@@ -6,6 +6,12 @@
 //                 state.json            step, epoch and position in the epoch's order, RNG
 //                                       state, NaN-guard state, metrics, the run's config
 //
+//   frozen.safetensors                  a fine-tune's frozen (untrained) parameters,
+//                                       written once per process; each checkpoint's weights
+//                                       then hold the trained ones and refer to this file
+//                                       by name and sha256 (REST_FILE_KEY in
+//                                       src/weights/read.ts, whose readWeights joins them)
+//
 // Atomicity: the files are written into a hidden temporary directory, each fsynced, then
 // the directory is renamed to its final name and the parent directory fsynced (rename(2)
 // is atomic within a filesystem). A ckpt-* directory therefore exists only when complete;
@@ -18,14 +24,17 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Tensor } from '../tensor.js';
-import { syncDir, writeFileSynced } from '../util/fs.js';
+import { createHash } from 'node:crypto';
+import { atomicWriteFile, syncDir, writeFileSynced } from '../util/fs.js';
 import { bundleMetadata, type BundleConfig } from '../weights/bundle.js';
+import { readWeights, REST_FILE_KEY, REST_SHA256_KEY } from '../weights/read.js';
 import { encodeSafetensors, readSafetensors } from '../weights/safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'alexnet-ts-checkpoint/1';
 export const WEIGHTS_FILE = 'weights.safetensors';
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
 export const STATE_FILE = 'state.json';
+export const FROZEN_FILE = 'frozen.safetensors';
 
 export interface CheckpointState {
   format: typeof CHECKPOINT_FORMAT;
@@ -49,6 +58,23 @@ export interface CheckpointData {
   bundle: BundleConfig;
   optimizer: Record<string, string>;
   state: CheckpointState;
+  /** The run's frozen parameters (writeFrozen), which `weights` then leaves out. */
+  frozen?: FrozenRef;
+}
+
+export interface FrozenRef {
+  file: string;
+  sha256: string;
+}
+
+/** Write a fine-tune's frozen parameters to outDir/frozen.safetensors (atomically); its name and sha256. */
+export async function writeFrozen(outDir: string, weights: ReadonlyMap<string, Tensor>): Promise<FrozenRef> {
+  await mkdir(outDir, { recursive: true });
+  const chunks = encodeSafetensors(weights);
+  const h = createHash('sha256');
+  for (const c of chunks) h.update(c);
+  await atomicWriteFile(join(outDir, FROZEN_FILE), chunks);
+  return { file: FROZEN_FILE, sha256: h.digest('hex') };
 }
 
 export interface CheckpointInfo {
@@ -78,7 +104,8 @@ export async function writeCheckpoint(outDir: string, data: CheckpointData, hook
   const tmp = join(outDir, `.tmp-${name}-${process.pid}`);
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp);
-  await writeFileSynced(join(tmp, WEIGHTS_FILE), encodeSafetensors(data.weights, bundleMetadata(data.bundle)), { midway: hooks.midway });
+  const rest: Record<string, string> = data.frozen ? { [REST_FILE_KEY]: `../${data.frozen.file}`, [REST_SHA256_KEY]: data.frozen.sha256 } : {};
+  await writeFileSynced(join(tmp, WEIGHTS_FILE), encodeSafetensors(data.weights, { ...bundleMetadata(data.bundle), ...rest }), { midway: hooks.midway });
   await writeFileSynced(join(tmp, 'weights.json'), [json(data.bundle)]);
   await writeFileSynced(join(tmp, OPTIMIZER_FILE), encodeSafetensors(data.momenta, data.optimizer));
   await writeFileSynced(join(tmp, STATE_FILE), [json(data.state)]);
@@ -165,7 +192,7 @@ export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     throw new Error(`${dir}: not a complete checkpoint (${STATE_FILE}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   if (state.format !== CHECKPOINT_FORMAT) throw new Error(`${statePath}: format ${JSON.stringify(state.format)}, expected ${CHECKPOINT_FORMAT}`);
-  const w = readSafetensors(await readFile(join(dir, WEIGHTS_FILE)), join(dir, WEIGHTS_FILE));
+  const w = await readWeights(join(dir, WEIGHTS_FILE)); // with the run's frozen parameters
   const o = readSafetensors(await readFile(join(dir, OPTIMIZER_FILE)), join(dir, OPTIMIZER_FILE));
   return { dir, weights: w.tensors, momenta: o.tensors, optimizer: o.metadata, state };
 }

@@ -6,7 +6,7 @@ import { AUGMENT_MODES } from '../data/augment.js';
 import type { DecodeOptions } from '../data/decode.js';
 import { INIT_SCHEMES, type InitScheme } from '../models/params.js';
 import type { BuiltModel, ModelSpec } from '../models/types.js';
-import { NAN_POLICIES, type NanPolicy } from './guard.js';
+import { NAN_BACKOFF, NAN_POLICIES, NAN_RETRIES, type NanPolicy } from './guard.js';
 import { checkSchedule, type ScheduleKind } from '../optim/schedule.js';
 import { ADAMW_DEFAULTS, OPTIMIZERS, type Optimizer } from '../optim/optimizers.js';
 
@@ -60,6 +60,10 @@ export interface TrainOptions {
   flip?: boolean;
   seed?: number;
   nanPolicy?: NanPolicy;
+  /** reduce-lr: learning-rate reductions before giving up. Default 10. */
+  nanRetries?: number;
+  /** reduce-lr: the factor of each reduction, in (0, 1). Default 0.5. */
+  nanBackoff?: number;
   /** Run directory: checkpoints, log.jsonl. */
   out: string;
   /** Newest checkpoints kept (the best by validation top-1 is kept too). Default 3. */
@@ -125,6 +129,9 @@ export interface TrainConfig {
   flip: boolean;
   seed: number;
   nanPolicy: NanPolicy;
+  /** Absent from checkpoints written before they existed (read as the defaults). */
+  nanRetries: number;
+  nanBackoff: number;
   keep: number;
   checkpointEvery: number;
   logEvery: number;
@@ -134,7 +141,7 @@ export interface TrainConfig {
 }
 
 /** Options that may differ when resuming (they do not change the arithmetic). */
-export const RESUMABLE_OVERRIDES = ['epochs', 'data', 'val', 'out', 'logdir', 'maxSteps', 'threads', 'workers', 'keep', 'checkpointEvery', 'logEvery', 'histogramEvery'] as const;
+export const RESUMABLE_OVERRIDES = ['epochs', 'data', 'val', 'out', 'logdir', 'maxSteps', 'nanRetries', 'threads', 'workers', 'keep', 'checkpointEvery', 'logEvery', 'histogramEvery'] as const;
 
 function check(cond: boolean, what: string): void {
   if (!cond) throw new Error(what);
@@ -156,6 +163,8 @@ export function resolveConfig(o: TrainOptions, spec: ModelSpec, dataClasses: rea
   posInt(o.valLimit, 'valLimit');
   posInt(o.warmupSteps, 'warmupSteps', 0);
   posInt(o.seed, 'seed', 0);
+  posInt(o.nanRetries, 'nanRetries', 0);
+  check(o.nanBackoff === undefined || (o.nanBackoff > 0 && o.nanBackoff < 1), `NaN back-off must be in (0, 1), got ${o.nanBackoff}`);
   check(o.momentum === undefined || (o.momentum >= 0 && o.momentum < 1), `momentum must be in [0, 1), got ${o.momentum}`);
   check(o.weightDecay === undefined || o.weightDecay >= 0, `weight decay must be >= 0, got ${o.weightDecay}`);
   check(o.clipNorm === undefined || o.clipNorm > 0, `clip norm must be > 0, got ${o.clipNorm}`);
@@ -210,6 +219,8 @@ export function resolveConfig(o: TrainOptions, spec: ModelSpec, dataClasses: rea
     flip: o.flip ?? false,
     seed: o.seed ?? 0,
     nanPolicy: o.nanPolicy ?? 'reduce-lr',
+    nanRetries: o.nanRetries ?? NAN_RETRIES,
+    nanBackoff: o.nanBackoff ?? NAN_BACKOFF,
     keep: o.keep ?? 3,
     checkpointEvery: o.checkpointEvery ?? 0,
     logEvery: o.logEvery ?? 10,
@@ -223,7 +234,7 @@ export function resolveConfig(o: TrainOptions, spec: ModelSpec, dataClasses: rea
 
 /** A checkpoint's saved configuration, with the fields added since it was written at their defaults. */
 export function savedConfig(saved: Record<string, unknown>): TrainConfig {
-  return { labelSmoothing: 0, init: 'model', optimizer: 'sgd', betas: [...ADAMW_DEFAULTS.betas], ...saved } as TrainConfig;
+  return { labelSmoothing: 0, init: 'model', optimizer: 'sgd', betas: [...ADAMW_DEFAULTS.betas], nanRetries: NAN_RETRIES, nanBackoff: NAN_BACKOFF, ...saved } as TrainConfig;
 }
 
 /** A layer's name without the model's scope ('alexnet_v2/fc8' -> 'fc8'). */

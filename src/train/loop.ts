@@ -15,51 +15,21 @@ import type { Batch, Loader } from '../data/loader.js';
 import { nativeUnavailable } from '../runtime/native.js';
 import type { SessionOptions } from '../runtime/session.js';
 import type { Tensor } from '../tensor.js';
-import { type ProgressOptions, TrainProgress } from '../util/progress.js';
-import { bestCheckpoint, type CheckpointInfo, cleanPartial, listCheckpoints, pruneCheckpoints, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { TrainProgress } from '../util/progress.js';
+import type { TrainHooks, TrainResult } from './hooks.js';
+import { bestCheckpoint, cleanPartial, type FrozenRef, listCheckpoints, pruneCheckpoints, readCheckpoint, writeCheckpoint, writeFrozen } from './checkpoint.js';
 import { shortLayer, type TrainConfig, type TrainOptions } from './config.js';
 import { DropoutMasks } from './dropout.js';
 import { Evaluator, type EvalMetrics } from './evaluate.js';
 import { GradientProbe } from './grad_probe.js';
-import { NanGuard, NonFiniteError } from './guard.js';
+import { NanGuard, NonFiniteError, type Restore } from './guard.js';
 import { TrainLogs } from './run_logs.js';
-import { bundleConfig, checkpointState, newStats, newWindow, optimizerRecord, rewindState, type RunState, savedLoop, startState } from './run_state.js';
+import { bundleConfig, checkpointState, newStats, newWindow, optimizerRecord, restartState, rewindState, type RunState, savedLoop, startState } from './run_state.js';
 import { createTrainer, makeLoaders, type ResumeOptions, type RunSetup, setupRun } from './run_setup.js';
 import { learningRate, type ScheduleSpec } from '../optim/schedule.js';
 import type { StepResult, Trainer } from './trainer.js';
 
-export interface TrainHooks {
-  /** Set-up messages, warnings, epoch summaries and NaN-guard messages, one line each. */
-  log?: (line: string) => void;
-  /** Show a progress line (TrainProgress) on this stream; lines then go to it too. */
-  progress?: ProgressOptions;
-  // The two hooks below serve the tests and tools/bench only: @internal keeps them out of
-  // the published .d.ts (tsconfig.json's stripInternal), so they are no part of the API.
-  /** @internal Test hook: SIGKILL this process midway through writing its Nth checkpoint (1-based; a fresh run's first is step 0's). */
-  killDuringCheckpoint?: number;
-  /**
-   * @internal Benchmark hook: awaited after every `every` updates; the loop's own times (images/s,
-   * train seconds) leave the wait out. `npm run bench -- fashion` runs PyTorch's chunks of
-   * the same recipe here, so that both sides share the machine's ups and downs.
-   */
-  pause?: { every: number; run: (step: number) => Promise<void> };
-}
-
-export interface TrainResult {
-  /** Epochs completed. */
-  epochs: number;
-  steps: number;
-  /** Mean total loss (cross-entropy + L2) over the last epoch trained. */
-  trainLoss: number | null;
-  valTop1: number | null;
-  valTop5: number | null;
-  /** Training images per second in this process (steps and data; not validation or checkpoints). */
-  imagesPerSec: number;
-  /** The last checkpoint written. */
-  checkpoint: string;
-  /** The checkpoint with the best validation top-1 (null without validation). */
-  best: string | null;
-}
+export type { TrainHooks, TrainResult } from './hooks.js';
 
 type Outcome = { kind: 'ok'; inputs: Record<string, Tensor>; before: Map<string, Tensor> | null } | { kind: 'skip' } | { kind: 'rewind' };
 
@@ -85,6 +55,8 @@ class TrainingRun {
   private readonly ctx: { stepsPerEpoch: number; totalSteps: number };
   private readonly progress: TrainProgress | null;
   private readonly maxSteps: number;
+  /** A fine-tune's frozen parameters, written once (checkpoint.ts); null when all train. */
+  private frozen: FrozenRef | null = null;
   /** The second graph for gradient histograms, built on the first step that logs them. */
   private probe: GradientProbe | null = null;
   private readonly st: RunState;
@@ -127,7 +99,7 @@ class TrainingRun {
       cfg.seed,
       loop?.dropoutDraws ?? 0,
     );
-    this.guard = new NanGuard(cfg.nanPolicy, 5, loop?.guard);
+    this.guard = new NanGuard(cfg.nanPolicy, { retries: cfg.nanRetries, backoff: cfg.nanBackoff }, loop?.guard);
     this.loaders = makeLoaders(s, (name, message) => {
       this.say(`warning: skipping ${message.startsWith(name) ? message : `${name}: ${message}`}`);
       logs.event('skip', { file: name, error: message });
@@ -135,8 +107,8 @@ class TrainingRun {
     const stepsPerEpoch = this.loaders.train.batchesPerEpoch;
     this.sched = { kind: cfg.schedule, lr: cfg.lr, stepEpochs: cfg.stepEpochs, gamma: cfg.gamma, minLr: cfg.minLr, warmupSteps: cfg.warmupSteps };
     this.ctx = { stepsPerEpoch, totalSteps: stepsPerEpoch * cfg.epochs };
-    this.progress = hooks.progress ? new TrainProgress({ ...hooks.progress, epochs: cfg.epochs, stepsPerEpoch }) : null;
     this.maxSteps = s.maxSteps ?? Infinity;
+    this.progress = hooks.progress ? new TrainProgress({ ...hooks.progress, epochs: cfg.epochs, stepsPerEpoch, ...(s.maxSteps ? { lastStep: s.maxSteps } : {}) }) : null;
     this.st = startState(s.resumed, this.maxSteps);
   }
 
@@ -144,8 +116,9 @@ class TrainingRun {
   async run(): Promise<TrainResult> {
     const st = this.st;
     try {
-      if (!this.s.resumed) await this.checkpoint(null); // step 0: where the guard can always go back to
-      while (st.epoch < this.cfg.epochs && !st.stoppedEarly) {
+      if (this.s.trainable) this.frozen = await writeFrozen(this.s.out, this.weightsOf(false));
+      this.logs.event('start', { step: st.step }); // set up: graphs, sessions, data (the fashion bench's clock starts here)
+      while (st.epoch < this.cfg.epochs && !st.stoppedEarly && !this.hooks.signal?.aborted) {
         const end = await this.trainEpoch();
         if (end === 'rewound') continue;
         if (end === 'stopped') break;
@@ -170,7 +143,7 @@ class TrainingRun {
     const steps = this.loaders.train.batchesPerEpoch;
     return (
       `training ${s.spec.name} on ${s.train.size} images (${cfg.classes} classes, ${cfg.inputSize.join('x')})${s.val ? `, validating on ${s.val.size}` : ''}: ` +
-      `${cfg.epochs} epoch${cfg.epochs === 1 ? '' : 's'} of ${steps} steps, batch ${cfg.batch}, ${n.toLocaleString('en-US')} trainable parameters${s.trainable ? ` (${cfg.trainLayers!.map(shortLayer).join(', ')}; the rest frozen)` : ''}`
+      `${cfg.epochs} epoch${cfg.epochs === 1 ? '' : 's'} of ${steps} steps${this.maxSteps < cfg.epochs * steps ? ` (stopping at step ${this.maxSteps}, --max-steps)` : ''}, batch ${cfg.batch}, ${n.toLocaleString('en-US')} trainable parameters${s.trainable ? ` (${cfg.trainLayers!.map(shortLayer).join(', ')}; the rest frozen)` : ''}`
     );
   }
 
@@ -185,9 +158,9 @@ class TrainingRun {
       st.cursor = b.cursor;
       st.trainSeconds += (performance.now() - t) / 1000;
       if (o.kind === 'ok') await this.afterUpdate(b, o.inputs, o.before);
-      if (st.step >= this.maxSteps) {
+      if (st.step >= this.maxSteps || this.hooks.signal?.aborted) {
         st.stoppedEarly = true;
-        return 'stopped';
+        return this.s.train.size - b.cursor < this.cfg.batch ? 'done' : 'stopped'; // 'done': the epoch's last batch, the epoch ends
       }
       t = performance.now();
     }
@@ -224,7 +197,8 @@ class TrainingRun {
     const i = c ? trainer.params.findIndex((p) => p.name === c.param) : -1;
     const value = c ? (c.what === 'gradient' ? r.paramGradSq[i]! : r.paramWeightSq[i]!) : r.loss;
     const target = this.rewindTarget(r, c?.what === 'gradient');
-    const d = this.guard.onNonFinite(st.step + 1, lr, r.loss, c ? { param: c.param, what: c.what, value } : null, target ? target.step : st.step);
+    const restore: Restore = target ? { step: target.step, from: target.dir === null ? 'start' : 'checkpoint' } : { step: st.step, from: 'batch' };
+    const d = this.guard.onNonFinite(st.step + 1, lr, r.loss, c ? { param: c.param, what: c.what, value } : null, restore);
     this.say(d.message);
     this.logs.event('nan', { step: st.step + 1, lr, action: d.action, message: d.message, lrScale: this.guard.state.lrScale, ...(target && d.action === 'retry' ? { rewoundTo: target.step } : {}) });
     if (d.action === 'retry') {
@@ -241,15 +215,19 @@ class TrainingRun {
   /**
    * A non-finite loss or gradient means the current weights have diverged: go back to the
    * newest checkpoint before this step, or to the one before that when training from there
-   * diverged again (it was saved while already diverging). Null when only a weight is off.
+   * diverged again (it was saved while already diverging); the oldest state is the one the
+   * run started from (dir null: the weights in memory, no checkpoint needed). Null when
+   * only a weight is off.
    */
-  private rewindTarget(r: StepResult, badGradient: boolean): CheckpointInfo | null {
+  private rewindTarget(r: StepResult, badGradient: boolean): { step: number; dir: string | null } | null {
     const st = this.st;
     const diverged = !Number.isFinite(r.loss) || !Number.isFinite(r.gradNorm) || badGradient;
-    const ckpts = listCheckpoints(this.s.out);
-    const older = ckpts.filter((k) => k.step < st.step);
-    let target = diverged ? (older.at(-1) ?? ckpts.at(-1) ?? null) : null;
-    if (target && target.step === st.lastRewind) target = older.filter((k) => k.step < st.lastRewind).at(-1) ?? target;
+    if (!diverged) return null;
+    const start = this.s.resumed?.state.step ?? 0;
+    const points: { step: number; dir: string | null }[] = [{ step: start, dir: null }, ...listCheckpoints(this.s.out).filter((k) => k.step > start)];
+    const older = points.filter((k) => k.step < st.step);
+    let target = older.at(-1) ?? points[0]!;
+    if (target.step === st.lastRewind) target = older.filter((k) => k.step < st.lastRewind).at(-1) ?? target;
     return target;
   }
 
@@ -346,19 +324,31 @@ class TrainingRun {
     st.written++;
     const kill = this.hooks.killDuringCheckpoint === st.written ? () => process.kill(process.pid, 'SIGKILL') : undefined;
     st.checkpointStep = st.step;
-    const data = { weights: trainer.weights(), momenta: trainer.momenta(), bundle: bundleConfig(s.spec, cfg), optimizer: optimizerRecord(cfg, trainer, st.step), state };
+    const data = { weights: this.frozen ? this.weightsOf(true) : trainer.weights(), momenta: trainer.momenta(), bundle: bundleConfig(s.spec, cfg), optimizer: optimizerRecord(cfg, trainer, st.step), state, ...(this.frozen ? { frozen: this.frozen } : {}) };
     st.lastCheckpoint = await writeCheckpoint(s.out, data, kill ? { midway: kill } : {});
     await pruneCheckpoints(s.out, cfg.keep);
     this.logs.event('checkpoint', { step: st.step, dir: st.lastCheckpoint, seconds: (performance.now() - t0) / 1000 });
   }
 
-  /** Back to a checkpoint of this run; the guard's state and the dropout draws go on. */
-  private async rewind(dir: string): Promise<void> {
-    const c = await readCheckpoint(dir);
-    this.trainer.restore(c.weights, c.momenta, c.state.step);
+  /** The trainable or the frozen parameters (TrainOptions.trainLayers). */
+  private weightsOf(trained: boolean): Map<string, Tensor> {
+    const names = new Set(this.s.trainable);
+    return new Map([...this.trainer.weights()].filter(([n]) => names.has(n) === trained));
+  }
+
+  /** Back to a checkpoint of this run (null: to where the run started); the guard's state and the dropout draws go on. */
+  private async rewind(dir: string | null): Promise<void> {
     const st = this.st;
-    rewindState(st, c);
-    await this.logs.rewind(st.step, dir);
+    if (dir === null) {
+      const r = this.s.resumed;
+      this.trainer.restore(this.s.weights, r?.momenta, r?.state.step ?? 0);
+      restartState(st, r, this.maxSteps);
+    } else {
+      const c = await readCheckpoint(dir);
+      this.trainer.restore(c.weights, c.momenta, c.state.step);
+      rewindState(st, c);
+    }
+    await this.logs.rewind(st.step, dir ?? this.s.resumed?.dir ?? '');
   }
 
   private async close(): Promise<void> {
@@ -382,6 +372,8 @@ class TrainingRun {
       imagesPerSec: st.trainSeconds > 0 ? st.imagesHere / st.trainSeconds : 0,
       checkpoint: st.lastCheckpoint,
       best: best?.dir ?? null,
+      valK: st.lastVal ? Math.min(5, this.cfg.classes) : null,
+      interrupted: this.hooks.signal?.aborted ?? false,
     };
   }
 }

@@ -110,6 +110,12 @@ export function rewindState(st: RunState, c: LoadedCheckpoint): void {
   st.window = newWindow();
 }
 
+/** Back to where the run started (`resumed`, or step 0); the counters of this process go on. */
+export function restartState(st: RunState, resumed: LoadedCheckpoint | null, maxSteps: number): void {
+  const s0 = startState(resumed, maxSteps);
+  Object.assign(st, { step: s0.step, epoch: s0.epoch, cursor: s0.cursor, stats: { ...s0.stats }, lastTrainLoss: s0.lastTrainLoss, lastVal: s0.lastVal, checkpointStep: s0.checkpointStep, window: newWindow() });
+}
+
 /** The checkpoint's state.json for `st` (with the dropout draws and the guard's state). */
 export function checkpointState(st: RunState, cfg: TrainConfig, valTop1: number | null, dropoutDraws: number, guard: GuardState): CheckpointState {
   const loop: LoopState = { dropoutDraws, guard: { ...guard }, epochStats: st.stats, lastTrainLoss: st.lastTrainLoss, lastVal: st.lastVal };

@@ -152,6 +152,8 @@ class RateMeter {
 export interface TrainProgressOptions extends ProgressOptions {
   epochs: number;
   stepsPerEpoch: number;
+  /** The run's last step when it stops before the last epoch (--max-steps): the ETA counts to it. */
+  lastStep?: number;
 }
 
 export interface TrainStatus {
@@ -192,7 +194,8 @@ export class TrainProgress {
     if (s.loss !== undefined) parts.push(`loss ${s.loss.toFixed(4)}`);
     if (s.accuracy !== undefined) parts.push(`acc ${(s.accuracy * 100).toFixed(1)}%`);
     parts.push(`${Number.isFinite(imgRate) ? imgRate.toFixed(1) : '--'} img/s`);
-    parts.push(`ETA ${formatDuration((epochs * stepsPerEpoch - global) / stepRate)}`);
+    const last = Math.min(epochs * stepsPerEpoch, this.opts.lastStep ?? Infinity);
+    parts.push(`ETA ${formatDuration(Math.max(0, last - global) / stepRate)}`);
     return parts.join(' ');
   }
 

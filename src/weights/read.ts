@@ -7,8 +7,9 @@
 //   u64 length + "{"       safetensors (also by the .safetensors extension, so that a bad
 //                          header length is reported as such)
 //   protobuf ModelProto    ONNX (no magic; decoded and sanity-checked)
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import type { Tensor } from '../tensor.js';
 import { isNpy, npyObjectTensors, readNpyAny } from './npy.js';
 import { readOnnx } from './onnx.js';
@@ -85,6 +86,37 @@ export function parseWeights(bytes: Uint8Array, file: string): WeightFile {
   throw new Error(`${file}: unrecognised weight file (${bytes.length} bytes, starts ${head || '<empty>'}); supported: ${SUPPORTED}`);
 }
 
+/**
+ * Safetensors metadata by which a file holds part of a model and names the file with the
+ * rest, in its parent directory, by name and sha256: a fine-tune's checkpoints refer so
+ * to their run's frozen layers, written once (src/train/checkpoint.ts).
+ */
+export const REST_FILE_KEY = 'alexnet-ts.rest';
+export const REST_SHA256_KEY = 'alexnet-ts.rest.sha256';
+const REST_NAME = /^\.\.\/[\w.-]+\.safetensors$/;
+
+/** `w` with the tensors of the file its metadata refers to (REST_FILE_KEY), checked by sha256. */
+async function withRest(w: WeightFile, path: string): Promise<WeightFile> {
+  const ref = w.metadata[REST_FILE_KEY];
+  if (w.format !== 'safetensors' || ref === undefined) return w;
+  if (!REST_NAME.test(ref)) throw new Error(`${path}: ${REST_FILE_KEY} ${JSON.stringify(ref)} must be ../NAME.safetensors`);
+  const file = join(dirname(path), ref);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    throw new Error(`${path}: holds part of the model; the rest, ${file}, cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  if (sha !== w.metadata[REST_SHA256_KEY]) throw new Error(`${path}: the rest of the model, ${file}, has sha256 ${sha}, expected ${w.metadata[REST_SHA256_KEY]}`);
+  const tensors = readSafetensors(bytes, file).tensors;
+  for (const [k, t] of w.tensors) {
+    if (tensors.has(k)) throw new Error(`${path}: ${k} is also in ${file}`);
+    tensors.set(k, t);
+  }
+  return { ...w, tensors };
+}
+
 export async function readWeights(path: string): Promise<WeightFile> {
-  return parseWeights(await readFile(path), path);
+  return withRest(parseWeights(await readFile(path), path), path);
 }

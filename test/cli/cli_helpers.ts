@@ -1,5 +1,5 @@
 // Run the CLI as a user does: a child process, stdout, stderr and exit status.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from '../helpers.js';
 
@@ -16,14 +16,20 @@ export function alexnet(args: string[], env: Record<string, string> = {}): Promi
   return runNode(['--import', 'tsx', join(ROOT, 'src', 'cli', 'bin.ts'), ...args], env);
 }
 
+/** alexnet() with the child process handed to `started` (to send it signals). */
+export function alexnetWith(args: string[], started: (p: ChildProcess) => void): Promise<CliResult> {
+  return runNode(['--import', 'tsx', join(ROOT, 'src', 'cli', 'bin.ts'), ...args], {}, started);
+}
+
 /** The installed launcher, bin/alexnet.js, over the compiled dist/. */
 export function alexnetBin(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return runNode([join(ROOT, 'bin', 'alexnet.js'), ...args], env);
 }
 
-function runNode(args: string[], env: Record<string, string>): Promise<CliResult> {
+function runNode(args: string[], env: Record<string, string>, started?: (p: ChildProcess) => void): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env } });
+    started?.(p);
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));

@@ -5,7 +5,7 @@
 // resumed (the same weights as a run never interrupted), an AdamW run stopped and
 // resumed, and the errors.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -18,7 +18,7 @@ import { readEvents } from '../../src/logs/tb_reader.js';
 import { FASHION_DIR, fashionMnist } from '../fashion.js';
 import { FIXTURES } from '../helpers.js';
 import { addCorruptImage, makeImageFolder } from '../image_folder.js';
-import { alexnet } from './cli_helpers.js';
+import { alexnet, alexnetWith } from './cli_helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cli-train-'));
 const photos = join(tmp, 'photos');
@@ -176,6 +176,35 @@ describe('--max-pixels', () => {
   });
 });
 
+describe('Ctrl-C', () => {
+  test('SIGINT: the step in progress finishes, a checkpoint is written, exit 130 with the resume command; --resume goes on from it', async () => {
+    const out = join(tmp, 'interrupted');
+    const many = ['train', '--data', photos, ...SMALL, '--epochs', '50', '--lr', '0.001', '--log-every', '1', '--out', out];
+    const r = await alexnetWith(many, (p) => {
+      // SIGINT once the first step is logged
+      const poll = setInterval(() => {
+        const log = existsSync(join(out, 'log.jsonl')) ? readFileSync(join(out, 'log.jsonl'), 'utf8') : '';
+        if (!/"step":1,/.test(log)) return;
+        clearInterval(poll);
+        p.kill('SIGINT');
+      }, 50);
+      p.on('close', () => clearInterval(poll));
+    });
+    assert.equal(r.status, 130, r.stderr);
+    const m = /^interrupted at step (\d+); resume with alexnet train --resume (.+)$/m.exec(r.stderr);
+    assert.ok(m, r.stderr);
+    assert.equal(m[2], out);
+    const n = Number(m[1]);
+    assert.ok(n >= 1 && n < 300, r.stderr);
+    assert.deepEqual(listCheckpoints(out).map((c) => c.step), [n]);
+    assert.deepEqual(stepRecords(out).map((x) => x['step']), Array.from({ length: n }, (_, i) => i + 1));
+    const rr = await alexnet(['train', '--resume', out, '--max-steps', String(n + 2), '--json']);
+    assert.equal(rr.status, 0, rr.stderr);
+    assert.match(rr.stderr, new RegExp(`^resuming ${join(out, `ckpt-${String(n).padStart(8, '0')}`)}: step ${n}, epoch \\d+$`, 'm'));
+    assert.equal((JSON.parse(rr.stdout) as { steps: number }).steps, n + 2);
+  });
+});
+
 describe('kill and resume', () => {
   const args = (out: string) => ['train', '--data', photos, ...SMALL, '--epochs', '2', '--lr', '0.01', '--seed', '5', '--augment', 'crop', '--flip', '--label-smoothing', '0.1', '--checkpoint-every', '4', '--keep', '2', '--log-every', '1', '--out', out];
 
@@ -184,13 +213,13 @@ describe('kill and resume', () => {
     const b = join(tmp, 'killed');
     const ra = await alexnet([...args(a), '--json']);
     assert.equal(ra.status, 0, ra.stderr);
-    // checkpoints: step 0, step 4 (mid-epoch), then killed halfway through writing the
-    // weights of step 6's (the end of epoch 1)
-    const rk = await alexnet(args(b), { ALEXNET_TEST_KILL_DURING_CHECKPOINT: '3' });
+    // checkpoints: step 4 (mid-epoch), then killed halfway through writing the weights of
+    // step 6's (the end of epoch 1)
+    const rk = await alexnet(args(b), { ALEXNET_TEST_KILL_DURING_CHECKPOINT: '2' });
     assert.equal(rk.signal, 'SIGKILL', rk.stderr);
     const left = readdirSync(b).sort();
     assert.equal(left.filter((n) => n.startsWith('.tmp-ckpt-00000006-')).length, 1, left.join(' '));
-    assert.deepEqual(listCheckpoints(b).map((c) => c.step), [0, 4]);
+    assert.deepEqual(listCheckpoints(b).map((c) => c.step), [4]);
     assert.ok(stepRecords(b).some((r) => r['step'] === 6), 'steps past the last complete checkpoint were logged before the kill');
 
     const rr = await alexnet(['train', '--resume', b, '--json']);
@@ -284,7 +313,7 @@ describe('errors', () => {
     assert.match(none.stderr, /nothing: no such file or directory\n$/);
     const differs = await alexnet(['train', '--resume', join(tmp, 'killed'), '--lr', '0.1']);
     assert.equal(differs.status, 1);
-    assert.match(differs.stderr, /^alexnet: --resume: lr 0\.1 differs from the run's 0\.01 \(.*ckpt-00000012\); only epochs, data, val, out, logdir, maxSteps, threads, workers, keep, checkpointEvery, logEvery, histogramEvery may change\n$/);
+    assert.match(differs.stderr, /^alexnet: --resume: lr 0\.1 differs from the run's 0\.01 \(.*ckpt-00000012\); only epochs, data, val, out, logdir, maxSteps, nanRetries, threads, workers, keep, checkpointEvery, logEvery, histogramEvery may change\n$/);
     const momentum = await alexnet(['train', '--data', photos, '--out', join(tmp, 'e4'), ...SMALL, '--optimizer', 'adamw', '--momentum', '0.8']);
     assert.equal(momentum.status, 1);
     assert.match(momentum.stderr, /^alexnet: AdamW takes betas \(--betas B1,B2\), not momentum or nesterov\n$/);

@@ -165,3 +165,15 @@ test('erase: the TTY line is taken off for other output and drawn again by the n
   p.update('building'); // the same text, drawn again because it was erased
   assert.deepEqual(s.take(), [`\rbuilding${EL}`]);
 });
+
+test('training with --max-steps: the ETA counts to the last step, not the last epoch', () => {
+  const s = new FakeStream(true, 80);
+  const c = new FakeClock();
+  const p = new TrainProgress({ epochs: 10, stepsPerEpoch: 4, lastStep: 5, stream: s, now: c.now });
+  p.update({ epoch: 1, step: 1, images: 4 });
+  s.take();
+  c.t = 1000;
+  p.update({ epoch: 1, step: 3, images: 12 });
+  // 2 steps in 1 s; 2 steps left to step 5 (not 37 to step 40) -> 1 s
+  assert.deepEqual(s.take(), [`\repoch 1/10 step 3/4 8.0 img/s ETA 0:01${EL}`]);
+});

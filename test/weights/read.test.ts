@@ -129,3 +129,23 @@ test('readWeights: corrupt bytes (flipped) never hang or crash the process', () 
     }
   }
 });
+
+test('a safetensors file naming the rest of the model: joined when its sha256 matches, refused otherwise', async () => {
+  const { encodeSafetensors } = await import('../../src/weights/safetensors.js');
+  const { writeFileSync, mkdirSync } = await import('node:fs');
+  const { createHash } = await import('node:crypto');
+  const run = join(dir, 'run');
+  mkdirSync(join(run, 'ckpt'), { recursive: true });
+  const t = (v: number) => ({ dtype: 'float32' as const, shape: [1], data: new Float32Array([v]) });
+  const rest = Buffer.concat(encodeSafetensors(new Map([['a', t(1)]])));
+  writeFileSync(join(run, 'frozen.safetensors'), rest);
+  const sha = createHash('sha256').update(rest).digest('hex');
+  const part = (meta: Record<string, string>) => writeFileSync(join(run, 'ckpt', 'w.safetensors'), Buffer.concat(encodeSafetensors(new Map([['b', t(2)]]), meta)));
+  part({ 'alexnet-ts.rest': '../frozen.safetensors', 'alexnet-ts.rest.sha256': sha });
+  const w = await readWeights(join(run, 'ckpt', 'w.safetensors'));
+  assert.deepEqual([...w.tensors].map(([k, v]) => [k, v.data[0]]), [['a', 1], ['b', 2]]);
+  part({ 'alexnet-ts.rest': '../frozen.safetensors', 'alexnet-ts.rest.sha256': '0'.repeat(64) });
+  await assert.rejects(readWeights(join(run, 'ckpt', 'w.safetensors')), new RegExp(`the rest of the model, .*frozen\\.safetensors, has sha256 ${sha}, expected 0{64}$`));
+  part({ 'alexnet-ts.rest': '/etc/passwd', 'alexnet-ts.rest.sha256': sha });
+  await assert.rejects(readWeights(join(run, 'ckpt', 'w.safetensors')), /alexnet-ts\.rest "\/etc\/passwd" must be \.\.\/NAME\.safetensors$/);
+});

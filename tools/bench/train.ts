@@ -149,15 +149,15 @@ export async function fashionSection(): Promise<void> {
     while (!ptDone) await torchChunk();
     const paused = (t: number) => pauses.reduce((a, [p0, p1]) => a + (p1 <= t ? p1 - p0 : 0), 0);
     // Both clocks count the training steps, their data and the validations. PyTorch's starts
-    // once its model and data are set up and it writes no checkpoints, so ours starts when
-    // the step-0 checkpoint is written (graph, sessions and data set up) and leaves out the
-    // checkpoint writes (weights and momenta, fsync'd; reported below).
+    // once its model and data are set up and it writes no checkpoints, so ours starts at the
+    // log's 'start' event (graph, sessions and data set up) and leaves out the checkpoint
+    // writes (weights and momenta, fsync'd; reported below).
     const log = readJsonl(join(out, 'log.jsonl'));
     const saves = log.filter((r) => r['event'] === 'checkpoint').map((r) => ({ time: r['time'] as number, seconds: r['seconds'] as number }));
-    const start = saves[0]?.time ?? t0;
-    const saving = (t: number) => saves.slice(1).reduce((a, c) => a + (c.time <= t ? c.seconds : 0), 0);
+    const start = (log.find((r) => r['event'] === 'start')?.['time'] as number | undefined) ?? t0;
+    const saving = (t: number) => saves.reduce((a, c) => a + (c.time <= t ? c.seconds : 0), 0);
     const ours = log.filter((r) => r['event'] === 'epoch').map((r) => ({ seconds: (r['time'] as number) - start - paused(r['time'] as number) - saving(r['time'] as number), top1: r['valTop1'] as number }));
-    console.log(`Ours before the first step (building the graphs, starting the sessions, reading the data, the step-0 checkpoint): ${f1(start - t0)} s; checkpoint writes after it: ${f1(saves.slice(1).reduce((a, c) => a + c.seconds, 0))} s. Neither is counted below.\n`);
+    console.log(`Ours before the first step (building the graphs, starting the sessions, reading the data): ${f1(start - t0)} s; checkpoint writes: ${f1(saves.reduce((a, c) => a + c.seconds, 0))} s. Neither is counted below.\n`);
     const rows = ours.map((o, i) => [String(i + 1), f1(o.seconds), `${(o.top1 * 100).toFixed(2)}%`, pt[i] ? f1(Number(pt[i]!['seconds'])) : 'n/a', pt[i] ? `${(Number(pt[i]!['top1']) * 100).toFixed(2)}%` : 'n/a']);
     console.log(table(['epoch', '>ours s', '>ours top-1', '>PyTorch s', '>PyTorch top-1'], rows));
     const first90 = (xs: { seconds: number; top1: number }[]) => xs.find((x) => x.top1 >= 0.9)?.seconds ?? NaN;

@@ -40,6 +40,23 @@ export function trainOptions(a: Args): Partial<TrainOptions> {
 /** The table's default of an option that train() needs given (epochs, batch, lr). */
 const dflt = (name: string) => trainSpec.options.find((o) => o.name === name)!.default;
 
+/**
+ * SIGINT/SIGTERM: the first asks the loop to stop after the step in progress and write a
+ * checkpoint; a second exits at once (130), leaving the last complete checkpoint (their
+ * writes are atomic, src/train/checkpoint.ts).
+ */
+function onInterrupt(): { signal: AbortSignal; dispose: () => void } {
+  const ac = new AbortController();
+  const handler = () => {
+    if (ac.signal.aborted) process.exit(130);
+    process.stderr.write('\nstopping after this step and writing a checkpoint (again to quit now)\n');
+    ac.abort();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return { signal: ac.signal, dispose: () => (process.off('SIGINT', handler), void process.off('SIGTERM', handler)) };
+}
+
 export const trainCommand: Command = {
   name: 'train',
   async main(argv, io) {
@@ -66,15 +83,26 @@ export const trainCommand: Command = {
     const write = json ? io.err : io.out;
     const tty = json ? io.isTTY : (io.outIsTTY ?? false);
     const killAt = Number(process.env['ALEXNET_TEST_KILL_DURING_CHECKPOINT'] ?? 0);
-    const r = await train(opts, {
-      log: (line) => write(line + '\n'),
-      progress: { stream: { write: (s: string) => write(s), isTTY: tty, columns: process.stdout.columns }, tty },
-      ...(killAt > 0 ? { killDuringCheckpoint: killAt } : {}),
-    });
+    const stop = onInterrupt();
+    let r: Awaited<ReturnType<typeof train>>;
+    try {
+      r = await train(opts, {
+        log: (line) => write(line + '\n'),
+        progress: { stream: { write: (s: string) => write(s), isTTY: tty, columns: process.stdout.columns }, tty },
+        signal: stop.signal,
+        ...(killAt > 0 ? { killDuringCheckpoint: killAt } : {}),
+      });
+    } finally {
+      stop.dispose();
+    }
+    if (r.interrupted) {
+      io.err(`interrupted at step ${r.steps}; resume with alexnet train --resume ${opts.out ?? resume}\n`);
+      return 130;
+    }
     if (json) {
       io.out(JSON.stringify({ epochs: r.epochs, steps: r.steps, trainLoss: r.trainLoss, valTop1: r.valTop1, valTop5: r.valTop5, imagesPerSec: r.imagesPerSec, checkpoint: r.checkpoint, best: r.best }) + '\n');
     } else {
-      const val = r.valTop1 === null ? '' : `, val top-1 ${(r.valTop1 * 100).toFixed(2)}% top-5 ${(r.valTop5! * 100).toFixed(2)}%`;
+      const val = r.valTop1 === null ? '' : `, val top-1 ${(r.valTop1 * 100).toFixed(2)}% top-${r.valK} ${(r.valTop5! * 100).toFixed(2)}%`;
       io.out(`done: ${r.epochs} epochs, ${r.steps} steps, train loss ${r.trainLoss?.toFixed(4) ?? '--'}${val}, ${r.imagesPerSec.toFixed(1)} images/s\n`);
       io.out(`checkpoint: ${r.checkpoint}${r.best && r.best !== r.checkpoint ? `\nbest: ${r.best}` : ''}\n`);
     }

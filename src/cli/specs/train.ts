@@ -2,7 +2,7 @@
 // fills in (test/cli/help_docs.test.ts checks them against it).
 import { OPTIMIZERS } from '../../optim/optimizers.js';
 import { SCHEDULE_KINDS } from '../../optim/schedule.js';
-import { NAN_POLICIES } from '../../train/guard.js';
+import { NAN_BACKOFF, NAN_POLICIES, NAN_RETRIES } from '../../train/guard.js';
 import type { CommandSpec } from '../spec.js';
 import { batchOption, maxPixelsOption, modelOption, PER_CORE_MAX, THREADS } from './shared.js';
 
@@ -62,7 +62,9 @@ export const trainSpec: CommandSpec = {
     { name: 'augment', type: 'choice', value: 'A', default: 'none', choices: TRAIN_CHOICES.augment, help: 'random crop, or RandomResizedCrop' },
     { name: 'flip', type: 'boolean', help: 'random horizontal flips' },
     { name: 'seed', type: 'int', value: 'S', default: 0, min: 0, help: 'seeds initialisation, shuffling, augmentation and dropout' },
-    { name: 'nan-policy', type: 'choice', value: 'P', default: 'reduce-lr', choices: TRAIN_CHOICES['nan-policy'], help: 'on a NaN: go back and halve the rate (give up after 5), skip the batch, or stop' },
+    { name: 'nan-policy', type: 'choice', value: 'P', default: 'reduce-lr', choices: TRAIN_CHOICES['nan-policy'], help: 'on a NaN: go back and lower the rate (--nan-retries, --nan-backoff), skip the batch, or stop' },
+    { name: 'nan-retries', type: 'int', value: 'N', default: NAN_RETRIES, min: 0, help: 'reduce-lr: rate reductions before giving up (the default carries a rate 1000x too high)' },
+    { name: 'nan-backoff', type: 'number', value: 'F', default: NAN_BACKOFF, range: '(0, 1)', help: 'reduce-lr: each reduction multiplies the rate by F' },
     { name: 'keep', type: 'int', value: 'K', default: 3, min: 1, help: 'newest checkpoints kept, besides the best by validation top-1' },
     { name: 'checkpoint-every', type: 'int', value: 'N', default: 0, min: 0, help: 'also checkpoint every N steps (0: at the end of each epoch only)' },
     { name: 'logdir', type: 'string', value: 'DIR', help: 'TensorBoard event files: scalars, histograms, conv1 filters' },
