@@ -1,9 +1,9 @@
 // alexnet export: write the model as an ONNX file any ONNX runtime can load.
 import { randomWeights } from '../../models/params.js';
-import { modelGraph } from '../../models/assemble.js';
+import type { Tensor } from '../../tensor.js';
 import { modelBytes } from '../../runtime/compile.js';
 import { atomicWriteFile } from '../../util/fs.js';
-import { parse } from '../args.js';
+import { parse, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { bytes } from '../format.js';
 import { modelFromFlags } from '../model_flags.js';
@@ -15,9 +15,23 @@ export const exportCommand: Command = {
     const a = parse('export', argv, exportSpec);
     const out = a.required('out');
     const { spec, opts } = modelFromFlags(a);
+    const file = a.str('weights');
+    let weights: Map<string, Tensor> | null = null;
+    if (file !== undefined) {
+      // the model as the weights were trained: their classes, input size and pooling, unless given
+      const { loadWeights } = await import('../../hub/load.js');
+      const loaded = await loadWeights(spec.name, file);
+      const c = loaded.config;
+      if (a.has('classes') && opts.numClasses !== c.numClasses) {
+        throw new UsageError(`export: --classes ${opts.numClasses} differs from ${loaded.file}, which has ${c.numClasses} classes`);
+      }
+      opts.numClasses = c.numClasses;
+      if (!a.has('input')) opts.inputSize = c.inputSize;
+      if (c.globalPool) opts.globalPool = true;
+      weights = loaded.weights;
+    }
     const m = spec.build(opts);
-    const weights = randomWeights(m, a.int('seed')!);
-    const data = modelBytes(m, weights);
+    const data = modelBytes(m, weights ?? randomWeights(m, a.int('seed')!));
     await atomicWriteFile(out, data);
     const input = m.input;
     const output = m.graph.outputs[0]!;
