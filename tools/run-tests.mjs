@@ -127,10 +127,11 @@ if (!fast) generateFixtures();
 // (src/runtime/malloc.ts): ORT copies 200 MB of weights when a session starts, and
 // first-touch page faults on 4 KB pages make that several times slower.
 const tunables = [process.env.GLIBC_TUNABLES, 'glibc.malloc.hugetlb=1'].filter(Boolean).join(':');
-// --fast runs one file per core; Node's default, one fewer, leaves a core of a 2-core
-// machine idle while a single-threaded file runs. The full suite keeps the default: its
-// training files start several threads each.
-const concurrency = fast ? [`--test-concurrency=${availableParallelism()}`] : [];
+// One test file per core: Node's default, one fewer, leaves a core of a 2-core machine idle
+// while a single-threaded file runs. Most files wait on child processes, sessions or I/O
+// for much of their time, so the full suite gains too, training files included
+// (docs/testing.md).
+const concurrency = [`--test-concurrency=${availableParallelism()}`];
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...concurrency, ...files.map((f) => relative(root, f))], {
   stdio: 'inherit',
   cwd: root,
