@@ -5,10 +5,10 @@
 // by model and the weights file's path, size and mtime (and its bundle config's), with what
 // the weights are (classes, labels, preprocessing) recorded beside it: a warm start parses
 // no weights file in any format and does not re-serialise 240 MB of ONNX. What an interrupted build
-// leaves there is removed when the cache is next used (removeStaleTemporaries).
+// leaves there is removed when the cache is next used (src/hub/cache.ts).
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -18,7 +18,7 @@ import { PixelBudget } from '../data/pixel_budget.js';
 import { DEFAULT_PIXEL_BUDGET, ImagePool } from '../data/pool.js';
 import type { Tensor } from '../tensor.js';
 import type { DecodeOptions } from '../data/decode.js';
-import { cacheLimitBytes, pruneOptimizedModels } from '../hub/cache.js';
+import { cacheLimitBytes, pruneOptimizedModels, removeStaleTemporaries } from '../hub/cache.js';
 import { getModel } from '../models/registry.js';
 import type { ModelSpec } from '../models/types.js';
 import { Session } from '../runtime/session.js';
@@ -99,36 +99,6 @@ async function readRecord(entry: string): Promise<WeightsInfo | null> {
   } catch {
     return null; // an entry from before records were kept, or damaged: rebuilt
   }
-}
-
-/** A cache temporary untouched for this long is abandoned (a build writes and renames it within seconds). */
-const STALE_TEMPORARY_MS = 60 * 60 * 1000;
-
-/**
- * Remove what interrupted cache builds left behind: `*.tmp` entries of the cache directory
- * (a build's `<entry>.<pid>.tmp`) whose newest modification time, of the entry or of a file
- * in it, is over an hour old. A build writes its temporary in seconds and then renames it, so
- * one untouched for an hour is abandoned. The pid in the name is not trusted to tell: pids
- * are reused, and a $ALEXNET_HOME shared between machines holds builds whose pids mean
- * nothing here. Failures are ignored: another process may be removing the same entry.
- */
-export async function removeStaleTemporaries(cacheDir: string, now = Date.now()): Promise<void> {
-  const names = await readdir(cacheDir).catch(() => [] as string[]);
-  await Promise.all(
-    names
-      .filter((n) => n.endsWith('.tmp'))
-      .map(async (n) => {
-        const p = join(cacheDir, n);
-        try {
-          const st = await stat(p);
-          let newest = st.mtimeMs;
-          if (st.isDirectory()) for (const f of await readdir(p)) newest = Math.max(newest, (await stat(join(p, f))).mtimeMs);
-          if (now - newest > STALE_TEMPORARY_MS) await rm(p, { recursive: true, force: true });
-        } catch {
-          // gone meanwhile, or not ours to remove
-        }
-      }),
-  );
 }
 
 interface Opened {

@@ -1,6 +1,8 @@
 // listCachedWeights: what $ALEXNET_HOME holds. weights/ has the bundles written by
 // downloadWeights (and importWeights, when pointed there); cache/ has the ORT-optimised
-// models createClassifier keeps (src/classify/classifier.ts), one directory each.
+// models createClassifier keeps (src/classify/classifier.ts), one directory each: their
+// size bound (least recently used removed first) and the removal of abandoned build
+// temporaries are here too.
 import type { Dirent } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -56,9 +58,8 @@ export async function listCachedWeights(): Promise<WeightsCache> {
     weights.push({ name: f.replace(/\.safetensors$/, ''), model: c.model, numClasses: c.numClasses, file, bytes, source: c.source ?? null });
   }
   const cacheDir = join(home, 'cache');
-  const optimized = (await entries(cacheDir)).filter((e) => e.isDirectory() && !e.name.endsWith('.tmp'));
-  let bytes = 0;
-  for (const e of optimized) bytes += await treeBytes(join(cacheDir, e.name));
+  const optimized = await cacheEntries(cacheDir);
+  const bytes = optimized.reduce((n, e) => n + e.bytes, 0);
   return { home, dir, weights, optimizedModels: { dir: cacheDir, count: optimized.length, bytes } };
 }
 
@@ -100,6 +101,36 @@ export async function pruneOptimizedModels(cacheDir: string, maxBytes: number, k
     removed.push(e.name);
   }
   return removed;
+}
+
+/** A cache temporary untouched for this long is abandoned (a build writes and renames it within seconds). */
+const STALE_TEMPORARY_MS = 60 * 60 * 1000;
+
+/**
+ * Remove what interrupted cache builds left behind: `*.tmp` entries of the cache directory
+ * (a build's `<entry>.<pid>.tmp`) whose newest modification time, of the entry or of a file
+ * in it, is over an hour old. A build writes its temporary in seconds and then renames it, so
+ * one untouched for an hour is abandoned. The pid in the name is not trusted to tell: pids
+ * are reused, and a $ALEXNET_HOME shared between machines holds builds whose pids mean
+ * nothing here. Failures are ignored: another process may be removing the same entry.
+ */
+export async function removeStaleTemporaries(cacheDir: string, now = Date.now()): Promise<void> {
+  const names = await readdir(cacheDir).catch(() => [] as string[]);
+  await Promise.all(
+    names
+      .filter((n) => n.endsWith('.tmp'))
+      .map(async (n) => {
+        const p = join(cacheDir, n);
+        try {
+          const st = await stat(p);
+          let newest = st.mtimeMs;
+          if (st.isDirectory()) for (const f of await readdir(p)) newest = Math.max(newest, (await stat(join(p, f))).mtimeMs);
+          if (now - newest > STALE_TEMPORARY_MS) await rm(p, { recursive: true, force: true });
+        } catch {
+          // gone meanwhile, or not ours to remove
+        }
+      }),
+  );
 }
 
 /** Remove every entry of the classify cache (they are rebuilt when next needed). */
