@@ -1,6 +1,5 @@
 // The model a command builds from the flags of BUILD_OPTIONS (src/cli/specs/shared.ts):
 // --model, --input, --classes, --global-pool, --no-squeeze.
-import { access } from 'node:fs/promises';
 import type { BuildOptions, ModelSpec } from '../models/types.js';
 import { type Args, checkMinSize, model, UsageError } from './args.js';
 
@@ -20,19 +19,12 @@ export function modelFromFlags(a: Args): { spec: ModelSpec; opts: BuildOptions; 
 }
 
 /**
- * The bundle `alexnet weights download NAME` wrote for a model (its first weights entry),
- * in $ALEXNET_HOME/weights; an error that says how to get it when it is not there.
+ * The bundle `alexnet weights download NAME` wrote for a model, in $ALEXNET_HOME/weights;
+ * the library's error saying how to get it when it is not there (a wrong call for a model
+ * with no published weights).
  */
 export async function downloadedWeights(spec: ModelSpec): Promise<string> {
-  const { cachedWeightsPath } = await import('../weights/bundle.js');
-  const { noWeightsMessage } = await import('../weights/resolve.js');
-  const entry = spec.weights[0];
-  if (!entry) throw new UsageError(noWeightsMessage(spec));
-  const file = cachedWeightsPath(entry.name);
-  try {
-    await access(file);
-  } catch {
-    throw new Error(noWeightsMessage(spec));
-  }
-  return file;
+  const { locateWeights, noWeightsMessage } = await import('../weights/resolve.js');
+  if (!spec.weights[0]) throw new UsageError(noWeightsMessage(spec));
+  return (await locateWeights(spec)).file;
 }

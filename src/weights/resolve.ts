@@ -28,6 +28,12 @@ export interface ResolvedWeights {
   tensors(): Promise<ReadonlyMap<string, Tensor>>;
 }
 
+/** Where `alexnet weights download` keeps a model's weights (its first entry), if it has any. */
+export function downloadedWeightsPath(spec: ModelSpec): string | undefined {
+  const entry = spec.weights[0];
+  return entry ? cachedWeightsPath(entry.name) : undefined;
+}
+
 /** A message that says exactly how to get weights for a model. */
 export function noWeightsMessage(spec: ModelSpec): string {
   const entry = spec.weights[0];
@@ -56,7 +62,7 @@ export interface WeightsIdentity {
  * identity, from stat calls alone; the same errors when there is none.
  */
 export async function locateWeights(spec: ModelSpec, file?: string): Promise<WeightsIdentity> {
-  const path = file ?? (spec.weights[0] ? cachedWeightsPath(spec.weights[0].name) : undefined);
+  const path = file ?? downloadedWeightsPath(spec);
   if (!path) throw new Error(noWeightsMessage(spec));
   let st;
   try {

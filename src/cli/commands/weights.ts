@@ -59,10 +59,10 @@ async function downloadCmd(argv: string[], io: Io): Promise<number> {
 
 /** Where `weights download` keeps a model's weights: `import` without --out installs there. */
 async function installPath(spec: ModelSpec): Promise<string> {
-  const entry = spec.weights[0];
-  if (!entry) throw new UsageError(`weights import: --out FILE.safetensors is required for ${spec.name}, which has no published weights to stand in for`);
-  const { cachedWeightsPath } = await import('../../weights/bundle.js');
-  return cachedWeightsPath(entry.name);
+  const { downloadedWeightsPath } = await import('../../weights/resolve.js');
+  const path = downloadedWeightsPath(spec);
+  if (!path) throw new UsageError(`weights import: --out FILE.safetensors is required for ${spec.name}, which has no published weights to stand in for`);
+  return path;
 }
 
 async function importCmd(argv: string[], io: Io): Promise<number> {
