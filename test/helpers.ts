@@ -1,5 +1,7 @@
 // Shared test helpers.
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type RequestListener, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 
@@ -31,4 +33,20 @@ export function maxAbs(a: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
   return m;
+}
+
+/** An HTTP server on 127.0.0.1 (a free port) for download tests; `base` is its URL. */
+export async function loopbackServer(handler: RequestListener): Promise<{ base: string; close(): Promise<void> }> {
+  const server = createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+/** Answer with a file and its length. */
+export function sendFile(res: ServerResponse, path: string): void {
+  res.writeHead(200, { 'content-length': statSync(path).size });
+  createReadStream(path).pipe(res);
 }

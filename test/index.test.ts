@@ -3,9 +3,7 @@
 // downloadWeights from a local mirror (hash checked), and the cache listing.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -13,11 +11,11 @@ import * as main from '../src/index.js';
 import { alexnetSpec, bvlcAlexnetSpec, createClassifier, downloadWeights, getWeightsEntry, listCachedWeights, listWeightsEntries, loadWeights } from '../src/index.js';
 import { countParams } from '../src/entries/models.js';
 import type { Tensor } from '../src/index.js';
-import { FIXTURES, GENERATED, generated } from './helpers.js';
+import { FIXTURES, GENERATED, generated, loopbackServer, sendFile } from './helpers.js';
 
 const home = mkdtempSync(join(tmpdir(), 'alexnet-entry-home-'));
 const pth = join(GENERATED, 'alexnet_seeded.pth');
-let server: Server;
+let server: Awaited<ReturnType<typeof loopbackServer>>;
 
 const sameBytes = (a: Tensor, b: Tensor) =>
   Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength).equals(Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength));
@@ -25,23 +23,21 @@ let base = '';
 
 before(async () => {
   process.env['ALEXNET_HOME'] = home;
-  server = createServer((req, res) => {
+  server = await loopbackServer((req, res) => {
     if (req.url === '/small.pth') {
       res.writeHead(200, { 'content-length': 1000 });
       res.end(Buffer.alloc(1000));
     } else if (req.url === '/models/alexnet-owt-7be5be79.pth' && existsSync(pth)) {
-      res.writeHead(200, { 'content-length': statSync(pth).size });
-      createReadStream(pth).pipe(res);
+      sendFile(res, pth);
     } else {
       res.writeHead(404, 'Not Found');
       res.end();
     }
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.base;
 });
 after(async () => {
-  await new Promise((r) => server.close(r));
+  await server.close();
   rmSync(home, { recursive: true, force: true });
 });
 

@@ -2,36 +2,32 @@
 // classify with the cached weights; folders with a broken image; import; errors.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { FIXTURES, generated } from '../helpers.js';
+import { FIXTURES, generated, loopbackServer, sendFile } from '../helpers.js';
 import { alexnet } from './cli_helpers.js';
 
 const home = mkdtempSync(join(tmpdir(), 'alexnet-cli-home-'));
 const env = { ALEXNET_HOME: home };
-let server: Server;
+let server: Awaited<ReturnType<typeof loopbackServer>>;
 let base = '';
 let served = '';
 
 before(async () => {
-  server = createServer((req, res) => {
+  server = await loopbackServer((req, res) => {
     if (req.url === '/models/alexnet-owt-7be5be79.pth' && served) {
-      res.writeHead(200, { 'content-length': statSync(served).size });
-      createReadStream(served).pipe(res);
+      sendFile(res, served);
     } else {
       res.writeHead(404, 'Not Found');
       res.end();
     }
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.base;
 });
 after(async () => {
-  await new Promise((r) => server.close(r));
+  await server.close();
   rmSync(home, { recursive: true, force: true });
 });
 

@@ -3,21 +3,22 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { download } from '../../src/weights/download.js';
+import { loopbackServer } from '../helpers.js';
 
 const payload = randomBytes(300_000);
 const sha = createHash('sha256').update(payload).digest('hex');
-let server: Server;
+let server: Awaited<ReturnType<typeof loopbackServer>>;
 let base = '';
 const dir = mkdtempSync(join(tmpdir(), 'alexnet-dl-'));
 
 before(async () => {
-  server = createServer((req, res) => {
+  server = await loopbackServer((req, res) => {
     if (req.url === '/good.bin') {
       res.writeHead(200, { 'content-length': payload.length });
       res.end(payload);
@@ -33,11 +34,10 @@ before(async () => {
       res.end('no such file');
     }
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.base;
 });
 after(async () => {
-  await new Promise((r) => server.close(r));
+  await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
