@@ -7,14 +7,12 @@
 // each image against the right index.
 import { weightsClassIndex } from '../data/class_index.js';
 import { openDataset, randomSubset } from '../data/datasets.js';
-import { IMAGENET_NUM_CLASSES } from '../models/imagenet_classes.js';
 import type { DecodeOptions } from '../data/decode.js';
 import { Loader } from '../data/loader.js';
 import { ImagePool } from '../data/pool.js';
 import { getModel } from '../models/registry.js';
-import { classesInFile, matchWeights, requireAllWeights } from '../weights/mapping.js';
-import { configFromMetadata, readSidecar } from '../weights/bundle.js';
-import { readWeights } from '../weights/read.js';
+import { matchWeights, requireAllWeights } from '../weights/mapping.js';
+import { resolveWeights } from '../weights/resolve.js';
 import { weightsFileOf } from './checkpoint.js';
 import { Evaluator, type EvalMetrics } from './evaluate.js';
 
@@ -47,17 +45,15 @@ export interface EvalReport extends EvalMetrics {
 export async function evaluateWeights(o: EvalOptions): Promise<EvalReport> {
   const spec = getModel(o.model);
   const file = weightsFileOf(o.weights);
-  const w = await readWeights(file);
-  const bundle = (w.format === 'safetensors' ? configFromMetadata(w.metadata, file) : null) ?? (file.endsWith('.safetensors') ? await readSidecar(file) : null);
-  if (bundle && bundle.model !== spec.name) throw new Error(`${file}: holds ${bundle.model} weights, not ${spec.name}; use --model ${bundle.model}`);
-  const numClasses = o.classes ?? bundle?.numClasses ?? classesInFile(spec, w.tensors) ?? spec.defaultNumClasses;
-  const inputSize = o.inputSize ?? bundle?.inputSize ?? spec.defaultImageSize;
-  const labels = bundle?.labels ?? (numClasses === IMAGENET_NUM_CLASSES ? 'imagenet1k' : null);
-  const globalPool = o.globalPool ?? bundle?.globalPool ?? false;
+  // what the weights were trained for (their bundle config, else what their tensors say); the options override it
+  const r = await resolveWeights(spec, file);
+  const numClasses = o.classes ?? r.numClasses;
+  const inputSize = o.inputSize ?? r.inputSize ?? spec.defaultImageSize;
+  const globalPool = o.globalPool ?? r.globalPool ?? false;
   const build = { numClasses, inputSize, ...(globalPool ? { globalPool } : {}) };
   const m = spec.build(build);
-  const weights = requireAllWeights(m, matchWeights(m, w.tensors), file);
-  const named = weightsClassIndex(labels, numClasses);
+  const weights = requireAllWeights(m, matchWeights(m, await r.tensors()), file);
+  const named = weightsClassIndex(r.labels, numClasses);
   let ds = await openDataset(o.data, { split: 't10k', numClasses, ...(named ? { classes: named } : {}) });
   const warnings = [...(ds.warnings ?? [])];
   // the subset `alexnet train --val-limit N --seed 0` validates on
