@@ -85,8 +85,10 @@ export interface WeightsEntry {
   url: string;
   /** Hex prefix of the file's SHA-256, as torchvision puts in its file names; '' when none is published. */
   sha256: string;
+  /** The file's MD5 in 32 hex digits, where the source publishes MD5 (Keras's `file_hash`). */
+  md5?: string;
   /** Format of the file at url. */
-  format: 'pth' | 'npy' | 'onnx' | 'safetensors';
+  format: 'pth' | 'npy' | 'onnx' | 'safetensors' | 'h5';
   /** The preprocessing preset the weights were trained with. */
   preprocess: PreprocessName;
   meta: WeightsMeta;
