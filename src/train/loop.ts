@@ -77,6 +77,7 @@ class TrainingRun {
     const rs = s.resumed?.state;
     if (s.resumed) trainer.restore(s.resumed.weights, s.resumed.momenta, s.resumed.state.step);
     const logs = await TrainLogs.open(s.out, s.logdir, rs ? rs.step : null, s.resumed?.dir ?? '');
+    logs.graph(s.model.graph, s.model.layers.map((l) => l.name), s.model.output);
     const run = new TrainingRun(s, hooks, session, trainer, evaluator, logs);
     if (!rs) run.say(run.intro());
     return run;

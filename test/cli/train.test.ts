@@ -14,6 +14,7 @@ import type { Tensor } from '../../src/tensor.js';
 import { listCheckpoints, readCheckpoint } from '../../src/train/checkpoint.js';
 import { readJsonl } from '../../src/logs/jsonl.js';
 import type { TbEvent } from '../../src/logs/tb_proto.js';
+import { decodeGraphDef } from '../../src/logs/graphdef_proto.js';
 import { readEvents } from '../../src/logs/tb_reader.js';
 import { FASHION_DIR, fashionMnist } from '../fashion.js';
 import { FIXTURES } from '../helpers.js';
@@ -91,6 +92,13 @@ describe('alexnet train from scratch on photos', () => {
     assert.equal(files.length, 1);
     const events: TbEvent[] = readEvents(join(logdir, files[0]!));
     assert.equal(events[0]!.file_version, 'brain.Event:2');
+    // the training graph, once, scoped by layer: forward under the layers, backward under grad/
+    const graphs = events.filter((e) => e.graph_def);
+    assert.equal(graphs.length, 1);
+    const nodes = decodeGraphDef(graphs[0]!.graph_def!).node;
+    const tops = new Set(nodes.filter((n) => n.op !== 'Placeholder').map((n) => n.name.split('/')[0]));
+    assert.deepEqual([...tops].sort(), ['avgpool', 'classifier.1', 'classifier.4', 'classifier.6', 'features.0', 'features.10', 'features.12', 'features.2', 'features.3', 'features.5', 'features.6', 'features.8', 'grad', 'train']);
+    assert.ok(nodes.some((n) => n.name === 'features.0/weight' && n.op === 'VariableV2'));
     const byTag = new Map<string, TbEvent[]>();
     for (const e of events) for (const v of e.summary?.value ?? []) byTag.set(v.tag, [...(byTag.get(v.tag) ?? []), e]);
     const steps = (tag: string) => (byTag.get(tag) ?? []).map((e) => e.step);
