@@ -213,6 +213,29 @@ describe('Ctrl-C', () => {
   });
 });
 
+describe('Ctrl-C twice', () => {
+  test('a second SIGINT exits at once with 130, without the final checkpoint; what is on disk stays loadable', async () => {
+    const out = join(tmp, 'interrupted-twice');
+    const many = ['train', '--data', photos, ...SMALL, '--epochs', '50', '--lr', '0.001', '--log-every', '1', '--out', out];
+    const r = await alexnetWith(many, (p) => {
+      const poll = setInterval(() => {
+        const log = existsSync(join(out, 'log.jsonl')) ? readFileSync(join(out, 'log.jsonl'), 'utf8') : '';
+        if (!/"step":1,/.test(log)) return;
+        clearInterval(poll);
+        // both signals before the step in progress can finish: the first asks for a stop
+        // after it, the second quits now
+        p.kill('SIGINT');
+        setTimeout(() => p.kill('SIGINT'), 20);
+      }, 50);
+      p.on('close', () => clearInterval(poll));
+    });
+    assert.equal(r.status, 130, r.stderr);
+    assert.match(r.stderr, /^stopping after this step and writing a checkpoint \(again to quit now\)$/m);
+    assert.doesNotMatch(r.stderr, /interrupted at step/);
+    for (const c of listCheckpoints(out)) assert.ok((await readCheckpoint(c.dir)).weights.size > 0, c.dir);
+  });
+});
+
 describe('kill and resume', () => {
   const args = (out: string) => ['train', '--data', photos, ...SMALL, '--epochs', '2', '--lr', '0.01', '--seed', '5', '--augment', 'crop', '--flip', '--label-smoothing', '0.1', '--checkpoint-every', '4', '--keep', '2', '--log-every', '1', '--out', out];
 
