@@ -77,7 +77,7 @@ export const trainSpec: CommandSpec = {
     maxPixelsOption('skip'),
     { name: 'workers', type: 'int', value: 'N', min: 0, max: PER_CORE_MAX, defaultText: 'cores - 1, at least 1', help: 'image decoding threads (0 decodes on the main thread)' },
   ],
-  json: '{"epochs", "steps", "trainLoss", "valTop1", "valTop5", "imagesPerSec", "checkpoint", "best"} as the last line of stdout',
+  json: '{"epochs", "steps", "trainLoss", "valTop1", "valTop5", "imagesPerSec", "wallImagesPerSec", "checkpoint", "best"} as the last line of stdout',
   examples: [
     { command: 'alexnet weights download alexnet\nalexnet train --data photos/ --val-split 0.2 --pretrained --train-layers classifier.6 --epochs 5 --out runs/ft', caption: 'Fine-tune the last layer of ImageNet weights on a folder of photos' },
     { command: 'alexnet train --resume runs/ft --epochs 8', caption: 'Continue that run for three more epochs' },
