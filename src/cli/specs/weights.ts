@@ -21,7 +21,7 @@ const download: CommandSpec = {
 
 const importSpec: CommandSpec = {
   name: 'import',
-  summary: 'convert a .pth, .npy, .onnx or .safetensors file for a model to safetensors + JSON config',
+  summary: 'convert a .pth, .npy, .onnx, .safetensors or Keras .h5 file for a model to safetensors + JSON config',
   description:
     'Reads a weight file in any supported format (pickles are parsed, never executed), maps its tensors to the model, checks every shape, ' +
     'and writes safetensors with a JSON config beside it. Written to $ALEXNET_HOME/weights/<model>.safetensors, it is what classify uses by default, offline.',
