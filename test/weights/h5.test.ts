@@ -1,6 +1,5 @@
 // Keras .h5 weights (src/weights/h5.ts, h5_map.ts) from tools/gen_h5_fixtures.py's files,
-// in both naming generations, onto a tiny Keras-style model registered here: a conv, two
-// BatchNormalization layers (one without gamma), two dense layers.
+// in both naming generations, onto a tiny Keras-style model (./tiny_keras.ts).
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,10 +7,6 @@ import { dirname, join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { importWeights } from '../../src/hub/convert.js';
 import { loadWeights } from '../../src/hub/load.js';
-import { assemble } from '../../src/models/assemble.js';
-import { registerModel } from '../../src/models/registry.js';
-import type { BuildOptions, BuiltModel, ModelSpec } from '../../src/models/types.js';
-import { conv2d, flatten, linear } from '../../src/nn/layers.js';
 import type { Tensor } from '../../src/tensor.js';
 import { initialWeights } from '../../src/train/init_weights.js';
 import { isHdf5, readH5, storedEof } from '../../src/weights/h5.js';
@@ -19,43 +14,11 @@ import { matchWeights, requireAllWeights } from '../../src/weights/mapping.js';
 import { parseWeights, readWeights } from '../../src/weights/read.js';
 import { resolveWeights } from '../../src/weights/resolve.js';
 import { generated } from '../helpers.js';
+import { tinySpec } from './tiny_keras.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'alexnet-h5-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-const glorot = (name: string) => (fanIn: number, fanOut: number) => ({ name, init: { kind: 'glorot_uniform' as const, fanIn, fanOut } });
-const zeros = (name: string) => ({ name, init: { kind: 'constant' as const, value: 0 } });
-
-/** 8x8x3 NHWC -> block1_conv1 (3x3, 4) -> [BN params] -> flatten -> fc1 (6) -> predictions. */
-const tinySpec: ModelSpec = {
-  name: 'tiny_keras',
-  description: 'a Keras-style test model',
-  source: 'test/weights/h5.test.ts',
-  inputLayout: 'NHWC',
-  channels: 'RGB',
-  defaultImageSize: [8, 8],
-  minSize: [8, 8],
-  minSizeReason: 'fc1 takes 8x8x4',
-  defaultNumClasses: 5,
-  classifier: { layer: 'predictions', weight: 'predictions/kernel', bias: 'predictions/bias', outAxis: 1 },
-  preprocess: 'keras-tf',
-  weights: [],
-  options: ['numClasses', 'inputSize', 'batch'],
-  build(o: BuildOptions = {}): BuiltModel {
-    return assemble(tinySpec, o, 0, (net, input, numClasses) => {
-      let x = conv2d(net, input, { scope: 'block1_conv1', filters: 4, kernel: [3, 3], stride: [1, 1], padding: 'SAME', activation: 'relu', weightLayout: 'HWIO', weights: glorot('block1_conv1/kernel'), biases: zeros('block1_conv1/bias') });
-      // BatchNormalization's weights in Keras's order (declared only: loading maps them)
-      const bn = (layer: string, leaves: string[]) => leaves.forEach((l) => net.g.param(`${layer}/${l}`, { dtype: 'float32', shape: [4] }, { init: { kind: 'constant', value: 1 }, regularized: false, layer }));
-      bn('block1_bn', ['gamma', 'beta', 'moving_mean', 'moving_variance']);
-      bn('block1_bn2', ['beta', 'moving_mean', 'moving_variance']);
-      x = flatten(net, x, 'HWC', 'flatten');
-      x = linear(net, x, { scope: 'fc1', units: 6, activation: 'relu', weightLayout: 'IO', weights: glorot('fc1/kernel'), biases: zeros('fc1/bias') });
-      if (numClasses) x = linear(net, x, { scope: 'predictions', units: numClasses, activation: null, weightLayout: 'IO', weights: glorot('predictions/kernel'), biases: zeros('predictions/bias') });
-      return { net: x, endPoints: {} };
-    });
-  },
-};
-registerModel(tinySpec);
 
 /** A fixture's path, or null (skipped) without the generated files. */
 function h5(t: TestContext, name: string): string | null {

@@ -37,6 +37,7 @@ async function downloadCmd(argv: string[], io: Io): Promise<number> {
       ...(url !== undefined ? { url } : {}),
       ...(sha256 !== undefined ? { sha256 } : {}),
       force: a.flag('force'),
+      allowUnverified: a.flag('allow-unverified'),
       keepOriginal: a.flag('keep-original'),
       onProgress: (done, total) => {
         progress ??= new DownloadProgress({ label: name, ...(total !== null ? { totalBytes: total } : {}) });
