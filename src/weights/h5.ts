@@ -15,8 +15,9 @@
 // H5Tensors map that carries the layers (./h5_map.ts maps them onto a model's parameters).
 //
 // The HDF5 library is h5wasm (HDF5's C library compiled to WASM, reading through Node's
-// filesystem); it loads on the first .h5 read. It prints HDF5's error stack to standard
+// filesystem); it loads on the first .h5 read. HDF5 prints its error stacks to standard
 // error, so calls into it run with that output captured, and a failure becomes one line.
+import fs from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { float32, type Tensor } from '../tensor.js';
@@ -73,16 +74,20 @@ export function storedEof(head: Uint8Array): number | null {
 class LayoutError extends Error {}
 
 /**
- * Run `fn` with standard error captured (h5wasm prints HDF5's error stacks there); an HDF5
- * failure becomes one line, `what` with HDF5's reason.
+ * Run `fn` with standard error captured: HDF5 prints its error stacks to file descriptor 2,
+ * which h5wasm's filesystem writes with fs.writeSync. An HDF5 failure becomes one line,
+ * `what` with HDF5's innermost reason.
  */
 function quiet<T>(fn: () => T, what: string): T {
-  const write = process.stderr.write;
+  const writeSync = fs.writeSync;
   let captured = '';
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    captured += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    return true;
-  }) as typeof process.stderr.write;
+  fs.writeSync = ((fd: number, data: string | NodeJS.ArrayBufferView, ...rest: unknown[]) => {
+    if (fd !== 2) return (writeSync as (...a: unknown[]) => number)(fd, data, ...rest);
+    const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const [offset, length] = [typeof rest[0] === 'number' ? rest[0] : 0, typeof rest[1] === 'number' ? rest[1] : bytes.length];
+    captured += bytes.subarray(offset, offset + length).toString('utf8');
+    return length;
+  }) as typeof fs.writeSync;
   try {
     return fn();
   } catch (e) {
@@ -91,7 +96,7 @@ function quiet<T>(fn: () => T, what: string): T {
     const frames = [...captured.matchAll(/#\d+: .* in [\w]+\(\): (.*)/g)].map((m) => m[1]!);
     throw new Error(`${what}${frames.length ? ` (${frames[frames.length - 1]})` : ''}`, { cause: e });
   } finally {
-    process.stderr.write = write;
+    fs.writeSync = writeSync;
   }
 }
 
@@ -180,13 +185,17 @@ async function checkFile(path: string): Promise<void> {
 export async function readH5(path: string): Promise<H5Tensors> {
   await checkFile(path);
   const lib = await library();
-  const f = quiet(() => new lib.File(resolve(path), 'r'), `${path}: truncated or not an HDF5 file`);
+  const f = quiet(() => {
+    const file = new lib.File(resolve(path), 'r');
+    if (file.file_id < 0) throw new Error('H5Fopen failed'); // h5wasm returns an invalid id rather than throwing
+    return file;
+  }, `${path}: corrupt or not an HDF5 file`);
   try {
     return quiet(() => {
       const mw = f.attrs['layer_names'] || f.attrs['layer_names0'] ? null : f.get('model_weights');
       return readLayers(mw instanceof lib.Group ? mw : f, lib, path);
     }, `${path}: unreadable HDF5 data`);
   } finally {
-    f.close();
+    quiet(() => f.close(), `${path}: closing`);
   }
 }

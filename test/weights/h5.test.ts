@@ -1,6 +1,7 @@
 // Keras .h5 weights (src/weights/h5.ts, h5_map.ts) from tools/gen_h5_fixtures.py's files,
 // in both naming generations, onto a tiny Keras-style model (./tiny_keras.ts).
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -108,6 +109,23 @@ test('h5: hostile and broken files get one-line errors naming layer and shapes',
   const stub = join(tmp, 'stub.h5');
   writeFileSync(stub, readFileSync(later).subarray(0, 12));
   assert.equal(await message(readWeights(stub)), `${stub}: truncated or not an HDF5 file (12 bytes, no complete superblock)`);
+  // a sound superblock over damaged object headers: HDF5's reason, in one line, and nothing on stderr
+  const corrupt = join(tmp, 'corrupt.h5');
+  const bytes = Buffer.from(readFileSync(join(dir, 'tiny_vgg.h5')));
+  bytes.fill(0xab, 200, 4000);
+  writeFileSync(corrupt, bytes);
+  const writeSync = fs.writeSync;
+  let leaked = '';
+  fs.writeSync = ((fd: number, data: unknown, ...rest: unknown[]) => {
+    if (fd === 2) leaked += String(data);
+    return (writeSync as (...a: unknown[]) => number)(fd, data, ...rest);
+  }) as typeof fs.writeSync;
+  try {
+    assert.match(await message(readWeights(corrupt)), new RegExp(`^${corrupt}: corrupt or not an HDF5 file \\([^\\n]+\\)$`));
+  } finally {
+    fs.writeSync = writeSync;
+  }
+  assert.equal(leaked, '');
   assert.throws(() => parseWeights(readFileSync(later), later), { message: `${later}: an HDF5 (Keras .h5) file; read it from its path with readWeights` });
 });
 
