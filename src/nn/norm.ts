@@ -28,12 +28,13 @@ export interface BatchNormOptions {
   /** Normalise with the batch's statistics and update the running ones. */
   training: boolean;
   /**
-   * Update the running variance with the unbiased batch variance (x M/(M-1), M = N*H*W).
-   * PyTorch does (torch.nn.functional.batch_norm: "running_var ... unbiased"). Keras 2's
-   * BatchNormalization.call (keras/layers/normalization.py) also multiplies the batch
-   * variance by M/(M - (1 + epsilon)) before its moving-average update, and TF's
-   * FusedBatchNorm returns the Bessel-corrected variance for it; Keras's non-fused
-   * tf.nn.moments path uses the biased one. Normalisation always uses the biased one.
+   * Update the running variance with the unbiased batch variance (x M/(M-1), M = N*H*W),
+   * as PyTorch does (torch.nn.BatchNorm2d: "the running estimates ... unbiased").
+   * Keras 2's BatchNormalization.call (keras/layers/normalization.py) corrects too, by
+   * M/(M - (1 + epsilon)) ("sample variance - unbiased estimator of population
+   * variance"), which differs from M/(M-1) by about epsilon/M; pass true for both. false
+   * updates with the biased variance (ONNX BatchNormalization's training mode).
+   * Normalisation always uses the biased one.
    */
   unbiasedRunningVar: boolean;
   /** Parameter names, e.g. `conv1_bn/gamma` or `bn1.weight`; gamma/beta only with scale/center. */
