@@ -1,4 +1,5 @@
 // alexnet export: write the model as an ONNX file any ONNX runtime can load.
+import { modelGraph } from '../../models/assemble.js';
 import { randomWeights } from '../../models/params.js';
 import type { BuiltModel } from '../../models/types.js';
 import type { Tensor } from '../../tensor.js';
@@ -50,7 +51,7 @@ async function exportModel(a: Args, out: string, status: Status): Promise<{ data
   }
   status.phase(`building ${spec.name}`);
   const m = spec.build(opts);
-  const data = modelBytes(m, weights ?? randomWeights(m, a.int('seed')!));
+  const data = modelBytes(modelGraph(m), weights ?? randomWeights(m, a.int('seed')!));
   status.phase(`writing ${out}`);
   await atomicWriteFile(out, data);
   return { data, m };
