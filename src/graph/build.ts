@@ -82,6 +82,12 @@ export function unary(op: string, x: Value, name?: string): Value {
 }
 
 export const relu = (x: Value, name?: string) => unary('Relu', x, name);
+
+/** ONNX Clip with constant bounds (min and max as scalar inputs, opset 11+). */
+export function clip(x: Value, min: number, max: number, name?: string): Value {
+  const g = x.graph;
+  return g.add1('Clip', [x, f32(g, min, 'clip_min'), f32(g, max, 'clip_max')], {}, name);
+}
 export const identity = (x: Value, name?: string) => unary('Identity', x, name);
 
 export function binary(op: string, a: Value, b: Value, name?: string): Value {
@@ -158,6 +164,11 @@ export function dropout(x: Value, ratio: number, training: boolean, o: { seed?: 
   const mode = g.constant(tensor('bool', [], Uint8Array.of(1)), 'training_mode');
   const [y, mask] = g.add('Dropout', [x, f32(g, ratio, 'ratio'), mode], attrs, { outputs: 2, ...(o.name ? { name: o.name } : {}) });
   return [y!, mask!];
+}
+
+/** ONNX BatchNormalization in inference mode: the running mean and variance normalise. */
+export function batchNorm(x: Value, scale: Value, bias: Value, mean: Value, variance: Value, o: { epsilon: number; name?: string }): Value {
+  return x.graph.add1('BatchNormalization', [x, scale, bias, mean, variance], { epsilon: float(o.epsilon) }, o.name);
 }
 
 export function cast(x: Value, to: number, name?: string): Value {
