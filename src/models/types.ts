@@ -21,6 +21,8 @@ export interface BuildOptions {
   dropoutSeed?: number;
   /** How training-mode dropout draws its masks (see NetOptions.dropoutMasks). */
   dropoutMasks?: 'onnx' | 'input';
+  /** Layers a training build keeps frozen: their batch norm runs in inference mode (NetOptions.frozen). */
+  frozen?: ReadonlySet<string>;
 }
 
 export interface BuiltModel {
@@ -41,7 +43,7 @@ export interface BuiltModel {
   weightDecay: number;
 }
 
-export type PreprocessName = 'torchvision' | 'caffe' | 'inception';
+export type PreprocessName = 'torchvision' | 'caffe' | 'inception' | 'keras-caffe' | 'keras-tf';
 
 /**
  * Accuracy published with a set of weights, and where: figures are copied from the source
