@@ -21,7 +21,7 @@ export interface KerasOracle {
   params: { total: number; trainable: number; nonTrainable: number };
   logits: number[][];
   top1: number[];
-  grad?: { size: number; labels: number[]; loss: number; params: string[] };
+  grad?: { size: number; labels: number[]; loss: number; params: string[]; torchFloat32Error: Record<string, number> };
 }
 
 export function paramCounts(m: BuiltModel): { trainable: number; nonTrainable: number; total: number } {
@@ -89,7 +89,10 @@ export async function checkLogits(spec: ModelSpec, weights: ReadonlyMap<string, 
 /**
  * Loss gradients at the oracle's small input with BatchNorm on batch statistics (dropout
  * off): mean cross-entropy, then gradients() of the listed parameters, against PyTorch's
- * float64 autograd. Returns each parameter's max |Δ| relative to its largest gradient.
+ * float64 autograd. Each parameter's max |Δ| relative to its largest gradient must be
+ * within 2e-3, or within 3x PyTorch's own float32 error where that is larger (a training-
+ * mode BatchNorm over few samples makes some gradients ill-conditioned: float32 PyTorch
+ * differs from float64 by up to a few percent there; the fixture records by how much).
  */
 export async function checkGradients(spec: ModelSpec, weights: ReadonlyMap<string, Tensor>, dir: string, oracle: KerasOracle): Promise<Record<string, number>> {
   const o = oracle.grad!;
@@ -119,6 +122,8 @@ export async function checkGradients(spec: ModelSpec, weights: ReadonlyMap<strin
         mx = Math.max(mx, Math.abs(ref[i]!));
       }
       errors[p.name] = d / mx;
+      const bound = Math.max(2e-3, 3 * o.torchFloat32Error[p.name]!);
+      assert.ok(d / mx <= bound, `${p.name}: max |Δ| / max |g| = ${(d / mx).toExponential(2)} > ${bound.toExponential(2)}`);
     }
     return errors;
   } finally {
