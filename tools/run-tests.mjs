@@ -72,7 +72,10 @@ const SLOW = [
   'test/grad/oracle.test.ts', // PyTorch oracle: gradients of the three models
   'test/nn/layers_torch.test.ts', // PyTorch oracle: layer builders forward and backward
   'test/models/alexnet_v2_torch.test.ts', // PyTorch oracle: logits
+  'test/models/inception_resnet_v2.test.ts', // keras_applications oracle: logits
+  'test/models/inception_v3.test.ts', // keras_applications oracle: logits, gradients
   'test/models/torch_parity.test.ts', // PyTorch oracle: logits
+  'test/models/xception.test.ts', // keras_applications oracle: logits
   'test/train/loop.test.ts', // training runs
 ];
 

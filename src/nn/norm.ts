@@ -57,11 +57,11 @@ function declare(net: Net, c: number, o: BatchNormOptions): BnParams {
     if (!n) throw new Error(`${o.scope}: batchNorm with ${key === 'gamma' ? 'scale' : 'center'}=true needs names.${key}`);
     return n;
   };
-  const constant = (value: number) => ({ kind: 'constant' as const, value });
-  const gamma = o.scale ? g.param(named('gamma'), shape, { init: constant(1), regularized: false, layer: o.scope }) : null;
-  const beta = o.center ? g.param(named('beta'), shape, { init: constant(0), regularized: false, layer: o.scope }) : null;
-  const mean = g.param(o.names.mean, shape, { init: constant(0), regularized: false, layer: o.scope, trainable: false });
-  const variance = g.param(o.names.variance, shape, { init: constant(1), regularized: false, layer: o.scope, trainable: false });
+  const info = (value: number) => ({ init: { kind: 'constant' as const, value }, regularized: false, layer: o.scope, normalization: true });
+  const gamma = o.scale ? g.param(named('gamma'), shape, info(1)) : null;
+  const beta = o.center ? g.param(named('beta'), shape, info(0)) : null;
+  const mean = g.param(o.names.mean, shape, { ...info(0), trainable: false });
+  const variance = g.param(o.names.variance, shape, { ...info(1), trainable: false });
   return { gamma, beta, mean, variance };
 }
 

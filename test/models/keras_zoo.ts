@@ -6,14 +6,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { TestContext } from 'node:test';
-import { isTrainable } from '../../src/graph/graph.js';
 import { modelGraph } from '../../src/models/assemble.js';
+import { paramCounts } from '../../src/models/params.js';
 import type { BuildOptions, ModelSpec } from '../../src/models/types.js';
 import { compileModel } from '../../src/runtime/compile.js';
 import type { Tensor } from '../../src/tensor.js';
 import { numel } from '../../src/tensor.js';
 import { readWeights } from '../../src/weights/read.js';
-import { generated } from '../helpers.js';
+import { buildTrainGraph, gradName, runningName } from '../../src/train/train_graph.js';
+import { Session } from '../../src/runtime/session.js';
+import { generated, maxAbs, maxAbsDiff } from '../helpers.js';
 
 export interface ParamCounts {
   trainable: number;
@@ -31,15 +33,8 @@ export interface KerasOracle {
 }
 
 export function countParams(spec: ModelSpec, o: BuildOptions = {}): ParamCounts {
-  const m = spec.build(o);
-  let trainable = 0;
-  let nonTrainable = 0;
-  for (const p of m.graph.params) {
-    const n = numel(p.shape as number[]);
-    if (isTrainable(p)) trainable += n;
-    else nonTrainable += n;
-  }
-  return { trainable, nonTrainable, total: trainable + nonTrainable };
+  const c = paramCounts(spec.build(o));
+  return { trainable: c.trainableParams, nonTrainable: c.nonTrainableParams, total: c.totalParams };
 }
 
 /** The oracle's JSON, or null (test skipped) when the generator has not run. */
@@ -91,4 +86,49 @@ export async function checkLogits(spec: ModelSpec, oracle: KerasOracle, weights:
 export async function oracleWeights(t: TestContext, name: string): Promise<Map<string, Tensor> | null> {
   const p = generated(t, `keras/${name}.safetensors`);
   return p ? (await readWeights(p)).tensors : null;
+}
+
+/**
+ * Our cross-entropy gradients of the oracle's parameters at its small input, BatchNorm in
+ * training mode, and the running variances after the step, against PyTorch autograd
+ * (float64): each gradient's largest difference relative to its largest value, and the
+ * L2 norm of the difference relative to the gradient's, within `tol`.
+ */
+export async function checkGradients(t: TestContext, spec: ModelSpec, oracle: KerasOracle, weights: ReadonlyMap<string, Tensor>, tol: { max: number; l2: number }): Promise<void> {
+  const g = oracle.grad!;
+  const file = generated(t, `keras/${spec.name}_grad.safetensors`);
+  if (!file) return;
+  const ref = (await readWeights(file)).tensors;
+  const input = ref.get('input')!;
+  const m = spec.build({ batch: input.shape[0]!, inputSize: [g.size, g.size], isTraining: true });
+  const tg = buildTrainGraph(m, new Map(), { momentum: 0, weightDecay: 0, gradientOutputs: true });
+  const s = await Session.create(tg.model);
+  try {
+    const feeds: Record<string, Tensor> = {
+      [tg.imagesInput]: input,
+      labels: { dtype: 'int64', shape: [g.labels.length], data: BigInt64Array.from(g.labels.map(BigInt)) },
+      lr: { dtype: 'float32', shape: [], data: Float32Array.of(0) },
+    };
+    for (const p of [...tg.params, ...tg.state]) feeds[p.name] = weights.get(p.name)!;
+    // running statistics come out only where the train graph carries them as state
+    const running = g.runningVar.filter((n) => tg.state.some((p) => p.name === n));
+    if (running.length < g.runningVar.length) t.diagnostic(`the train graph updates no running statistics (state: ${tg.state.length}); not compared`);
+    const out = await s.run(feeds, [...g.params.map(gradName), ...running.map(runningName), 'xent']);
+    const xent = (out['xent']!.data as Float32Array)[0]!;
+    assert.ok(Math.abs(xent - g.loss) <= 1e-4 * Math.abs(g.loss), `loss ${xent} vs ${g.loss}`);
+    for (const name of g.params) {
+      const [ours, theirs] = [out[gradName(name)]!.data as Float32Array, ref.get(`grad/${name}`)!.data as Float32Array];
+      const d = maxAbsDiff(ours, theirs) / maxAbs(theirs);
+      const l2 = Math.sqrt(ours.reduce((a, v, i) => a + (v - theirs[i]!) ** 2, 0) / theirs.reduce((a, v) => a + v * v, 0));
+      t.diagnostic(`${name}: max |Δg| / max |g| = ${d.toExponential(2)}, ‖Δg‖ / ‖g‖ = ${l2.toExponential(2)}`);
+      assert.ok(maxAbs(theirs) > 0, `${name}: the oracle's gradient is 0`);
+      assert.ok(d <= tol.max && l2 <= tol.l2, `${name}: max ${d.toExponential(3)} (bound ${tol.max}), L2 ${l2.toExponential(3)} (bound ${tol.l2})`);
+    }
+    for (const name of running) {
+      const [ours, theirs] = [out[runningName(name)]!.data as Float32Array, ref.get(`after/${name}`)!.data as Float32Array];
+      assert.ok(maxAbsDiff(ours, theirs) <= 1e-5 * maxAbs(theirs), `${name} after the step`);
+    }
+  } finally {
+    await s.dispose();
+  }
 }
