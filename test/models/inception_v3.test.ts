@@ -1,0 +1,34 @@
+// Keras's InceptionV3 (src/models/inception_v3.ts): Keras's parameter counts, and logits
+// against keras_applications' own model code on the same seeded weights
+// (tools/gen_keras_inception_oracle.py).
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { inceptionV3Spec } from '../../src/models/inception_v3.js';
+import { checkGradients, checkLogits, countParams, kerasOracle, oracleWeights } from './keras_zoo.js';
+
+describe('inception_v3', () => {
+  test("parameters: Keras's model.summary() counts, with and without the top", () => {
+    assert.deepEqual(countParams(inceptionV3Spec), { trainable: 23_817_352, nonTrainable: 34_432, total: 23_851_784 });
+    assert.deepEqual(countParams(inceptionV3Spec, { numClasses: 0 }), { trainable: 21_768_352, nonTrainable: 34_432, total: 21_802_784 });
+  });
+
+  test('logits match keras_applications on seeded weights (safetensors under our names)', async (t) => {
+    const oracle = kerasOracle(t, 'inception_v3');
+    const w = await oracleWeights(t, 'inception_v3');
+    if (!oracle || !w) return;
+    assert.deepEqual(oracle.params, countParams(inceptionV3Spec));
+    const r = await checkLogits(inceptionV3Spec, oracle, w);
+    t.diagnostic(`max |Δp| ${r.maxDp.toExponential(2)}, max |Δlogit| ${r.maxDlogit.toExponential(2)}`);
+  });
+
+  // 94 batch norms in training mode on 2 images make the gradient ill-conditioned in
+  // float32: PyTorch's own float32 run differs from its float64 one by 2e-2 to 4e-1 of the
+  // largest value on these parameters; ours by at most 2.2e-2 (max) and 2e-2 (L2). The
+  // loss agrees to 1e-4, the head's bias gradient to 1e-4.
+  test('gradients at 107x107 with BatchNorm in training mode match PyTorch autograd', async (t) => {
+    const oracle = kerasOracle(t, 'inception_v3');
+    const w = await oracleWeights(t, 'inception_v3');
+    if (!oracle || !w) return;
+    await checkGradients(t, inceptionV3Spec, oracle, w, { max: 5e-2, l2: 5e-2 });
+  });
+});
