@@ -1,5 +1,6 @@
 // alexnet export: write the model as an ONNX file any ONNX runtime can load.
 import { randomWeights } from '../../models/params.js';
+import { modelGraph } from '../../models/assemble.js';
 import type { Tensor } from '../../tensor.js';
 import { modelBytes } from '../../runtime/compile.js';
 import { atomicWriteFile } from '../../util/fs.js';
@@ -31,7 +32,7 @@ export const exportCommand: Command = {
       weights = loaded.weights;
     }
     const m = spec.build(opts);
-    const data = modelBytes(m, weights ?? randomWeights(m, a.int('seed')!));
+    const data = modelBytes(modelGraph(m), weights ?? randomWeights(m, a.int('seed')!));
     await atomicWriteFile(out, data);
     const input = m.input;
     const output = m.graph.outputs[0]!;
