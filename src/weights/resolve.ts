@@ -42,7 +42,7 @@ export function noWeightsMessage(spec: ModelSpec): string {
   }
   return (
     `no weights for ${spec.name} in ${cachedWeightsPath(entry.name)}: get them with ` +
-    `\`alexnet weights download ${entry.name}\` (${entry.url}), or pass --weights FILE (.pth, .npy, .onnx or .safetensors)`
+    `\`alexnet weights download ${entry.name}\` (${entry.url}), or pass --weights FILE (.pth, .npy, .onnx, .safetensors or .h5)`
   );
 }
 
