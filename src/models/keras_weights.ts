@@ -11,8 +11,13 @@ export interface KerasWeightsInfo {
   /** Folder under keras-applications/ and file name without `.h5` / `_notop.h5`. */
   dir: string;
   file: string;
-  md5: string;
-  md5NoTop: string;
+  /** The _notop file's name when it is not `<file>_notop` (MobileNet's `..._tf_no_top`). */
+  fileNoTop?: string;
+  /** keras_applications' file_hash values; absent where it loads the file unchecked (MobileNet). */
+  md5?: string;
+  md5NoTop?: string;
+  /** The keras_applications module that builds the model, when not `<model>.py`. */
+  source?: string;
   numParams: number;
   numParamsNoTop: number;
   minSize: [number, number];
@@ -28,9 +33,9 @@ export function kerasWeights(k: KerasWeightsInfo): WeightsEntry[] {
   const entry = (notop: boolean): WeightsEntry => ({
     name: notop ? `${k.model}_notop` : k.model,
     model: k.model,
-    url: `${BASE}/${k.dir}/${k.file}${notop ? '_notop' : ''}.h5`,
+    url: `${BASE}/${k.dir}/${notop ? (k.fileNoTop ?? `${k.file}_notop`) : k.file}.h5`,
     sha256: '',
-    md5: notop ? k.md5NoTop : k.md5,
+    ...((notop ? k.md5NoTop : k.md5) ? { md5: (notop ? k.md5NoTop : k.md5)! } : {}),
     format: 'h5',
     preprocess: k.preprocess,
     meta: {
@@ -39,7 +44,7 @@ export function kerasWeights(k: KerasWeightsInfo): WeightsEntry[] {
       get categories() {
         return imagenetLabels();
       },
-      recipe: `keras_applications/${k.model}.py, weights trained by the Keras authors${notop ? ' (without the classifier)' : ''}`,
+      recipe: `keras_applications/${k.source ?? `${k.model}.py`}, weights trained by the Keras authors${notop ? ' (without the classifier)' : ''}`,
       metrics: {
         dataset: 'ImageNet-1k validation',
         top1: k.top1,

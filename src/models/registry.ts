@@ -5,7 +5,10 @@ import { alexnetV2Spec } from './alexnet_v2.js';
 import { bvlcAlexnetSpec } from './bvlc_alexnet.js';
 import { inceptionResnetV2Spec } from './inception_resnet_v2.js';
 import { inceptionV3Spec } from './inception_v3.js';
+import { mobilenetSpec } from './mobilenet.js';
+import { resnet50Spec } from './resnet50.js';
 import type { ModelSpec } from './types.js';
+import { vgg16Spec, vgg19Spec } from './vgg.js';
 import { xceptionSpec } from './xception.js';
 
 const models = new Map<string, ModelSpec>();
@@ -28,6 +31,10 @@ export function listModels(): string[] {
 registerModel(alexnetV2Spec);
 registerModel(alexnetSpec);
 registerModel(bvlcAlexnetSpec);
+registerModel(vgg16Spec);
+registerModel(vgg19Spec);
+registerModel(resnet50Spec);
 registerModel(inceptionV3Spec);
 registerModel(xceptionSpec);
 registerModel(inceptionResnetV2Spec);
+registerModel(mobilenetSpec);

@@ -26,12 +26,12 @@ export class KerasNames {
 export const glorot = (name: string) => (fanIn: number, fanOut: number): ParamSpec => ({ name, init: { kind: 'glorot_uniform', fanIn, fanOut } });
 export const zeros = (name: string): ParamSpec => ({ name, init: { kind: 'constant', value: 0 } });
 
-/** Keras's BatchNormalization defaults (axis -1): momentum 0.99, epsilon 1e-3. */
-export function kerasBatchNorm(net: Net, x: Feature, name: string, o: { scale?: boolean; training: boolean }): Feature {
+/** Keras's BatchNormalization defaults (axis -1): momentum 0.99, epsilon 1e-3 (ResNet's 1.001e-5 by eps). */
+export function kerasBatchNorm(net: Net, x: Feature, name: string, o: { scale?: boolean; eps?: number; training: boolean }): Feature {
   const scale = o.scale ?? true;
   return batchNorm(net, x, {
     scope: name,
-    eps: 1e-3,
+    eps: o.eps ?? 1e-3,
     momentum: 0.99,
     scale,
     center: true,
