@@ -1,10 +1,10 @@
 // Keras's InceptionV3 (src/models/inception_v3.ts): Keras's parameter counts, and logits
 // against keras_applications' own model code on the same seeded weights
-// (tools/gen_keras_inception_oracle.py).
+// (tools/gen_keras_inception_oracle.py); training runs through the CLI.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { inceptionV3Spec } from '../../src/models/inception_v3.js';
-import { checkGradients, checkLogits, countParams, kerasOracle, oracleWeights } from './keras_zoo.js';
+import { checkGradients, checkLogits, countParams, kerasOracle, oracleWeights, trainTwoSteps } from './keras_zoo.js';
 
 describe('inception_v3', () => {
   test("parameters: Keras's model.summary() counts, with and without the top", () => {
@@ -30,5 +30,10 @@ describe('inception_v3', () => {
     const w = await oracleWeights(t, 'inception_v3');
     if (!oracle || !w) return;
     await checkGradients(t, inceptionV3Spec, oracle, w, { max: 5e-2, l2: 5e-2 });
+  });
+
+  test('alexnet train: 2 steps at 107x107 on a tiny photo folder', async (t) => {
+    const r = await trainTwoSteps('inception_v3', 107);
+    t.diagnostic(`loss after 2 steps ${r.trainLoss.toFixed(4)}`);
   });
 });
