@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { inceptionV3Spec } from '../../src/models/inception_v3.js';
-import { checkGradients, checkLogits, countParams, kerasOracle, oracleWeights, trainTwoSteps } from './keras_zoo.js';
+import { checkGradients, checkLogits, h5Weights, countParams, kerasOracle, oracleWeights, trainTwoSteps } from './keras_zoo.js';
 
 describe('inception_v3', () => {
   test("parameters: Keras's model.summary() counts, with and without the top", () => {
@@ -30,6 +30,13 @@ describe('inception_v3', () => {
     const w = await oracleWeights(t, 'inception_v3');
     if (!oracle || !w) return;
     await checkGradients(t, inceptionV3Spec, oracle, w, { max: 5e-2, l2: 5e-2 });
+  });
+
+  test('the .h5 and the _notop.h5 load by Keras layer names; logits from the .h5 match', async (t) => {
+    const oracle = kerasOracle(t, 'inception_v3');
+    const w = await h5Weights(t, inceptionV3Spec, 'inception_v3.h5');
+    if (!oracle || !w || !(await h5Weights(t, inceptionV3Spec, 'inception_v3_notop.h5', { numClasses: 0 }))) return;
+    await checkLogits(inceptionV3Spec, oracle, w);
   });
 
   test('alexnet train: 2 steps at 107x107 on a tiny photo folder', async (t) => {

@@ -16,6 +16,7 @@ import type { BuildOptions, ModelSpec } from '../../src/models/types.js';
 import { compileModel } from '../../src/runtime/compile.js';
 import type { Tensor } from '../../src/tensor.js';
 import { numel } from '../../src/tensor.js';
+import { matchWeights, requireAllWeights } from '../../src/weights/mapping.js';
 import { readWeights } from '../../src/weights/read.js';
 import { buildTrainGraph, gradName, runningName } from '../../src/train/train_graph.js';
 import { Session } from '../../src/runtime/session.js';
@@ -162,4 +163,19 @@ export async function trainTwoSteps(name: string, size: number): Promise<{ train
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * The oracle's .h5 (Keras's layout, mapped by layer and weight order) read by our reader
+ * for `spec` built with `o`: every parameter, equal to the .safetensors under our names.
+ */
+export async function h5Weights(t: TestContext, spec: ModelSpec, file: string, o: BuildOptions = {}): Promise<Map<string, Tensor> | null> {
+  const p = generated(t, `keras/${file}`);
+  const named = await oracleWeights(t, spec.name);
+  if (!p || !named) return null;
+  const m = spec.build(o);
+  const w = requireAllWeights(m, matchWeights(m, (await readWeights(p)).tensors), p);
+  assert.equal(w.size, m.graph.params.length);
+  for (const [name, v] of w) assert.deepEqual(v.data, named.get(name)!.data, `${file}: ${name}`);
+  return w;
 }

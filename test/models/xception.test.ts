@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { xceptionSpec } from '../../src/models/xception.js';
-import { checkLogits, countParams, kerasOracle, oracleWeights, trainTwoSteps } from './keras_zoo.js';
+import { checkLogits, countParams, h5Weights, kerasOracle, oracleWeights, trainTwoSteps } from './keras_zoo.js';
 
 describe('xception', () => {
   test("parameters: Keras's model.summary() counts, with and without the top", () => {
@@ -19,6 +19,13 @@ describe('xception', () => {
     assert.deepEqual(oracle.params, countParams(xceptionSpec));
     const r = await checkLogits(xceptionSpec, oracle, w);
     t.diagnostic(`max |Δp| ${r.maxDp.toExponential(2)}, max |Δlogit| ${r.maxDlogit.toExponential(2)}`);
+  });
+
+  test('the .h5 and the _notop.h5 load by Keras layer names; logits from the .h5 match', async (t) => {
+    const oracle = kerasOracle(t, 'xception');
+    const w = await h5Weights(t, xceptionSpec, 'xception.h5');
+    if (!oracle || !w || !(await h5Weights(t, xceptionSpec, 'xception_notop.h5', { numClasses: 0 }))) return;
+    await checkLogits(xceptionSpec, oracle, w);
   });
 
   test('alexnet train: 2 steps at 96x96 on a tiny photo folder', async (t) => {
