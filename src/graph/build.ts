@@ -166,6 +166,11 @@ export function dropout(x: Value, ratio: number, training: boolean, o: { seed?: 
   return [y!, mask!];
 }
 
+/** ONNX BatchNormalization in inference mode: the running mean and variance normalise. */
+export function batchNorm(x: Value, scale: Value, bias: Value, mean: Value, variance: Value, o: { epsilon: number; name?: string }): Value {
+  return x.graph.add1('BatchNormalization', [x, scale, bias, mean, variance], { epsilon: float(o.epsilon) }, o.name);
+}
+
 export function cast(x: Value, to: number, name?: string): Value {
   return x.graph.add1('Cast', [x], { to: int(to) }, name);
 }

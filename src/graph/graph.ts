@@ -31,6 +31,17 @@ export interface ParamInfo {
    * model's own (src/train/init_weights.ts). Absent on biases.
    */
   fans?: { in: number; out: number };
+  /**
+   * false for state that the model carries but no optimizer updates: BatchNormalization's
+   * moving mean and variance (Keras's non-trainable weights; torchvision's buffers).
+   * Absent means trainable.
+   */
+  trainable?: boolean;
+}
+
+/** Whether an optimizer updates the parameter (ParamInfo.trainable, default true). */
+export function isTrainable(p: Value): boolean {
+  return p.param?.trainable !== false;
 }
 
 export type ValueKind = 'input' | 'param' | 'const' | 'node';

@@ -10,6 +10,7 @@ export function netOptions(o: BuildOptions): NetOptions {
     lowerToGemm: o.lowerToGemm ?? true,
     ...(o.dropoutSeed !== undefined ? { dropoutSeed: o.dropoutSeed } : {}),
     ...(o.dropoutMasks !== undefined ? { dropoutMasks: o.dropoutMasks } : {}),
+    ...(o.frozen !== undefined ? { frozen: o.frozen } : {}),
   };
 }
 

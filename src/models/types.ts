@@ -21,6 +21,8 @@ export interface BuildOptions {
   dropoutSeed?: number;
   /** How training-mode dropout draws its masks (see NetOptions.dropoutMasks). */
   dropoutMasks?: 'onnx' | 'input';
+  /** Layers a training build keeps frozen: their batch norm runs in inference mode (NetOptions.frozen). */
+  frozen?: ReadonlySet<string>;
 }
 
 export interface BuiltModel {

@@ -52,6 +52,22 @@ export interface NetOptions {
    * checkpointable generator and a resumed run repeats the masks exactly.
    */
   dropoutMasks?: 'onnx' | 'input';
+  /**
+   * Layers (scopes) that a training build keeps frozen: their BatchNormalization runs in
+   * inference mode with its running statistics unchanged, as Keras does for a layer with
+   * trainable=False.
+   */
+  frozen?: ReadonlySet<string>;
+}
+
+/**
+ * A non-trainable parameter's value after one training step (BatchNormalization's
+ * running mean and variance): the training graph outputs `next`, and the trainer
+ * stores it as the parameter's new value.
+ */
+export interface StateUpdate {
+  param: Value;
+  next: Value;
 }
 
 export interface DropoutMask {
@@ -65,6 +81,8 @@ export class Net {
   readonly layers: LayerInfo[] = [];
   /** Mask inputs of training-mode dropout layers (with dropoutMasks: 'input'). */
   readonly dropoutMasks: DropoutMask[] = [];
+  /** Running statistics that training-mode layers update each step. */
+  readonly stateUpdates: StateUpdate[] = [];
   constructor(
     readonly g: Graph,
     readonly opts: NetOptions,

@@ -134,6 +134,27 @@ defineOp('LRN', {
   },
 });
 
+// Y = scale * (X - mean) / sqrt(var + epsilon) + B per channel (axis 1). Inference
+// mode (training_mode 0) has one output; training mode adds the updated running mean
+// and variance as outputs 1 and 2.
+defineOp('BatchNormalization', {
+  infer(ctx) {
+    const x = req(ctx, 0, 'X');
+    if (x.shape.length < 2) throw new Error(`X must be [N,C,...], got [${x.shape.join(',')}]`);
+    const c = num(x.shape[1]!, 'channels');
+    const names = ['scale', 'B', 'input_mean', 'input_var'];
+    names.forEach((what, i) => {
+      const t = req(ctx, i + 1, what);
+      if (t.shape.length !== 1 || t.shape[0] !== c) throw new Error(`${what} must be [${c}], got [${t.shape.join(',')}]`);
+    });
+    const training = getInt(ctx.attrs, 'training_mode', 0) === 1;
+    if (!training && ctx.outputs > 1) throw new Error('running mean and variance outputs need training_mode=1');
+    const out: TensorType[] = [{ dtype: x.dtype, shape: [...x.shape] }];
+    for (let i = 1; i < ctx.outputs; i++) out.push({ dtype: x.dtype, shape: [c] });
+    return out;
+  },
+});
+
 defineOp('Dropout', {
   infer(ctx) {
     const x = req(ctx, 0, 'data');
