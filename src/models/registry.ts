@@ -3,7 +3,9 @@
 import { alexnetSpec } from './alexnet.js';
 import { alexnetV2Spec } from './alexnet_v2.js';
 import { bvlcAlexnetSpec } from './bvlc_alexnet.js';
+import { squeezenet11Spec } from './squeezenet1_1.js';
 import type { ModelSpec } from './types.js';
+import { vgg16TorchvisionSpec } from './vgg16_torchvision.js';
 
 const models = new Map<string, ModelSpec>();
 
@@ -25,3 +27,5 @@ export function listModels(): string[] {
 registerModel(alexnetV2Spec);
 registerModel(alexnetSpec);
 registerModel(bvlcAlexnetSpec);
+registerModel(vgg16TorchvisionSpec);
+registerModel(squeezenet11Spec);

@@ -1,0 +1,90 @@
+// The checks every torchvision model of the zoo shares, against torchvision itself
+// (tools/gen_torchvision_oracle.py): its trainable parameter count, and its logits on the
+// test photos (preprocessed by torchvision) from its seeded state dict read by our .pth
+// reader: top-1 identical, softmax probabilities within 1e-4, logits within 1e-4 of the
+// largest.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { loadWeights } from '../../src/hub/load.js';
+import { modelGraph } from '../../src/models/assemble.js';
+import { getModel } from '../../src/models/registry.js';
+import type { BuiltModel } from '../../src/models/types.js';
+import { compileModel } from '../../src/runtime/compile.js';
+import { numel } from '../../src/tensor.js';
+import { generated, maxAbs, maxAbsDiff } from '../helpers.js';
+
+export interface OracleModel {
+  weights: string;
+  input: string;
+  inputShape: number[];
+  trainableParams: number;
+  logits: number[][];
+}
+
+export function oracleModel(t: Parameters<typeof generated>[0], name: string): { dir: string; o: OracleModel } | null {
+  const path = generated(t, 'torchvision/oracle.json');
+  if (!path) return null;
+  const all = JSON.parse(readFileSync(path, 'utf8')) as { models: Record<string, OracleModel> };
+  const o = all.models[name];
+  assert.ok(o, `${path} has no ${name}; run tools/gen_torchvision_oracle.py`);
+  return { dir: dirname(path), o };
+}
+
+/** Parameters a training run updates (BatchNorm running statistics are not). */
+export function trainableParams(m: BuiltModel): number {
+  return m.graph.params.filter((p) => p.param!.trainable !== false).reduce((n, p) => n + numel(p.shape as number[]), 0);
+}
+
+function softmax(row: ArrayLike<number>): number[] {
+  const m = Math.max(...Array.from(row));
+  const e = Array.from(row, (v) => Math.exp(v - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+}
+
+/** Registers the shared tests for `name`, whose trainable count torchvision gives as `params`. */
+export function torchvisionOracleTests(name: string, params: number): void {
+  describe(`${name} matches torchvision`, () => {
+    const closers: (() => Promise<void>)[] = [];
+    after(async () => {
+      for (const c of closers) await c();
+    });
+
+    test(`${params.toLocaleString('en-US')} trainable parameters, as torchvision counts them`, (t) => {
+      const m = getModel(name).build();
+      assert.equal(trainableParams(m), params);
+      const oracle = oracleModel(t, name);
+      if (oracle) assert.equal(oracle.o.trainableParams, params);
+    });
+
+    test('logits on the test photos from the seeded .pth: top-1, probabilities, logits', async (t) => {
+      const oracle = oracleModel(t, name);
+      if (!oracle) return;
+      const { dir, o } = oracle;
+      const loaded = await loadWeights(name, join(dir, o.weights));
+      const [n, , h, w] = o.inputShape as [number, number, number, number];
+      const m = getModel(name).build({ inputSize: [h, w], numClasses: loaded.config.numClasses });
+      const s = await compileModel(modelGraph(m), loaded.weights);
+      closers.push(() => s.dispose());
+      const buf = readFileSync(join(dir, o.input));
+      const x = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+      const y = (await s.run({ input: { dtype: 'float32', shape: o.inputShape, data: x } })).logits!;
+      assert.deepEqual(y.shape, [n, 1000]);
+      const ours = y.data as Float32Array;
+      let dp = 0;
+      for (let i = 0; i < n; i++) {
+        const row = ours.subarray(i * 1000, (i + 1) * 1000);
+        const ref = o.logits[i]!;
+        assert.equal(row.indexOf(Math.max(...row)), ref.indexOf(Math.max(...ref)), `image ${i}: top-1`);
+        dp = Math.max(dp, maxAbsDiff(softmax(row), softmax(ref)));
+      }
+      const ref = o.logits.flat();
+      const diff = maxAbsDiff(ours, ref);
+      if (process.env['ORACLE_VERBOSE']) console.log(`${name}: max |Δlogit| ${diff.toExponential(3)} (max |logit| ${maxAbs(ref).toFixed(2)}), max |Δp| ${dp.toExponential(3)}`);
+      assert.ok(dp <= 1e-4, `max |Δp| = ${dp.toExponential(3)}`);
+      assert.ok(diff <= 1e-4 * maxAbs(ref), `max |Δlogit| = ${diff.toExponential(3)} > ${(1e-4 * maxAbs(ref)).toExponential(3)}`);
+    });
+  });
+}
