@@ -3,6 +3,7 @@
 import { alexnetSpec } from './alexnet.js';
 import { alexnetV2Spec } from './alexnet_v2.js';
 import { bvlcAlexnetSpec } from './bvlc_alexnet.js';
+import { resnet50TorchvisionSpec } from './resnet50_torchvision.js';
 import { squeezenet11Spec } from './squeezenet1_1.js';
 import type { ModelSpec } from './types.js';
 import { vgg16TorchvisionSpec } from './vgg16_torchvision.js';
@@ -29,3 +30,4 @@ registerModel(alexnetSpec);
 registerModel(bvlcAlexnetSpec);
 registerModel(vgg16TorchvisionSpec);
 registerModel(squeezenet11Spec);
+registerModel(resnet50TorchvisionSpec);

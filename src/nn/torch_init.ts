@@ -3,13 +3,19 @@
 import type { ParamSpec } from './layers.js';
 
 /**
- * kaiming_normal_(mode='fan_out', nonlinearity='relu'): N(0, 2/fan_out), fan_out =
- * out_channels * kh * kw (torchvision's VGG, ResNet, MobileNetV2 convs). The callback form
- * takes conv2d's per-group fan_out, which is PyTorch's for groups = 1.
+ * kaiming_normal_(mode='fan_out', nonlinearity='relu'): N(0, 2/fan_out), PyTorch's fan_out
+ * = out_channels * kh * kw (torchvision's VGG, ResNet, MobileNetV2 convs). conv2d hands the
+ * callback its fan_out per group, so a grouped conv passes its `groups` to undo that.
  */
-export const kaimingNormalFanOut = (name: string) => (_fanIn: number, fanOut: number): ParamSpec => ({
+export const kaimingNormalFanOut = (name: string, groups = 1) => (_fanIn: number, fanOut: number): ParamSpec => ({
   name,
-  init: { kind: 'normal', mean: 0, stddev: Math.sqrt(2 / fanOut) },
+  init: { kind: 'normal', mean: 0, stddev: Math.sqrt(2 / (fanOut * groups)) },
+});
+
+/** PyTorch's default Conv2d/Linear init (kaiming_uniform_(a=sqrt(5))): U(±1/sqrt(fan_in)), weights and biases alike. */
+export const torchDefault = (name: string) => (fanIn: number): ParamSpec => ({
+  name,
+  init: { kind: 'uniform', low: -1 / Math.sqrt(fanIn), high: 1 / Math.sqrt(fanIn) },
 });
 
 /** kaiming_uniform_() with its defaults (a=0, fan_in): U(±sqrt(6/fan_in)) (torchvision's SqueezeNet). */
