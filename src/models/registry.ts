@@ -3,6 +3,7 @@
 import { alexnetSpec } from './alexnet.js';
 import { alexnetV2Spec } from './alexnet_v2.js';
 import { bvlcAlexnetSpec } from './bvlc_alexnet.js';
+import { mobilenetV2Spec } from './mobilenet_v2.js';
 import { resnet50TorchvisionSpec } from './resnet50_torchvision.js';
 import { squeezenet11Spec } from './squeezenet1_1.js';
 import type { ModelSpec } from './types.js';
@@ -31,3 +32,4 @@ registerModel(bvlcAlexnetSpec);
 registerModel(vgg16TorchvisionSpec);
 registerModel(squeezenet11Spec);
 registerModel(resnet50TorchvisionSpec);
+registerModel(mobilenetV2Spec);
