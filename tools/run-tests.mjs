@@ -72,6 +72,7 @@ const SLOW = [
   'test/grad/oracle.test.ts', // PyTorch oracle: gradients of the three models
   'test/models/alexnet_v2_torch.test.ts', // PyTorch oracle: logits
   'test/models/torch_parity.test.ts', // PyTorch oracle: logits
+  'test/models/inception_v3_torchvision.test.ts', // torchvision oracle: logits
   'test/models/mobilenet_v2.test.ts', // torchvision oracle: logits
   'test/models/resnet50_torchvision.test.ts', // torchvision oracle: logits
   'test/models/squeezenet1_1.test.ts', // torchvision oracle: logits

@@ -3,6 +3,7 @@
 import { alexnetSpec } from './alexnet.js';
 import { alexnetV2Spec } from './alexnet_v2.js';
 import { bvlcAlexnetSpec } from './bvlc_alexnet.js';
+import { inceptionV3TorchvisionSpec } from './inception_v3_torchvision.js';
 import { mobilenetV2Spec } from './mobilenet_v2.js';
 import { resnet50TorchvisionSpec } from './resnet50_torchvision.js';
 import { squeezenet11Spec } from './squeezenet1_1.js';
@@ -33,3 +34,4 @@ registerModel(vgg16TorchvisionSpec);
 registerModel(squeezenet11Spec);
 registerModel(resnet50TorchvisionSpec);
 registerModel(mobilenetV2Spec);
+registerModel(inceptionV3TorchvisionSpec);
