@@ -70,6 +70,7 @@ const SLOW = [
   'test/cli/train.test.ts', // training runs through the CLI
   'test/docs', // doc tests: the package packed, README's download and training examples
   'test/grad/oracle.test.ts', // PyTorch oracle: gradients of the three models
+  'test/nn/layers_torch.test.ts', // PyTorch oracle: layer builders forward and backward
   'test/models/alexnet_v2_torch.test.ts', // PyTorch oracle: logits
   'test/models/torch_parity.test.ts', // PyTorch oracle: logits
   'test/models/inception_v3_torchvision.test.ts', // torchvision oracle: logits
