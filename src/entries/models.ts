@@ -7,7 +7,7 @@ export { alexnet, alexnetSpec } from '../models/alexnet.js';
 export { bvlcAlexnet, bvlcAlexnetSpec } from '../models/bvlc_alexnet.js';
 export { getModel, listModels, registerModel } from '../models/registry.js';
 export type { BuildOptions, BuiltModel, ModelSpec, PreprocessName, PublishedMetrics, WeightsEntry, WeightsMeta } from '../models/types.js';
-export { countParams, INIT_SCHEMES, paramSpecs, randomWeights } from '../models/params.js';
+export { countParams, INIT_SCHEMES, paramCounts, type ParamCounts, paramSpecs, randomWeights } from '../models/params.js';
 export type { InitScheme } from '../models/params.js';
 export { Net } from '../nn/net.js';
 export type { Feature, LayerInfo, Layout } from '../nn/net.js';

@@ -37,6 +37,11 @@ export interface ParamInfo {
    * Absent means trainable.
    */
   trainable?: boolean;
+  /**
+   * A normalisation layer's parameter (gamma, beta, running statistics): every
+   * initialisation scheme keeps its own constant init (src/models/params.ts).
+   */
+  normalization?: boolean;
 }
 
 /** Whether an optimizer updates the parameter (ParamInfo.trainable, default true). */

@@ -4,9 +4,10 @@
 // Inference (and frozen layers) normalise with the running statistics: one ONNX
 // BatchNormalization node, which src/passes/bn_fold.ts folds into the preceding Conv or
 // Gemm when a model is compiled for inference. Training normalises with the batch's
-// statistics, written out of primitive ops (ReduceMean, Sub, Mul, Div, Sqrt) whose
-// gradient rules give dX, dGamma and dBeta (docs/design/training-graph.md says why),
-// and records the running statistics' next values in Net.stateUpdates.
+// statistics: their ReduceMeans feed the same node, whose gradient rule
+// (src/grad/rules/norm.ts) gives dX, dGamma and dBeta through them
+// (docs/design/training-graph.md says why), and records the running statistics' next
+// values in Net.stateUpdates.
 import * as b from '../graph/build.js';
 import type { Value } from '../graph/graph.js';
 import { batchOne, type Feature, type Net, nhwcShape, rfStr } from './net.js';
@@ -56,11 +57,11 @@ function declare(net: Net, c: number, o: BatchNormOptions): BnParams {
     if (!n) throw new Error(`${o.scope}: batchNorm with ${key === 'gamma' ? 'scale' : 'center'}=true needs names.${key}`);
     return n;
   };
-  const constant = (value: number) => ({ kind: 'constant' as const, value });
-  const gamma = o.scale ? g.param(named('gamma'), shape, { init: constant(1), regularized: false, layer: o.scope }) : null;
-  const beta = o.center ? g.param(named('beta'), shape, { init: constant(0), regularized: false, layer: o.scope }) : null;
-  const mean = g.param(o.names.mean, shape, { init: constant(0), regularized: false, layer: o.scope, trainable: false });
-  const variance = g.param(o.names.variance, shape, { init: constant(1), regularized: false, layer: o.scope, trainable: false });
+  const info = (value: number) => ({ init: { kind: 'constant' as const, value }, regularized: false, layer: o.scope, normalization: true });
+  const gamma = o.scale ? g.param(named('gamma'), shape, info(1)) : null;
+  const beta = o.center ? g.param(named('beta'), shape, info(0)) : null;
+  const mean = g.param(o.names.mean, shape, { ...info(0), trainable: false });
+  const variance = g.param(o.names.variance, shape, { ...info(1), trainable: false });
   return { gamma, beta, mean, variance };
 }
 
@@ -96,38 +97,37 @@ export function batchNorm(net: Net, x: Feature, o: BatchNormOptions): Feature {
   return out;
 }
 
-function inferenceBn(x: Value, p: BnParams, c: number, o: BatchNormOptions): Value {
+function inferenceBn(x: Value, p: BnParams, c: number, o: BatchNormOptions, mean = p.mean, variance = p.variance): Value {
   const g = x.graph;
   const scale = p.gamma ?? b.f32(g, new Array<number>(c).fill(1), `${o.scope}/ones`);
   const bias = p.beta ?? b.f32(g, new Array<number>(c).fill(0), `${o.scope}/zeros`);
-  return b.batchNorm(x, scale, bias, p.mean, p.variance, { epsilon: o.eps, name: `${o.scope}/BatchNorm` });
+  return b.batchNorm(x, scale, bias, mean, variance, { epsilon: o.eps, name: `${o.scope}/BatchNorm` });
 }
 
 /**
- * y = (x - mean) / sqrt(var + eps) * gamma + beta with the batch's mean and biased
- * variance over every axis but the channels (1); records the running statistics' update.
+ * Normalises with the batch's mean and biased variance over every axis but the channels
+ * (1): they are computed by ReduceMean and fed to the same inference-mode node, whose
+ * gradient rule (src/grad/rules/norm.ts) then carries dX through them. Records the
+ * running statistics' update.
  */
 function trainingBn(net: Net, x: Value, p: BnParams, o: BatchNormOptions): Value {
   const g = x.graph;
   const c = x.shape[1] as number;
   const axes = x.shape.length === 4 ? [0, 2, 3] : [0];
-  const bcast = x.shape.length === 4 ? [1, c, 1, 1] : [1, c];
   const s = (n: string) => `${o.scope}/${n}`;
-  const mean = b.reduce('ReduceMean', x, axes, true, s('mean'));
-  const centred = b.sub(x, mean, s('centred'));
-  const variance = b.reduce('ReduceMean', b.mul(centred, centred, s('square')), axes, true, s('variance'));
-  const std = b.unary('Sqrt', b.add(variance, b.f32(g, o.eps, s('eps')), s('variance_eps')), s('std'));
-  let y = b.div(centred, std, s('normalised'));
-  if (p.gamma) y = b.mul(y, b.reshape(p.gamma, bcast, s('gamma_c')), s('scaled'));
-  if (p.beta) y = b.add(y, b.reshape(p.beta, bcast, s('beta_c')), s('shifted'));
-  const m = o.momentum;
   const count = axes.reduce((n, a) => n * (x.shape[a] as number), 1);
   if (!Number.isFinite(count)) throw new Error(`${o.scope}: training batch norm needs a static shape, got [${x.shape.join(',')}]; build with batch: <n>`);
-  if (count < 2 && o.unbiasedRunningVar) throw new Error(`${o.scope}: training batch norm needs more than 1 value per channel, got [${x.shape.join(',')}]`);
-  const correction = o.unbiasedRunningVar ? count / (count - 1) : 1;
+  if (count < 2) throw new Error(`${o.scope}: training batch norm needs more than 1 value per channel, got [${x.shape.join(',')}]`);
+  const mean = b.reduce('ReduceMean', x, axes, true, s('batch_mean'));
+  const centred = b.sub(x, mean, s('centred'));
+  const variance = b.reduce('ReduceMean', b.mul(centred, centred, s('square')), axes, true, s('batch_variance'));
+  const meanC = b.reshape(mean, [c], s('mean'));
+  const varC = b.reshape(variance, [c], s('variance'));
+  const y = inferenceBn(x, p, c, o, meanC, varC);
+  const m = o.momentum;
   const blend = (running: Value, batch: Value, k: number, name: string) =>
-    b.add(b.mul(running, b.f32(g, m, s(`${name}_momentum`))), b.mul(b.reshape(batch, [c], s(`batch_${name}`)), b.f32(g, (1 - m) * k, s(`${name}_rate`))), s(`next_${name}`));
-  net.stateUpdates.push({ param: p.mean, next: blend(p.mean, mean, 1, 'mean') });
-  net.stateUpdates.push({ param: p.variance, next: blend(p.variance, variance, correction, 'variance') });
+    b.add(b.mul(running, b.f32(g, m, s(`${name}_momentum`))), b.mul(batch, b.f32(g, (1 - m) * k, s(`${name}_rate`))), s(`next_${name}`));
+  net.stateUpdates.push({ param: p.mean, next: blend(p.mean, meanC, 1, 'mean') });
+  net.stateUpdates.push({ param: p.variance, next: blend(p.variance, varC, o.unbiasedRunningVar ? count / (count - 1) : 1, 'variance') });
   return y;
 }

@@ -32,7 +32,7 @@ export class GradientProbe {
       lr: { dtype: 'float32', shape: [], data: Float32Array.of(0) },
       ...inputs,
     };
-    for (const p of this.tg.params) {
+    for (const p of [...this.tg.params, ...this.tg.state]) {
       const w = weights.get(p.name);
       if (!w) throw new Error(`GradientProbe: no weights for ${p.name}`);
       feeds[p.name] = w;

@@ -10,7 +10,7 @@ import type { BuildOptions, BuiltModel, ModelSpec } from '../models/types.js';
 import type { SessionOptions } from '../runtime/session.js';
 import type { Tensor } from '../tensor.js';
 import { latestCheckpoint, readCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
-import { layerParams, resolveConfig, savedConfig, resolveLayers, RESUMABLE_OVERRIDES, type TrainConfig, type TrainOptions } from './config.js';
+import { layerParams, paramLayers, resolveConfig, savedConfig, resolveLayers, RESUMABLE_OVERRIDES, type TrainConfig, type TrainOptions } from './config.js';
 import { initialWeights } from './init_weights.js';
 import { Trainer } from './trainer.js';
 
@@ -54,14 +54,21 @@ export async function setupRun(opts: TrainOptions | ResumeOptions): Promise<RunS
     inputSize: cfg.inputSize,
     ...(cfg.globalPool ? { globalPool: true } : {}),
   };
-  const buildTrain = () => spec.build({ ...build, batch: cfg.batch, isTraining: true, dropoutKeepProb: cfg.dropoutKeepProb, dropoutMasks: 'input' });
-  const model = buildTrain();
+  // a fine-tune's frozen layers: their batch norms run in inference mode (BuildOptions.frozen)
+  let frozen: Set<string> | undefined;
+  const buildTrain = () => spec.build({ ...build, batch: cfg.batch, isTraining: true, dropoutKeepProb: cfg.dropoutKeepProb, dropoutMasks: 'input', ...(frozen ? { frozen } : {}) });
+  let model = buildTrain();
   if (Number.isNaN(cfg.weightDecay)) cfg.weightDecay = model.weightDecay;
 
   // layer names as given on the command line become the model's scopes, stored resolved
   if (!resumed) {
     if (cfg.trainLayers) cfg.trainLayers = resolveLayers(model, cfg.trainLayers, '--train-layers');
     cfg.reinit = resolveLayers(model, cfg.reinit, '--reinit');
+  }
+  if (cfg.trainLayers) {
+    const train = cfg.trainLayers;
+    frozen = new Set(paramLayers(model).filter((l) => !train.includes(l)));
+    if (model.net.stateUpdates.some((u) => frozen!.has(u.param.param!.layer))) model = buildTrain();
   }
   const trainable = cfg.trainLayers ? layerParams(model, cfg.trainLayers) : undefined;
   const weights = await startingWeights(model, cfg, resumed, messages);

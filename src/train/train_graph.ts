@@ -13,8 +13,14 @@
 //          TrainGraph.params order: squared norms of its gradient and of its new value),
 //          `new/<name>` and the new state (`new_momentum/<name>`; AdamW:
 //          `new_exp_avg/<name>` and `new_exp_avg_sq/<name>`), float32, flat.
+//          `running/<name>` (float32, in the parameter's shape): the next value of each
+//          running statistic in TrainGraph.state.
 // Frozen parameters are initializers: no gradient is computed for them or for anything
-// that only leads to them.
+// that only leads to them. Running statistics that the step updates (BatchNormalization
+// in training mode, src/nn/norm.ts: Net.stateUpdates) are inputs named like the
+// parameter, never trainable, and no optimizer, weight decay or L2 term touches them; a
+// frozen layer's batch norm (BuildOptions.frozen) runs in inference mode and its
+// statistics are frozen initializers like its weights.
 //
 // With clipNorm the cross-entropy gradient is first scaled by
 // min(1, clipNorm / (|g|_global + 1e-6)), as torch.nn.utils.clip_grad_norm_ does; the
@@ -39,7 +45,7 @@
 // The builder runs in stages, one function each: check the options, lower small convs,
 // pick the trainable and frozen parameters, add the loss, the backward pass, then the
 // gradient outputs or the update, and serialise.
-import type { Graph, Node, Value } from '../graph/graph.js';
+import { type Graph, isTrainable, type Node, type Value } from '../graph/graph.js';
 import * as b from '../graph/build.js';
 import { int, isStatic, str } from '../graph/types.js';
 import { toOnnx } from '../graph/onnx_writer.js';
@@ -54,6 +60,9 @@ import { type GemmUse, gemmWeights, type GradOutput, hostGradOutputs } from './g
 import { graphUpdate, type UpdateSettings } from './graph_update.js';
 
 export { gradName, type GradOutput } from './grad_outputs.js';
+
+/** The output that carries a running statistic's next value. */
+export const runningName = (name: string) => `running/${name}`;
 
 export interface OptimizerConfig {
   /** 'sgd' (default, src/optim/sgd.ts) or 'adamw' (src/optim/adamw.ts). */
@@ -78,7 +87,10 @@ export interface OptimizerConfig {
 }
 
 export interface TrainGraphOptions extends OptimizerConfig {
-  /** Parameters to train, by name; default all. The others are frozen. */
+  /**
+   * Parameters to train, by name; default all trainable ones. The others are frozen.
+   * Non-trainable parameters named here (running statistics) are left to their layer.
+   */
   trainable?: readonly string[];
   /** dW formulation per conv, by conv node name or layer scope; overrides CONV_WEIGHT_GRAD. */
   convWeightGrad?: Readonly<Record<string, ConvWeightGradMethod>>;
@@ -118,6 +130,8 @@ export interface TrainGraph {
   graph: Graph;
   /** Trainable parameters, in the order of param_grad_sq and param_weight_sq. */
   params: TrainableParam[];
+  /** Running statistics the step updates: inputs named like the parameter, outputs runningName(name). */
+  state: TrainableParam[];
   frozen: string[];
   batch: number;
   imagesInput: string;
@@ -184,8 +198,11 @@ interface Settings extends UpdateSettings {
 interface Params {
   all: Value[];
   trainable: Value[];
+  /** Running statistics updated by the step (training-mode batch norms). */
+  state: Value[];
   frozen: Value[];
   info: TrainableParam[];
+  stateInfo: TrainableParam[];
 }
 
 /**
@@ -197,7 +214,8 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
   const set = checkOptions(model, opts);
   const lowered = lowerSmallConvs(g, set.smallConvPixels);
   const logits = logitsOf(lowered.replaced.get(model.output) ?? model.output, set);
-  const params = selectParams(g, logits, opts.trainable, set.where);
+  const params = selectParams(g, logits, opts.trainable, set.where, new Set(model.net.stateUpdates.map((u) => u.param)));
+  for (const u of model.net.stateUpdates) if (params.state.includes(u.param)) g.output(u.next, runningName(u.param.name));
   const labels = g.input('labels', { dtype: 'int64', shape: [set.batch] });
   const { xent, correct } = lossAndAccuracy(g, logits, labels, set.labelSmoothing);
   const { grads, outer, chosen } = backward(g, xent, params.trainable, set, new Set(lowered.gemms), opts.convWeightGrad ?? {});
@@ -263,7 +281,7 @@ function logitsOf(output: Value, set: Settings): Value {
 }
 
 /** The parameters the logits depend on, split into the trainable ones (`names`; default all) and the frozen ones. */
-function selectParams(g: Graph, logits: Value, names: readonly string[] | undefined, where: string): Params {
+function selectParams(g: Graph, logits: Value, names: readonly string[] | undefined, where: string, updated: ReadonlySet<Value>): Params {
   const live = g.reachable([logits]);
   const all = g.params.filter((p) => live.has(p));
   const known = new Set(all.map((p) => p.name));
@@ -271,14 +289,15 @@ function selectParams(g: Graph, logits: Value, names: readonly string[] | undefi
   for (const n of wanted) {
     if (!known.has(n)) throw new Error(`${where}: no parameter ${n}; parameters are ${[...known].join(', ')}`);
   }
-  const trainable = all.filter((p) => wanted.has(p.name));
-  const frozen = all.filter((p) => !wanted.has(p.name));
+  const trainable = all.filter((p) => wanted.has(p.name) && isTrainable(p));
+  const state = all.filter((p) => updated.has(p));
+  const frozen = all.filter((p) => !trainable.includes(p) && !updated.has(p));
   if (trainable.length === 0) throw new Error(`${where}: nothing to train`);
-  const info: TrainableParam[] = trainable.map((p) => {
+  const describe = (p: Value): TrainableParam => {
     if (!isStatic(p.shape)) throw new Error(`${where}: parameter ${p.name} has a symbolic shape ${shapeStr(p.shape)}`);
     return { name: p.name, shape: [...p.shape], size: p.shape.reduce((a, d) => a * d, 1), regularized: p.param!.regularized, layer: p.param!.layer };
-  });
-  return { all, trainable, frozen, info };
+  };
+  return { all, trainable, state, frozen, info: trainable.map(describe), stateInfo: state.map(describe) };
 }
 
 /** The batch-mean cross-entropy (against smoothed targets with smoothing > 0) and the top-1 hits, int64. */
@@ -344,6 +363,7 @@ function finish(model: BuiltModel, set: Settings, params: Params, frozenWeights:
     model: modelBytes,
     graph: g,
     params: params.info,
+    state: params.stateInfo,
     frozen: frozen.map((p) => p.name),
     batch: set.batch,
     imagesInput: model.input.name,

@@ -19,6 +19,10 @@
 // reused rather than unmapped) make it several times cheaper; they must be set before the
 // process starts (bin/alexnet.js re-execs for them). See docs/design/runtime.md.
 //
+// Running statistics (BatchNormalization's, TrainGraph.state) are held here too: fed
+// each step, their next values adopted with the step's commit and dropped with its
+// reject, returned by weights() and set by restore(), so checkpoints carry them.
+//
 // Host update (the default when the native kernels are built): the graph ends at the
 // gradients and the native kernels apply the update in place (./host_update.ts). ORT's
 // threads are told not to spin after a run (SessionOptions.spinning), since the native
@@ -43,7 +47,7 @@ import {
   secondMomentKey,
 } from '../optim/optimizers.js';
 import { hasMomenta, HostUpdate, type StepNorms, type OptimizerState } from './host_update.js';
-import { buildTrainGraph, type TrainableParam, type TrainGraph, type TrainGraphOptions } from './train_graph.js';
+import { buildTrainGraph, runningName, type TrainableParam, type TrainGraph, type TrainGraphOptions } from './train_graph.js';
 
 export interface TrainerOptions extends TrainGraphOptions {
   session?: SessionOptions;
@@ -67,7 +71,7 @@ export interface StepResult {
   paramGradSq: Float64Array;
   /** Per trainable parameter: squared norm of its updated value. */
   paramWeightSq: Float64Array;
-  /** Loss, gradient and every updated weight are finite. */
+  /** Loss, gradient, every updated weight and running statistic are finite. */
   finite: boolean;
 }
 
@@ -79,6 +83,9 @@ export class Trainer {
   private state: OptimizerState;
   /** Update in the graph: the step's outputs, waiting for commit(). */
   private pendingState: OptimizerState | null = null;
+  /** Running statistics (TrainGraph.state), and the step's next values waiting for commit(). */
+  private running: Map<string, Float32Array>;
+  private pendingRunning: Map<string, Float32Array> | null = null;
   /** Updates committed (AdamW's step count t is this + 1 during a step). */
   private committed = 0;
   private disposed = false;
@@ -90,8 +97,10 @@ export class Trainer {
     state: OptimizerState,
     /** The host update's buffers and kernels; null with the update in the graph. */
     private readonly host: HostUpdate | null,
+    running: Map<string, Float32Array>,
   ) {
     this.state = state;
+    this.running = running;
   }
 
   /**
@@ -112,6 +121,12 @@ export class Trainer {
       if (hasMomenta(tg)) state.momenta.set(p.name, new Float32Array(p.size));
       if (tg.optimizer === 'adamw') state.second.set(p.name, new Float32Array(p.size));
     }
+    const running = new Map<string, Float32Array>();
+    for (const p of tg.state) {
+      const w = weights.get(p.name);
+      if (!w) throw new Error(`Trainer: no weights for running statistic ${p.name} ${shapeStr(p.shape)}`);
+      running.set(p.name, copyOf(checked(p, w, 'running statistic')));
+    }
     const frozen = new Map(tg.frozen.map((n) => [n, weights.get(n)!]));
     let host = null;
     if (update === 'host') {
@@ -121,7 +136,7 @@ export class Trainer {
     }
     // with the update on the host, ORT's threads must not spin while it runs (SessionOptions.spinning)
     const session = await Session.create(tg.model, { ...(update === 'host' ? { spinning: false } : {}), ...opts.session });
-    return new Trainer(session, tg, frozen, state, host);
+    return new Trainer(session, tg, frozen, state, host, running);
   }
 
   get params(): readonly TrainableParam[] {
@@ -164,8 +179,10 @@ export class Trainer {
     if (!Number.isFinite(lr)) throw new Error(`Trainer: learning rate ${lr} is not finite`);
     const out = await this.session.ort.run(this.feeds(images, lab, lr, inputs));
     const r = this.host ? this.host.step(out, lr, this.state, this.committed + 1) : this.graphStep(out);
+    this.pendingRunning = new Map(tg.state.map((p) => [p.name, out[runningName(p.name)]!.data as Float32Array]));
     const correct = Number((out['correct']!.data as BigInt64Array)[0]!);
-    const finite = Number.isFinite(r.loss) && Number.isFinite(r.gradNorm) && r.paramGradSq.every(Number.isFinite) && r.paramWeightSq.every(Number.isFinite);
+    const runningFinite = [...this.pendingRunning.values()].every((a) => a.every(Number.isFinite));
+    const finite = Number.isFinite(r.loss) && Number.isFinite(r.gradNorm) && r.paramGradSq.every(Number.isFinite) && r.paramWeightSq.every(Number.isFinite) && runningFinite;
     return { loss: r.loss, xent: r.xent, correct, gradNorm: r.gradNorm, paramGradSq: r.paramGradSq, paramWeightSq: r.paramWeightSq, finite };
   }
 
@@ -190,6 +207,7 @@ export class Trainer {
     for (const name of Object.keys(inputs)) {
       if (!tg.extraInputs.some((e) => e.name === name)) throw new Error(`Trainer: unknown input ${name}; the model's other inputs are ${tg.extraInputs.map((x) => x.name).join(', ') || 'none'}`);
     }
+    for (const p of tg.state) feeds[p.name] = new ort.Tensor('float32', this.running.get(p.name)!, p.shape);
     for (const p of tg.params) {
       feeds[p.name] = new ort.Tensor('float32', this.state.weights.get(p.name)!, p.shape);
       if (this.host) continue;
@@ -220,20 +238,23 @@ export class Trainer {
     return { loss: f64('loss')[0]!, xent: f32('xent')[0]!, gradNorm: f64('grad_norm')[0]!, paramGradSq: f64('param_grad_sq'), paramWeightSq: f64('param_weight_sq') };
   }
 
-  /** Adopt the pending step's weights and momenta. */
+  /** Adopt the pending step's weights, momenta and running statistics. */
   commit(): void {
     if (this.host?.pending) this.host.commit(this.state);
     else if (this.pendingState) {
       this.state = this.pendingState;
       this.pendingState = null;
     } else throw new Error('Trainer: commit without a pending step');
+    if (this.pendingRunning) for (const [n, a] of this.pendingRunning) this.running.set(n, a);
+    this.pendingRunning = null;
     this.committed++;
   }
 
-  /** Drop the pending step: weights and momenta stay as they were before it. */
+  /** Drop the pending step: weights, momenta and running statistics stay as they were before it. */
   reject(): void {
     if (!this.pending) throw new Error('Trainer: reject without a pending step');
     this.pendingState = null;
+    this.pendingRunning = null;
     this.host?.reject();
   }
 
@@ -248,10 +269,11 @@ export class Trainer {
     return null;
   }
 
-  /** Copies of every parameter (trainable ones as of the last commit, and the frozen ones), in their own shapes. */
+  /** Copies of every parameter (trainable ones and running statistics as of the last commit, and the frozen ones), in their own shapes. */
   weights(): Map<string, Tensor<'float32'>> {
     const out = new Map<string, Tensor<'float32'>>();
     for (const p of this.graph.params) out.set(p.name, { dtype: 'float32', shape: [...p.shape], data: copyOf(this.state.weights.get(p.name)!) });
+    for (const p of this.graph.state) out.set(p.name, { dtype: 'float32', shape: [...p.shape], data: copyOf(this.running.get(p.name)!) });
     for (const [n, t] of this.frozenWeights) out.set(n, { dtype: 'float32', shape: [...t.shape], data: copyOf(t.data as Float32Array) });
     return out;
   }
@@ -275,7 +297,7 @@ export class Trainer {
   }
 
   /**
-   * Replace the trainable weights and optimizer state (from a checkpoint: momenta() as it
+   * Replace the trainable weights, running statistics and optimizer state (from a checkpoint: momenta() as it
    * returned them, and the number of updates behind them, which AdamW's bias correction
    * needs). Missing buffers start at zero, as a fresh optimizer's would. Frozen
    * parameters are part of the session and are not restored: entries for them are ignored.
@@ -295,7 +317,14 @@ export class Trainer {
       if (hasMomenta(this.graph)) next.momenta.set(p.name, buffer(p.name, p, this.graph.optimizer === 'adamw' ? 'first moments' : 'momentum'));
       if (this.graph.optimizer === 'adamw') next.second.set(p.name, buffer(secondMomentKey(p.name), p, 'second moments'));
     }
+    const running = new Map<string, Float32Array>();
+    for (const p of this.graph.state) {
+      const w = weights.get(p.name);
+      if (!w) throw new Error(`Trainer.restore: no weights for running statistic ${p.name} ${shapeStr(p.shape)}`);
+      running.set(p.name, copyOf(checked(p, w, 'running statistic')));
+    }
     this.state = next;
+    this.running = running;
     this.committed = updates;
     this.host?.restored(next);
   }
@@ -304,6 +333,7 @@ export class Trainer {
     if (this.disposed) return;
     this.disposed = true;
     this.pendingState = null;
+    this.pendingRunning = null;
     this.host?.drop();
     await this.session.dispose();
   }

@@ -53,3 +53,20 @@ test("'kaiming' on TensorFlow's HWIO/IO layouts and on Caffe's grouped convs: th
   assert.deepEqual(conv2.param!.fans, { in: 48 * 25, out: 256 * 25 });
   assert.deepEqual(new Map(paramSpecs(bvlc, 'kaiming').map((p) => [p.name, p.init])).get(conv2.name), { kind: 'normal', mean: 0, stddev: Math.sqrt(2 / (256 * 25)) });
 });
+
+test('batch norm: running statistics count as non-trainable (Keras total = trainable + non-trainable); every scheme keeps its 1, 0, 0, 1', async () => {
+  const { bnModel } = await import('../nn/bn_model.js');
+  const { paramCounts, countParams } = await import('../../src/models/params.js');
+  const m = bnModel({ batch: 1, training: false });
+  // conv1 3x3x3x4 + bn1 4x4, conv2 1x1x4x6 + bn2 4x6, fc 96x5 + 5
+  const trainable = 108 + 8 + 24 + 12 + 480 + 5;
+  assert.deepEqual(paramCounts(m), { trainableParams: trainable, nonTrainableParams: 8 + 12, totalParams: trainable + 20 });
+  assert.equal(countParams(m), trainable + 20);
+  assert.equal(m.layers.find((l) => l.name === 'bn1')!.params, 16);
+  const k = new Map(paramSpecs(m, 'kaiming').map((p) => [p.name, p.init]));
+  assert.deepEqual(['bn1.weight', 'bn1.bias', 'bn1.running_mean', 'bn1.running_var'].map((n) => k.get(n)), [1, 0, 0, 1].map((value) => ({ kind: 'constant', value })));
+  const keras = bnModel({ batch: 1, training: false, style: 'keras' });
+  // conv2_bn has no gamma (scale=false): beta + the two statistics
+  assert.deepEqual(keras.graph.params.filter((p) => p.param!.layer === 'conv2_bn').map((p) => p.name), ['conv2_bn/beta', 'conv2_bn/moving_mean', 'conv2_bn/moving_variance']);
+  assert.deepEqual(paramCounts(keras), { trainableParams: 108 + 4 + 8 + 24 + 6 + 6 + 480 + 5, nonTrainableParams: 20, totalParams: 108 + 4 + 8 + 24 + 6 + 6 + 480 + 5 + 20 });
+});

@@ -1,6 +1,6 @@
 // alexnet summary: the layer table (shapes, parameters, multiply-accumulates, receptive field).
 import type { Dim } from '../../graph/types.js';
-import { countParams } from '../../models/params.js';
+import { paramCounts } from '../../models/params.js';
 import { parse } from '../args.js';
 import type { Command } from '../command.js';
 import { table, thousands } from '../format.js';
@@ -13,11 +13,12 @@ export const summaryCommand: Command = {
     const a = parse('summary', argv, summarySpec);
     const { spec, opts, inputSize } = modelFromFlags(a);
     const m = spec.build({ ...opts, batch: 1 });
-    const totalParams = countParams(m);
+    const counts = paramCounts(m);
+    const { totalParams } = counts;
     const totalMacs = m.layers.reduce((n, l) => n + l.macs, 0);
     const input = spec.inputLayout === 'NHWC' ? [1, ...inputSize, 3] : [1, 3, ...inputSize];
     if (a.flag('json')) {
-      io.out(JSON.stringify({ model: spec.name, input, layers: m.layers, totalParams, totalMacs }) + '\n');
+      io.out(JSON.stringify({ model: spec.name, input, layers: m.layers, ...counts, totalMacs }) + '\n');
       return 0;
     }
     // Layer shapes are recorded NHWC (LayerInfo); the table shows them in the model's layout.
@@ -33,7 +34,8 @@ export const summaryCommand: Command = {
     ]);
     io.out(`${spec.name}: ${spec.description}\ninput [${input.join(',')}] (${spec.inputLayout})\n\n`);
     io.out(table(['layer', 'op', 'kernel/stride pad', `output (${spec.inputLayout})`, '>params', '>MACs', '>RF'], rows) + '\n\n');
-    io.out(`total: ${thousands(totalParams)} parameters (${((totalParams * 4) / 2 ** 20).toFixed(1)} MB as float32), `);
+    const split = counts.nonTrainableParams ? ` (${thousands(counts.trainableParams)} trainable, ${thousands(counts.nonTrainableParams)} non-trainable)` : '';
+    io.out(`total: ${thousands(totalParams)} parameters${split} (${((totalParams * 4) / 2 ** 20).toFixed(1)} MB as float32), `);
     io.out(`${thousands(totalMacs)} multiply-accumulates per image (${(totalMacs / 1e9).toFixed(2)} GMACs)\n`);
     return 0;
   },

@@ -10,7 +10,7 @@ export const summarySpec: CommandSpec = {
     'parameters, multiply-accumulates per image and receptive field, then the totals.',
   options: BUILD_OPTIONS,
   json:
-    '{"model", "input": [...], "layers": [{"name", "op", "kernel", "stride", "padding", "outputShape" (NHWC), "params", "macs", "receptiveField"}], "totalParams", "totalMacs"}',
+    '{"model", "input": [...], "layers": [{"name", "op", "kernel", "stride", "padding", "outputShape" (NHWC), "params", "macs", "receptiveField"}], "trainableParams", "nonTrainableParams", "totalParams" (their sum, as Keras counts), "totalMacs"}',
   examples: [
     { command: 'alexnet summary', caption: 'The layers of alexnet at 224x224', offline: true },
     { command: 'alexnet summary --model alexnet_v2 --input 300x400 --global-pool --json', caption: 'The layers of alexnet_v2 on a 300x400 input, as JSON', offline: true },

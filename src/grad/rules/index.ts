@@ -7,3 +7,4 @@ import './pool.js';
 import './conv.js';
 import './lrn.js';
 import './loss.js';
+import './norm.js';
