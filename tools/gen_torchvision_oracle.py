@@ -9,7 +9,8 @@ seeds its weights; this writes into DIR/torchvision/:
   <model>.input.bin   the test photos as torchvision's ImageClassification preset makes them
                       (resize 256 / crop 224, or 342 / 299), float32 NCHW little-endian
   oracle.json         per model: the weights and input files, the input shape, the logits
-                      (eval mode) and the trainable parameter count
+                      (eval mode), the trainable parameter count and the BatchNorm running
+                      statistics' (our non-trainable parameters)
 
 Weights: He-normal convs and linears (variance-preserving through ReLUs), small random
 biases; BatchNorm gamma U(0.5, 1.5), beta N(0, 0.1), and running statistics taken from a
@@ -125,6 +126,7 @@ def main():
             "input": inputs,
             "inputShape": list(x.shape),
             "trainableParams": sum(p.numel() for p in model.parameters() if p.requires_grad),
+            "runningStats": sum(b.numel() for n, b in model.named_buffers() if n.endswith(("running_mean", "running_var"))),
             "logits": logits.tolist(),
         }
         print(f"{name}: logits {tuple(logits.shape)}, top-1 {logits.argmax(1).tolist()}", flush=True)

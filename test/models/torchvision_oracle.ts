@@ -9,10 +9,9 @@ import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { loadWeights } from '../../src/hub/load.js';
 import { modelGraph } from '../../src/models/assemble.js';
+import { paramCounts } from '../../src/models/params.js';
 import { getModel } from '../../src/models/registry.js';
-import type { BuiltModel } from '../../src/models/types.js';
 import { compileModel } from '../../src/runtime/compile.js';
-import { numel } from '../../src/tensor.js';
 import { generated, maxAbs, maxAbsDiff } from '../helpers.js';
 
 export interface OracleModel {
@@ -20,6 +19,8 @@ export interface OracleModel {
   input: string;
   inputShape: number[];
   trainableParams: number;
+  /** Elements of the BatchNorm running means and variances. */
+  runningStats: number;
   logits: number[][];
 }
 
@@ -30,11 +31,6 @@ export function oracleModel(t: Parameters<typeof generated>[0], name: string): {
   const o = all.models[name];
   assert.ok(o, `${path} has no ${name}; run tools/gen_torchvision_oracle.py`);
   return { dir: dirname(path), o };
-}
-
-/** Parameters a training run updates (BatchNorm running statistics are not). */
-export function trainableParams(m: BuiltModel): number {
-  return m.graph.params.filter((p) => p.param!.trainable !== false).reduce((n, p) => n + numel(p.shape as number[]), 0);
 }
 
 function softmax(row: ArrayLike<number>): number[] {
@@ -53,10 +49,13 @@ export function torchvisionOracleTests(name: string, params: number): void {
     });
 
     test(`${params.toLocaleString('en-US')} trainable parameters, as torchvision counts them`, (t) => {
-      const m = getModel(name).build();
-      assert.equal(trainableParams(m), params);
+      const counts = paramCounts(getModel(name).build());
+      assert.equal(counts.trainableParams, params);
       const oracle = oracleModel(t, name);
-      if (oracle) assert.equal(oracle.o.trainableParams, params);
+      if (!oracle) return;
+      assert.equal(oracle.o.trainableParams, params);
+      // the running statistics are the non-trainable parameters; num_batches_tracked is not one
+      assert.equal(counts.nonTrainableParams, oracle.o.runningStats);
     });
 
     test('logits on the test photos from the seeded .pth: top-1, probabilities, logits', async (t) => {
