@@ -77,6 +77,7 @@ const SLOW = [
   'test/models/mobilenet_v2.test.ts', // torchvision oracle: logits
   'test/models/resnet50_torchvision.test.ts', // torchvision oracle: logits
   'test/models/squeezenet1_1.test.ts', // torchvision oracle: logits
+  'test/models/torchvision_train.test.ts', // training runs of the torchvision models
   'test/models/vgg16_torchvision.test.ts', // torchvision oracle: logits
   'test/train/loop.test.ts', // training runs
 ];
