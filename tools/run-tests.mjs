@@ -69,16 +69,18 @@ const SLOW = [
   'test/cli/classify.test.ts', // PyTorch oracle: classify from the seeded .pth/.npy/.onnx
   'test/cli/train.test.ts', // training runs through the CLI
   'test/docs', // doc tests: the package packed, README's download and training examples
+  'test/grad/bn_oracle.test.ts', // PyTorch oracle: batch norm in training mode, a layer and a small model
   'test/grad/oracle.test.ts', // PyTorch oracle: gradients of the three models
   'test/nn/layers_torch.test.ts', // PyTorch oracle: layer builders forward and backward
   'test/models/alexnet_v2_torch.test.ts', // PyTorch oracle: logits
   'test/models/torch_parity.test.ts', // PyTorch oracle: logits
   'test/models/inception_v3_torchvision.test.ts', // torchvision oracle: logits
-  'test/models/mobilenet_v2.test.ts', // torchvision oracle: logits
-  'test/models/resnet50_torchvision.test.ts', // torchvision oracle: logits
+  'test/models/mobilenet_v2.test.ts', // torchvision oracle: logits and gradients
+  'test/models/resnet50_torchvision.test.ts', // torchvision oracle: logits and gradients
   'test/models/squeezenet1_1.test.ts', // torchvision oracle: logits
   'test/models/torchvision_train.test.ts', // training runs of the torchvision models
   'test/models/vgg16_torchvision.test.ts', // torchvision oracle: logits
+  'test/train/bn.test.ts', // training steps with batch norm: running statistics, checkpoint and resume
   'test/train/loop.test.ts', // training runs
 ];
 

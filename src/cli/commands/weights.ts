@@ -12,6 +12,7 @@ import type { Command, Io } from '../command.js';
 import { table } from '../format.js';
 import type { CommandSpec } from '../spec.js';
 import { weightsSpec } from '../specs/weights.js';
+import { terminalStatus } from '../status.js';
 
 const sub = (name: string): CommandSpec => weightsSpec.subcommands!.find((s) => s.name === name)!;
 
@@ -73,7 +74,8 @@ async function importCmd(argv: string[], io: Io): Promise<number> {
   if (!out.endsWith('.safetensors')) throw new UsageError(`weights import: --out must end in .safetensors (the JSON config is written beside it), got ${JSON.stringify(out)}`);
   const labelsFile = a.str('labels');
   const labels = labelsFile !== undefined ? (await readFile(labelsFile, 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean) : undefined;
-  const r = await importWeights(spec.name, a.positionals[0]!, out, labels ? { labels } : {});
+  const status = terminalStatus(io, 'weights import');
+  const r = await importWeights(spec.name, a.positionals[0]!, out, { ...(labels ? { labels } : {}), onStatus: (s) => status.phase(s) }).finally(() => status.done());
   io.out(a.flag('json') ? JSON.stringify({ file: r.file, model: r.model, numClasses: r.numClasses, params: r.params }) + '\n' : `wrote ${r.file}: ${r.model}, ${r.numClasses} classes, ${r.params.toLocaleString('en-US')} parameters (from ${r.from})\n`);
   return 0;
 }

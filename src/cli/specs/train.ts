@@ -67,7 +67,7 @@ export const trainSpec: CommandSpec = {
     { name: 'nan-backoff', type: 'number', value: 'F', default: NAN_BACKOFF, range: '(0, 1)', help: 'reduce-lr: each reduction multiplies the rate by F' },
     { name: 'keep', type: 'int', value: 'K', default: 3, min: 1, help: 'newest checkpoints kept, besides the best by validation top-1' },
     { name: 'checkpoint-every', type: 'int', value: 'N', default: 0, min: 0, help: 'also checkpoint every N steps (0: at the end of each epoch only)' },
-    { name: 'logdir', type: 'string', value: 'DIR', help: 'TensorBoard event files: scalars, histograms, conv1 filters' },
+    { name: 'logdir', type: 'string', value: 'DIR', help: 'TensorBoard event files: scalars, histograms, conv1 filters, and the training graph scoped by layer (Graphs tab)' },
     { name: 'log-every', type: 'int', value: 'N', default: 10, min: 1, help: 'a log.jsonl line and TensorBoard scalars every N steps' },
     { name: 'histogram-every', type: 'int', value: 'N', default: 100, min: 0, help: 'TensorBoard histograms of weights and gradients every N steps (0: never)' },
     { name: 'train-limit', type: 'int', value: 'N', min: 1, help: 'use a seeded random subset of N training images' },
@@ -77,7 +77,7 @@ export const trainSpec: CommandSpec = {
     maxPixelsOption('skip'),
     { name: 'workers', type: 'int', value: 'N', min: 0, max: PER_CORE_MAX, defaultText: 'cores - 1, at least 1', help: 'image decoding threads (0 decodes on the main thread)' },
   ],
-  json: '{"epochs", "steps", "trainLoss", "valTop1", "valTop5", "imagesPerSec", "checkpoint", "best"} as the last line of stdout',
+  json: '{"epochs", "steps", "trainLoss", "valTop1", "valTop5", "imagesPerSec", "wallImagesPerSec", "checkpoint", "best"} as the last line of stdout',
   examples: [
     { command: 'alexnet weights download alexnet\nalexnet train --data photos/ --val-split 0.2 --pretrained --train-layers classifier.6 --epochs 5 --out runs/ft', caption: 'Fine-tune the last layer of ImageNet weights on a folder of photos' },
     { command: 'alexnet train --resume runs/ft --epochs 8', caption: 'Continue that run for three more epochs' },
