@@ -71,6 +71,7 @@ const SLOW = [
   'test/docs', // doc tests: the package packed, README's download and training examples
   'test/grad/bn_oracle.test.ts', // PyTorch oracle: batch norm in training mode, a layer and a small model
   'test/grad/oracle.test.ts', // PyTorch oracle: gradients of the three models
+  'test/hub/download.test.ts', // Keras .h5 downloads converted through h5wasm (its WASM takes seconds to load)
   'test/nn/layers_torch.test.ts', // PyTorch oracle: layer builders forward and backward
   'test/models/alexnet_v2_torch.test.ts', // PyTorch oracle: logits
   'test/models/torch_parity.test.ts', // PyTorch oracle: logits
@@ -82,6 +83,7 @@ const SLOW = [
   'test/models/vgg16_torchvision.test.ts', // torchvision oracle: logits
   'test/train/bn.test.ts', // training steps with batch norm: running statistics, checkpoint and resume
   'test/train/loop.test.ts', // training runs
+  'test/weights/h5.test.ts', // Keras .h5 files through h5wasm (its WASM takes seconds to load)
 ];
 
 function isSlow(file) {
