@@ -82,6 +82,12 @@ const SLOW = [
   'test/models/torch_parity.test.ts', // PyTorch oracle: logits
   'test/models/vgg.test.ts', // keras_applications oracle: logits
   'test/models/xception.test.ts', // keras_applications oracle: logits
+  'test/models/inception_v3_torchvision.test.ts', // torchvision oracle: logits
+  'test/models/mobilenet_v2.test.ts', // torchvision oracle: logits and gradients
+  'test/models/resnet50_torchvision.test.ts', // torchvision oracle: logits and gradients
+  'test/models/squeezenet1_1.test.ts', // torchvision oracle: logits
+  'test/models/torchvision_train.test.ts', // training runs of the torchvision models
+  'test/models/vgg16_torchvision.test.ts', // torchvision oracle: logits
   'test/train/bn.test.ts', // training steps with batch norm: running statistics, checkpoint and resume
   'test/train/loop.test.ts', // training runs
   'test/weights/h5.test.ts', // Keras .h5 files through h5wasm (its WASM takes seconds to load)

@@ -22,6 +22,7 @@
 //              result's (block row, block col) taps are put back in place and cropped to
 //              k x k. For conv1 (11x11 stride 4): 9 slices and one Gemm [64, 46656] x
 //              [46656, 432] instead of 121 slices.
+// A depthwise conv (groups = input = output channels) takes its own path, depthwise() below.
 // test/grad/conv.test.ts checks all three against finite differences and each other.
 import type { Node, Value } from '../graph/graph.js';
 import * as b from '../graph/build.js';
@@ -162,6 +163,26 @@ function spacetodepth(ctx: GradContext, x: Value, dy: Value, w: Window2d, s: Con
   return bh * st === kh && bw * st === kw ? placed : b.slice(placed, [0, 0], [kh, kw], [2, 3], undefined, ctx.name('dW'));
 }
 
+/**
+ * A depthwise conv's dW (G = C = M: one input and one output channel per group), without
+ * the per-group loop the other methods take (thousands of nodes for MobileNet's 960
+ * groups): for each tap (i, j), dW[c, 0, i, j] = sum over n, y, x of dY * tap(Xp), one
+ * Mul and one ReduceSum over [N, OH, OW]; the kh*kw columns are joined into [C, 1, kh, kw].
+ */
+function depthwise(ctx: GradContext, x: Value, dy: Value, w: Window2d, s: ConvShapes): Value {
+  const xp = padSpatial(ctx, x, w, 'x_padded');
+  const [kh, kw] = w.kernel;
+  const cols: Value[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const prod = b.mul(tap(ctx, xp, w, s, i, j), dy, ctx.name(`dw_prod_${i}_${j}`));
+      cols.push(b.reduce('ReduceSum', prod, [0, 2, 3], true, ctx.name(`dw_tap_${i}_${j}`))); // [1, C, 1, 1]
+    }
+  }
+  const taps = cols.length === 1 ? cols[0]! : b.concat(cols, 0, ctx.name('dw_taps')); // [kh*kw, C, 1, 1]
+  return b.reshape(b.transpose(taps, [1, 2, 3, 0], ctx.name('dw_by_channel')), [s.C, 1, kh, kw], ctx.name('dW'));
+}
+
 const METHODS: Record<ConvWeightGradMethod, typeof reference> = { reference, im2col, batchconv, spacetodepth };
 
 /** dW of the Conv node in ctx, shaped like its W input [M, Cg, kh, kw]. */
@@ -170,5 +191,6 @@ export function convWeightGrad(ctx: GradContext, method: ConvWeightGradMethod, x
   const [, M, OH, OW] = dy.shape as number[];
   const f = METHODS[method];
   if (!f) ctx.fail(`unknown conv weight-gradient method ${method}`);
+  if (method !== 'reference' && w.group > 1 && w.group === C && M === C) return depthwise(ctx, x, dy, w, { N: N!, C: C!, H: H!, W: W!, M: M!, OH: OH!, OW: OW! });
   return f(ctx, x, dy, w, { N: N!, C: C!, H: H!, W: W!, M: M!, OH: OH!, OW: OW! });
 }
