@@ -1,29 +1,54 @@
 // alexnet models: what the registry holds.
+import { paramCounts } from '../../models/params.js';
 import { getModel, listModels } from '../../models/registry.js';
-import type { WeightsEntry } from '../../models/types.js';
+import { modelSource, sourceParams } from '../../models/source.js';
+import type { ModelSpec, WeightsEntry } from '../../models/types.js';
 import { parse } from '../args.js';
 import type { Command } from '../command.js';
-import { table } from '../format.js';
+import { table, thousands } from '../format.js';
 import { modelsSpec } from '../specs/models.js';
 
 // A weights entry with its class list as a count: the 1000 names would drown the listing.
 const entryJson = (w: WeightsEntry) => ({ ...w, meta: { ...w.meta, categories: w.meta.categories.length } });
 
+/** One model as `--json` lists it: params as its source counts them (see sourceParams). */
+function modelJson(s: ModelSpec) {
+  const built = s.build();
+  const c = paramCounts(built);
+  return {
+    name: s.name,
+    source: modelSource(s),
+    inputSize: s.defaultImageSize,
+    params: sourceParams(s, built),
+    weights: s.weights.map(entryJson),
+    description: s.description,
+    definedIn: s.source,
+    channels: s.channels,
+    minSize: s.minSize,
+    preprocess: s.preprocess,
+    trainableParams: c.trainableParams,
+    nonTrainableParams: c.nonTrainableParams,
+    totalParams: c.totalParams,
+  };
+}
+
 export const modelsCommand: Command = {
   name: 'models',
   async main(argv, io) {
     const a = parse('models', argv, modelsSpec);
-    const specs = listModels().map(getModel);
+    const models = listModels().map((n) => modelJson(getModel(n)));
     if (a.flag('json')) {
-      io.out(
-        JSON.stringify(
-          specs.map((s) => ({ name: s.name, description: s.description, source: s.source, input: s.defaultImageSize, minSize: s.minSize, weights: s.weights.map(entryJson) })),
-        ) + '\n',
-      );
+      io.out(JSON.stringify(models) + '\n');
       return 0;
     }
-    const rows = specs.map((s) => [s.name, `${s.defaultImageSize.join('x')} ${s.channels}`, s.weights.map((w) => w.name).join(', ') || '-', s.description]);
-    io.out(table(['model', 'input', 'weights', 'description'], rows) + '\n');
+    const rows = models.map((m) => [
+      m.name,
+      m.source,
+      `${m.inputSize.join('x')} ${m.channels}`,
+      thousands(m.params),
+      m.weights.map((w) => w.name).join(', ') || '-',
+    ]);
+    io.out(table(['model', 'source', 'input', 'params', 'weights'], rows) + '\n');
     return 0;
   },
 };
