@@ -3,8 +3,9 @@
 //   npm run bench                       infer, classify, train (about 10 minutes)
 //   npm run bench -- infer fashion      only the named sections
 //
-// fashion (three epochs of Fashion-MNIST on both sides, about an hour here) runs only when
-// named. PyTorch runs as /usr/bin/python3 tools/bench_torch.py with 2 threads when torch
+// zoo (every model at batch 1 and 16, about ten minutes; ALEXNET_BENCH_MODELS=a,b for
+// some) and fashion (three epochs of Fashion-MNIST on both sides, about an hour here) run
+// only when named. PyTorch runs as /usr/bin/python3 tools/bench_torch.py with 2 threads when torch
 // is installed. Each section runs in its own process with the glibc tunables bin/alexnet.js
 // gives the matching command (hugetlb for inference; for training also no mmap per buffer
 // and no trimming), and the PyTorch processes it starts inherit them: both sides run in the
@@ -22,6 +23,7 @@ const SECTIONS: Record<string, { tunables: string; byDefault: boolean; run: () =
   infer: { tunables: INFER_TUNABLES, byDefault: true, run: async () => (await import('./bench/infer.js')).inferSection() },
   classify: { tunables: INFER_TUNABLES, byDefault: true, run: async () => (await import('./bench/classify.js')).classifySection() },
   train: { tunables: TRAIN_TUNABLES, byDefault: true, run: async () => (await import('./bench/train.js')).trainSection() },
+  zoo: { tunables: INFER_TUNABLES, byDefault: false, run: async () => (await import('./bench/zoo.js')).zooSection() },
   fashion: { tunables: TRAIN_TUNABLES, byDefault: false, run: async () => (await import('./bench/train.js')).fashionSection() },
 };
 

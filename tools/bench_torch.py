@@ -15,6 +15,9 @@ Tasks:
                 layers as convolutions (slim's) and as linear layers; ms per image and peak RSS
   fashion       torchvision alexnet from scratch on Fashion-MNIST at 64x64, the recipe of
                 tools/bench/train.ts; validation on all of t10k after each epoch
+  zoo           one model of the zoo (--model, --size, --layout), eval mode, no_grad: one
+                forward per request line on stdin (the batch), replying {"ms": ...}, so that
+                the caller interleaves its own runs (tools/bench/zoo.ts)
 """
 import argparse
 import json
@@ -278,9 +281,53 @@ def fashion(a):
         pause(step, done=True)
 
 
+# torchvision's own models for the torchvision names; torchvision 0.14 signatures
+TORCHVISION_ZOO = {
+    'alexnet': lambda tv: tv.alexnet(),
+    'vgg16.torchvision': lambda tv: tv.vgg16(),
+    'resnet50.torchvision': lambda tv: tv.resnet50(),
+    # as for its published weights; init_weights=False skips scipy's truncated normal draws
+    'inception_v3.torchvision': lambda tv: tv.inception_v3(aux_logits=True, transform_input=True, init_weights=False),
+    'mobilenet_v2': lambda tv: tv.mobilenet_v2(),
+    'squeezenet1_1': lambda tv: tv.squeezenet1_1(),
+}
+
+
+def zoo_model(name):
+    """A callable on the model's input layout: torchvision's model, keras_applications' on
+    tools/keras_torch.py, or the alexnet_v2 / bvlc_alexnet of tools/torch_models.py."""
+    import torchvision
+    from torch_models import BvlcAlexNet
+    if name in TORCHVISION_ZOO:
+        return TORCHVISION_ZOO[name](torchvision.models).eval()
+    if name == 'bvlc_alexnet':
+        return BvlcAlexNet().eval()
+    if name == 'alexnet_v2':
+        params = {k: v.contiguous() for k, v in alexnet_v2_params(0).items()}
+        return lambda x: alexnet_v2_linear(params, x)
+    import keras_torch as kt
+    if name not in kt.ARCHS:
+        raise SystemExit('bench_torch.py zoo: unknown model %s' % name)
+    return kt.build(name).eval()
+
+
+def zoo(name, size, layout, threads):
+    model = zoo_model(name)
+    inputs = {}
+    print(json.dumps({"task": "zoo", "model": name, "threads": threads, "ready": True}), flush=True)
+    for line in sys.stdin:
+        batch = int(line)
+        if batch not in inputs:
+            inputs[batch] = torch.rand(batch, size, size, 3) if layout == 'NHWC' else torch.rand(batch, 3, size, size)
+        t = time.perf_counter()
+        with torch.no_grad():
+            model(inputs[batch])
+        print(json.dumps({"batch": batch, "ms": (time.perf_counter() - t) * 1000}), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("task", choices=["infer", "classify", "classify-one", "save-alexnet", "train", "fashion"])
+    ap.add_argument("task", choices=["infer", "classify", "classify-one", "save-alexnet", "train", "fashion", "zoo"])
     ap.add_argument("--batches", default="1,16")
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--threads", type=int, default=2)
@@ -304,6 +351,8 @@ def main():
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--interleave", type=int, default=0)
+    ap.add_argument("--model")
+    ap.add_argument("--layout", choices=["NHWC", "NCHW"], default="NCHW")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     if a.task == "infer":
@@ -316,6 +365,8 @@ def main():
         train_steps(a.batch, a.steps, a.threads)
     elif a.task == "fashion":
         fashion(a)
+    elif a.task == "zoo":
+        zoo(a.model, a.size, a.layout, a.threads)
     elif a.task == "save-alexnet":
         import torchvision
         torch.save(torchvision.models.alexnet().state_dict(), a.out)
