@@ -1,7 +1,13 @@
 // alexnet models as a user runs it: every model with its source, input size, the parameter
-// count its source publishes (issue #19's tables) and its weights entries.
+// count its source publishes (issue #19's tables) and its weights entries; and README's
+// model table, which lists the same.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { getModel, listModels } from '../../src/models/registry.js';
+import { modelSource, sourceParams } from '../../src/models/source.js';
+import { ROOT } from '../helpers.js';
 import { alexnet, alexnetBin } from './cli_helpers.js';
 
 interface ModelRow {
@@ -80,5 +86,39 @@ describe('alexnet models', () => {
     const bin = await alexnetBin(['models']);
     assert.equal(bin.status, 0, bin.stderr);
     assert.equal(bin.stdout, r.stdout);
+  });
+});
+
+describe("README's model table", () => {
+  // | `name` | source | what | input | parameters | pretrained weights | top-1 |
+  const lines = readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n');
+  const head = lines.indexOf('| name | source | what | input | parameters | pretrained weights | top-1 |');
+  const end = lines.findIndex((l, i) => i > head && !l.startsWith('|'));
+  const rows = lines.slice(head + 2, end).map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+
+  test('lists every model once, with its source, input size and parameters as `alexnet models` gives them', () => {
+    assert.deepEqual(rows.map((r) => r[0]!.replace(/`/g, '')).sort(), listModels().sort());
+    for (const r of rows) {
+      const spec = getModel(r[0]!.replace(/`/g, ''));
+      assert.equal(r[1], modelSource(spec), spec.name);
+      assert.equal(r[3], `${spec.defaultImageSize.join('x')} ${spec.channels}, ${spec.inputLayout}`, spec.name);
+      assert.equal(r[4], sourceParams(spec).toLocaleString('en-US'), spec.name);
+    }
+  });
+
+  test("top-1 is the published figure of the model's weights", () => {
+    for (const r of rows) {
+      const spec = getModel(r[0]!.replace(/`/g, ''));
+      const w = spec.weights.find((e) => e.name === spec.name);
+      if (!w) {
+        assert.equal(r[6], '', spec.name);
+        continue;
+      }
+      const top1 = w.meta.metrics.top1;
+      const shown = Number(r[6]!.replace('%', ''));
+      const decimals = r[6]!.replace('%', '').split('.')[1]?.length ?? 0;
+      assert.equal(shown, Number(top1.toFixed(decimals)), spec.name);
+      assert.ok(r[5]!.includes(`\`${w.url.split('/').pop()}\``), `${spec.name}: ${r[5]}`);
+    }
   });
 });
