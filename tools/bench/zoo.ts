@@ -8,7 +8,7 @@
 // ALEXNET_BENCH_MODELS=a,b limits the section to those models.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { table } from '../../src/cli/format.js';
@@ -115,6 +115,8 @@ export async function zooSection(): Promise<void> {
   const only = process.env['ALEXNET_BENCH_MODELS'];
   const names = only ? only.split(',').map((n) => getModel(n.trim()).name) : listModels();
   console.log(`## zoo: ${names.length} models, ms/image at batch ${BATCHES.join(' and ')}, seeded weights; peak RSS of classify\n`);
+  // a busy machine slows PyTorch's OpenMP threads more than ORT's: the ratios need a quiet one
+  console.log(`Load average at the start: ${loadavg().map((l) => l.toFixed(1)).join(' ')}.\n`);
   const tmp = mkdtempSync(join(tmpdir(), 'alexnet-bench-zoo-'));
   const rows: string[][] = [];
   try {
