@@ -115,7 +115,7 @@ export async function zooSection(): Promise<void> {
   const only = process.env['ALEXNET_BENCH_MODELS'];
   const names = only ? only.split(',').map((n) => getModel(n.trim()).name) : listModels();
   console.log(`## zoo: ${names.length} models, ms/image at batch ${BATCHES.join(' and ')}, seeded weights; peak RSS of classify\n`);
-  // a busy machine slows PyTorch's OpenMP threads more than ORT's: the ratios need a quiet one
+  // other load on the machine skews both sides, PyTorch's OpenMP threads most: the ratios want a quiet machine
   console.log(`Load average at the start: ${loadavg().map((l) => l.toFixed(1)).join(' ')}.\n`);
   const tmp = mkdtempSync(join(tmpdir(), 'alexnet-bench-zoo-'));
   const rows: string[][] = [];
