@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { createClassifier } from '../../src/classify/classifier.js';
 import { loadWeights } from '../../src/hub/load.js';
 import { modelGraph } from '../../src/models/assemble.js';
 import { paramCounts } from '../../src/models/params.js';
@@ -14,7 +15,7 @@ import { getModel } from '../../src/models/registry.js';
 import { compileModel } from '../../src/runtime/compile.js';
 import type { Tensor } from '../../src/tensor.js';
 import { GradientProbe } from '../../src/train/grad_probe.js';
-import { generated, maxAbs, maxAbsDiff } from '../helpers.js';
+import { FIXTURES, generated, maxAbs, maxAbsDiff } from '../helpers.js';
 
 export interface OracleModel {
   weights: string;
@@ -145,6 +146,34 @@ export function torchvisionGradTest(name: string, head: string, headTol: number,
       assert.ok(allRel <= allTol, `all gradients: |Δ| / |g| = ${allRel.toExponential(3)}, above ${allTol}`);
     } finally {
       await probe.dispose();
+    }
+  });
+}
+
+/**
+ * Registers `classify` on the test photos themselves against the oracle: our decoding and
+ * torchvision's preprocessing (resize to size * 256 / 224, centre crop), then the model.
+ */
+export function torchvisionClassifyTest(name: string): void {
+  test(`${name}: classify on the photos gives torchvision's probabilities`, async (t) => {
+    const path = generated(t, 'torchvision/oracle.json');
+    if (!path) return;
+    const { images, models } = JSON.parse(readFileSync(path, 'utf8')) as { images: string[]; models: Record<string, OracleModel> };
+    const o = models[name]!;
+    const clf = await createClassifier({ model: name, weights: join(dirname(path), o.weights), top: 1000, cache: false });
+    try {
+      const results = await clf.classify(images.map((f) => join(FIXTURES, 'images', f)));
+      let dp = 0;
+      results.forEach((r, i) => {
+        assert.ok('predictions' in r, `${r.file}: ${'error' in r ? r.error : ''}`);
+        const ref = softmax(o.logits[i]!);
+        assert.equal(r.predictions[0]!.index, ref.indexOf(Math.max(...ref)), `${r.file}: top-1`);
+        for (const p of r.predictions) dp = Math.max(dp, Math.abs(p.probability - ref[p.index]!));
+      });
+      t.diagnostic(`max |Δp| ${dp.toExponential(3)}`);
+      assert.ok(dp <= 1e-4, `max |Δp| = ${dp.toExponential(3)}`);
+    } finally {
+      await clf.dispose();
     }
   });
 }
