@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createClassifier } from '../../src/classify/classifier.js';
+import { modelWeights } from '../../src/hub/convert.js';
 import { loadWeights } from '../../src/hub/load.js';
 import { modelGraph } from '../../src/models/assemble.js';
 import { paramCounts } from '../../src/models/params.js';
@@ -15,6 +16,7 @@ import { getModel } from '../../src/models/registry.js';
 import { compileModel } from '../../src/runtime/compile.js';
 import type { Tensor } from '../../src/tensor.js';
 import { GradientProbe } from '../../src/train/grad_probe.js';
+import { readWeights } from '../../src/weights/read.js';
 import { FIXTURES, generated, maxAbs, maxAbsDiff } from '../helpers.js';
 
 export interface OracleModel {
@@ -175,5 +177,26 @@ export function torchvisionClassifyTest(name: string): void {
     } finally {
       await clf.dispose();
     }
+  });
+}
+
+/**
+ * Registers the checks on how a state dict's BatchNorm entries load: num_batches_tracked
+ * is not a parameter and is left out; a missing running statistic is an error naming it.
+ */
+export function torchvisionStateDictTest(name: string, dropped: string): void {
+  test(`${name}: num_batches_tracked is ignored; a state dict without ${dropped} is refused naming it`, async (t) => {
+    const oracle = oracleModel(t, name);
+    if (!oracle) return;
+    const file = join(oracle.dir, oracle.o.weights);
+    const raw = (await readWeights(file)).tensors;
+    const tracked = [...raw.keys()].filter((k) => k.endsWith('.num_batches_tracked'));
+    assert.ok(tracked.length > 0, 'the state dict has num_batches_tracked entries');
+    const spec = getModel(name);
+    const { weights } = modelWeights(spec, raw, file);
+    assert.equal([...weights.keys()].filter((k) => k.endsWith('.num_batches_tracked')).length, 0);
+    assert.equal(weights.size, spec.build().graph.params.length);
+    const without = new Map([...raw].filter(([k]) => !k.startsWith(dropped)));
+    assert.throws(() => modelWeights(spec, without, file), (e: Error) => e.message.includes(`not ${name} weights: missing`) && e.message.includes(dropped));
   });
 }
