@@ -181,11 +181,12 @@ export function torchvisionClassifyTest(name: string): void {
 }
 
 /**
- * Registers the checks on how a state dict's BatchNorm entries load: num_batches_tracked
- * is not a parameter and is left out; a missing running statistic is an error naming it.
+ * Registers the checks on how a state dict's entries load: num_batches_tracked is not a
+ * parameter and is left out; a missing running statistic (`dropped`) is an error naming
+ * it; parameters no output uses (`optional`, inception's AuxLogits) may be absent.
  */
-export function torchvisionStateDictTest(name: string, dropped: string): void {
-  test(`${name}: num_batches_tracked is ignored; a state dict without ${dropped} is refused naming it`, async (t) => {
+export function torchvisionStateDictTest(name: string, dropped: string, optional?: string): void {
+  test(`${name}: num_batches_tracked is ignored; a state dict without ${dropped} is refused naming it${optional ? `, one without ${optional} loads` : ''}`, async (t) => {
     const oracle = oracleModel(t, name);
     if (!oracle) return;
     const file = join(oracle.dir, oracle.o.weights);
@@ -196,7 +197,16 @@ export function torchvisionStateDictTest(name: string, dropped: string): void {
     const { weights } = modelWeights(spec, raw, file);
     assert.equal([...weights.keys()].filter((k) => k.endsWith('.num_batches_tracked')).length, 0);
     assert.equal(weights.size, spec.build().graph.params.length);
-    const without = new Map([...raw].filter(([k]) => !k.startsWith(dropped)));
-    assert.throws(() => modelWeights(spec, without, file), (e: Error) => e.message.includes(`not ${name} weights: missing`) && e.message.includes(dropped));
+    const without = (prefix: string) => new Map([...raw].filter(([k]) => !k.startsWith(prefix)));
+    assert.throws(() => modelWeights(spec, without(dropped), file), (e: Error) => e.message.includes(`not ${name} weights: missing 1 of`) && e.message.includes(dropped));
+    if (!optional) return;
+    const partial = modelWeights(spec, without(optional), file).weights;
+    assert.ok(partial.size < weights.size && [...partial.keys()].every((k) => !k.startsWith(optional)));
+    // what the logits use is all there: the model compiles and runs without them
+    const s = await compileModel(modelGraph(spec.build({ batch: 1 })), partial);
+    const [, c, h, w] = oracle.o.inputShape as [number, number, number, number];
+    const y = (await s.run({ input: { dtype: 'float32', shape: [1, c, h, w], data: new Float32Array(c * h * w) } })).logits!;
+    await s.dispose();
+    assert.deepEqual(y.shape, [1, 1000]);
   });
 }
