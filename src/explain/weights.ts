@@ -1,0 +1,57 @@
+// The weights explain runs with: given ones (bare tensors or loadWeights' result), or the
+// model's seeded random weights as `alexnet run` draws them; and how classes are named.
+import type { PreprocessName } from '../models/types.js';
+import { imagenetClasses } from '../models/imagenet_classes.js';
+import { randomWeights } from '../models/params.js';
+import type { BuiltModel, ModelSpec } from '../models/types.js';
+import type { Tensor } from '../tensor.js';
+import { classesInFile, matchWeights, requireAllWeights } from '../weights/mapping.js';
+import type { ExplainWeights } from './types.js';
+
+export interface Weights {
+  /** The tensors as given (any names src/weights/mapping.ts maps), or the random ones. */
+  tensors: ReadonlyMap<string, Tensor>;
+  random: boolean;
+  file: string;
+  numClasses: number;
+  preprocess: PreprocessName;
+  inputSize: [number, number];
+  label: (i: number) => { wnid?: string; label: string };
+}
+
+function imagenetLabeler(numClasses: number, labels?: readonly string[]): Weights['label'] {
+  if (labels) return (i) => ({ label: labels[i] ?? `class_${i}` });
+  if (numClasses !== 1000) return (i) => ({ label: `class_${i}` });
+  const classes = imagenetClasses();
+  return (i) => ({ wnid: classes[i]!.wnid, label: classes[i]!.label });
+}
+
+export function explainWeights(spec: ModelSpec, given: ExplainWeights | undefined, seed: number): Weights {
+  const base = { preprocess: spec.preprocess, inputSize: spec.defaultImageSize };
+  if (!given) {
+    const numClasses = spec.defaultNumClasses;
+    const tensors = randomWeights(spec.build({ numClasses }), seed);
+    return { ...base, tensors, random: true, file: `random (seed ${seed})`, numClasses, label: imagenetLabeler(numClasses) };
+  }
+  if (given instanceof Map || !('weights' in given && given.weights instanceof Map)) {
+    const tensors = given instanceof Map ? (given as ReadonlyMap<string, Tensor>) : new Map(Object.entries(given as Record<string, Tensor>));
+    const numClasses = classesInFile(spec, tensors) ?? spec.defaultNumClasses;
+    return { ...base, tensors, random: false, file: '<weights>', numClasses, label: imagenetLabeler(numClasses) };
+  }
+  const { weights, file, config: c = {} } = given as Extract<ExplainWeights, { weights: unknown }>;
+  const numClasses = c.numClasses ?? classesInFile(spec, weights) ?? spec.defaultNumClasses;
+  return {
+    tensors: weights,
+    random: false,
+    file: file ?? '<weights>',
+    numClasses,
+    preprocess: c.preprocess ?? base.preprocess,
+    inputSize: c.inputSize ?? base.inputSize,
+    label: imagenetLabeler(numClasses, c.imagenet1k ? undefined : c.labels),
+  };
+}
+
+/** The weights under the names of a build of the model, all present, or an error naming what is wrong. */
+export function weightsFor(m: BuiltModel, w: Weights): Map<string, Tensor> {
+  return requireAllWeights(m, matchWeights(m, w.tensors), w.file);
+}
