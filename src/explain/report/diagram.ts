@@ -80,7 +80,7 @@ export function networkDiagram(inputShape: readonly number[], layers: readonly L
     '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">' +
     '<path d="M 0 0 L 10 5 L 0 10 z" fill="#334155"/></marker></defs>';
   return new Html(
-    `<svg class="diagram" role="img" aria-label="${escapeHtml(title)}" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
+    `<svg class="diagram" role="img" aria-label="${escapeHtml(title)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
       `<title>${escapeHtml(title)}</title>${defs}${parts.join('')}</svg>`,
   );
 }

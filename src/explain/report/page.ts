@@ -76,7 +76,7 @@ function inputSection({ result: r, figures: f, t }: PageInput): Html {
   const o = r.input.original;
   return html`<section id="input"><h2>${t.s1}</h2><p>${t.s1Body(d.width, d.height, r.input.preprocess)}</p>
 <div class="row"><figure>${img(f.original, t.original(o.width, o.height), 'view')}<figcaption>${t.original(o.width, o.height)}</figcaption></figure>
-<figure>${img(f.input, t.modelView, 'view')}<figcaption>${t.modelView} (${d.width}×${d.height})</figcaption></figure></div></section>`;
+<figure>${img(f.input, t.modelView(d.width, d.height), 'view')}<figcaption>${t.modelView(d.width, d.height)}</figcaption></figure></div></section>`;
 }
 
 function topSection({ result: r, t }: PageInput): Html {

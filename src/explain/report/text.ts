@@ -46,7 +46,7 @@ export interface Texts {
   s1: string;
   s1Body(width: number, height: number, preset: string): string;
   original(width: number, height: number): string;
-  modelView: string;
+  modelView(width: number, height: number): string;
   s2: string;
   s2Body: string;
   colClass: string;
@@ -99,7 +99,7 @@ const en: Texts = {
   s1Body: (w, h, preset) =>
     `The network does not see the photo as you do. The photo is resized and cropped to ${w}×${h} pixels and its colours are normalised (${preset} preprocessing). The right-hand picture is exactly that input, turned back into colours.`,
   original: (w, h) => `The original (${w}×${h})`,
-  modelView: 'What the model sees',
+  modelView: (w, h) => `What the model sees (${w}×${h})`,
   s2: '2. The top 5 classes',
   s2Body: 'The five classes with the highest probability. The probabilities are the softmax of the last layer’s scores (the logits), so all 1000 of them add up to 1.',
   colClass: 'class',
@@ -164,7 +164,7 @@ const ja: Texts = {
   s1Body: (w, h, preset) =>
     `ネットワークは、人と同じように写真を見ているわけではありません。写真は ${w}×${h} ピクセルにリサイズ・切り抜きされ、色の値が正規化されます（前処理: ${preset}）。右の画像は、その入力をそのまま色に戻したものです。`,
   original: (w, h) => `元の画像（${w}×${h}）`,
-  modelView: 'モデルが見ている画像',
+  modelView: (w, h) => `モデルが見ている画像（${w}×${h}）`,
   s2: '2. 上位 5 クラス',
   s2Body: '確率が最も高い 5 つのクラスです。確率は最後の層のスコア（ロジット）にソフトマックスをかけたもので、1000 クラス分を足すと 1 になります。',
   colClass: 'クラス',
