@@ -21,7 +21,7 @@ import { fcnMap } from './fcn.js';
 import { explainGraph, type ExplainGraph, ONEHOT } from './graph.js';
 import { channelStats, denormalise, gradcam, occlude, positions, spread, toChw } from './maps.js';
 import type { Activation, ExplainMap, ExplainOptions, ExplainResult, ExplainPrediction, OcclusionMap } from './types.js';
-import { explainWeights, type Weights, weightsFor } from './weights.js';
+import { explainWeights, sessionOptions, type Weights, weightsFor } from './weights.js';
 
 /** Seeded uniform-noise inputs beside the image in the logit spread (as `alexnet run` makes them). */
 const NOISE_INPUTS = 8;
@@ -56,7 +56,7 @@ export async function explain(model: ModelSpec | string, image: string | Buffer 
   const batch = Math.ceil(total / runs);
   const eg = explainGraph(spec, { numClasses: w.numClasses, inputSize: w.inputSize, batch, ...(options.layer !== undefined ? { layer: options.layer } : {}) });
   const matched = weightsFor(eg.model, w);
-  const session = await compileModel({ graph: eg.model.graph, outputs: eg.outputs }, matched, options.threads ? { threads: options.threads } : {});
+  const session = await compileModel({ graph: eg.model.graph, outputs: eg.outputs }, matched, sessionOptions(options));
   progress('load', 1, 1);
   try {
     const rows: Row[] = [{ kind: 'image' }, ...Array.from({ length: noise }, (_, i) => ({ kind: 'noise' as const, i }))];

@@ -18,7 +18,7 @@ import { dims, type Feature } from '../nn/net.js';
 import { compileModel } from '../runtime/compile.js';
 import { float32, type Tensor, toFloat32, transpose } from '../tensor.js';
 import type { ExplainOptions, FcnMap } from './types.js';
-import { type Weights, weightsFor } from './weights.js';
+import { sessionOptions, type Weights, weightsFor } from './weights.js';
 
 interface ConvForm {
   /** The end point fc6 reads. */
@@ -110,7 +110,7 @@ export async function fcnMap(spec: ModelSpec, w: Weights, img: RgbImage, cls: nu
   }
   const [, C, gh, gw] = logits.shape as number[];
   if (!nchw || C === undefined || gh === undefined || gw === undefined) throw new Error(`${spec.name}: fcn logits have shape [${logits.shape.join(',')}]`);
-  const session = await compileModel({ graph, outputs: { fcn_logits: logits } }, weights, o.threads ? { threads: o.threads } : {});
+  const session = await compileModel({ graph, outputs: { fcn_logits: logits } }, weights, sessionOptions(o));
   try {
     const x = preprocess(img, w.preprocess, { size, layout: spec.inputLayout });
     const out = (await session.run({ input: x }, ['fcn_logits']))['fcn_logits']!.data as Float32Array;

@@ -4,6 +4,7 @@ import type { PreprocessName } from '../models/types.js';
 import { imagenetClasses } from '../models/imagenet_classes.js';
 import { randomWeights } from '../models/params.js';
 import type { BuiltModel, ModelSpec } from '../models/types.js';
+import type { SessionOptions } from '../runtime/session.js';
 import type { Tensor } from '../tensor.js';
 import { classesInFile, matchWeights, requireAllWeights } from '../weights/mapping.js';
 import type { ExplainWeights } from './types.js';
@@ -54,4 +55,12 @@ export function explainWeights(spec: ModelSpec, given: ExplainWeights | undefine
 /** The weights under the names of a build of the model, all present, or an error naming what is wrong. */
 export function weightsFor(m: BuiltModel, w: Weights): Map<string, Tensor> {
   return requireAllWeights(m, matchWeights(m, w.tensors), w.file);
+}
+
+/**
+ * ORT options of explain's one-shot sessions: no pre-packing of Gemm weights, which is most
+ * of a session's start for alexnet and gains nothing over a few runs (docs/design/runtime.md).
+ */
+export function sessionOptions(o: { threads?: number }): SessionOptions {
+  return { prepack: false, ...(o.threads ? { threads: o.threads } : {}) };
 }
