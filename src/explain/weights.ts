@@ -10,9 +10,10 @@ import { classesInFile, matchWeights, requireAllWeights } from '../weights/mappi
 import type { ExplainWeights } from './types.js';
 
 export interface Weights {
-  /** The tensors as given (any names src/weights/mapping.ts maps), or the random ones. */
+  /** The tensors as given (any names src/weights/mapping.ts maps); empty for random weights. */
   tensors: ReadonlyMap<string, Tensor>;
-  random: boolean;
+  /** Seeded random weights, drawn once from the model's initialisers for the first build asked. */
+  random: { seed: number; draw: (m: BuiltModel) => ReadonlyMap<string, Tensor> } | null;
   file: string;
   numClasses: number;
   preprocess: PreprocessName;
@@ -30,20 +31,22 @@ function imagenetLabeler(numClasses: number, labels?: readonly string[]): Weight
 export function explainWeights(spec: ModelSpec, given: ExplainWeights | undefined, seed: number): Weights {
   const base = { preprocess: spec.preprocess, inputSize: spec.defaultImageSize };
   if (!given) {
+    // drawn on first use (weightsFor), after the cheap checks of the call
     const numClasses = spec.defaultNumClasses;
-    const tensors = randomWeights(spec.build({ numClasses }), seed);
-    return { ...base, tensors, random: true, file: `random (seed ${seed})`, numClasses, label: imagenetLabeler(numClasses) };
+    let drawn: Map<string, Tensor> | null = null;
+    const random = { seed, draw: (m: BuiltModel) => (drawn ??= randomWeights(m, seed)) };
+    return { ...base, tensors: new Map(), random, file: `random (seed ${seed})`, numClasses, label: imagenetLabeler(numClasses) };
   }
   if (given instanceof Map || !('weights' in given && given.weights instanceof Map)) {
     const tensors = given instanceof Map ? (given as ReadonlyMap<string, Tensor>) : new Map(Object.entries(given as Record<string, Tensor>));
     const numClasses = classesInFile(spec, tensors) ?? spec.defaultNumClasses;
-    return { ...base, tensors, random: false, file: '<weights>', numClasses, label: imagenetLabeler(numClasses) };
+    return { ...base, tensors, random: null, file: '<weights>', numClasses, label: imagenetLabeler(numClasses) };
   }
   const { weights, file, config: c = {} } = given as Extract<ExplainWeights, { weights: unknown }>;
   const numClasses = c.numClasses ?? classesInFile(spec, weights) ?? spec.defaultNumClasses;
   return {
     tensors: weights,
-    random: false,
+    random: null,
     file: file ?? '<weights>',
     numClasses,
     preprocess: c.preprocess ?? base.preprocess,
@@ -54,7 +57,7 @@ export function explainWeights(spec: ModelSpec, given: ExplainWeights | undefine
 
 /** The weights under the names of a build of the model, all present, or an error naming what is wrong. */
 export function weightsFor(m: BuiltModel, w: Weights): Map<string, Tensor> {
-  return requireAllWeights(m, matchWeights(m, w.tensors), w.file);
+  return requireAllWeights(m, matchWeights(m, w.random ? w.random.draw(m) : w.tensors), w.file);
 }
 
 /**
