@@ -68,8 +68,9 @@ const SLOW = [
   'test/classify/parity.test.ts', // PyTorch oracle: classify's probabilities
   'test/cli/classify.test.ts', // PyTorch oracle: classify from the seeded .pth/.npy/.onnx
   'test/cli/train.test.ts', // training runs through the CLI
-  'test/docs', // doc tests
-  'test/explain/report_browser.test.ts', // explain on a photo, then its report in Chromium: the package packed, README's download and training examples
+  'test/explain/oracle.test.ts', // PyTorch oracle: Grad-CAM and occlusion maps
+  'test/explain/report_browser.test.ts', // explain on a photo, then its report in Chromium
+  'test/docs', // doc tests: the package packed, README's download and training examples
   'test/grad/oracle.test.ts', // PyTorch oracle: gradients of the three models
   'test/models/alexnet_v2_torch.test.ts', // PyTorch oracle: logits
   'test/models/torch_parity.test.ts', // PyTorch oracle: logits
