@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { writeUnitsGallery } from '../../src/explain/report/units_page.js';
+import { contextArea, writeUnitsGallery } from '../../src/explain/report/units_page.js';
 import { channelMax, explainUnits, keepTop } from '../../src/explain/units.js';
 import { explainWeights, weightsFor } from '../../src/explain/weights.js';
 import { loadImageTensor } from '../../src/data/preprocess.js';
@@ -73,6 +73,11 @@ test('units gallery: the top images per channel equal a brute-force pass over th
   const first = r.units[0]![0]!;
   const crop = join(dir, 'gallery', 'units', 'unit-0-0.png');
   assert.ok(existsSync(crop) && page.includes(`${basename(first.file)}（反応 `));
+  // the receptive field and a margin of 163/4 ≈ 41 pixels, clipped to the 224x224 input
+  const b = first.box;
+  const area = contextArea({ top: b.y0, left: b.x0, height: b.y1 - b.y0 + 1, width: b.x1 - b.x0 + 1 }, r.rf, [224, 224]);
+  assert.deepEqual([area.left, area.top], [Math.max(0, b.x0 - 41), Math.max(0, b.y0 - 41)]);
+  assert.deepEqual([area.left + area.width - 1, area.top + area.height - 1], [Math.min(223, b.x1 + 41), Math.min(223, b.y1 + 41)]);
   const meta = await sharp(crop).metadata();
-  assert.deepEqual([meta.width, meta.height], [first.box.x1 - first.box.x0 + 1, first.box.y1 - first.box.y0 + 1]);
+  assert.deepEqual([meta.width, meta.height], [area.width, area.height]);
 });

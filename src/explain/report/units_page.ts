@@ -9,7 +9,7 @@ import { preprocess } from '../../data/preprocess.js';
 import { denormalise } from '../maps.js';
 import type { UnitsResult } from '../units.js';
 import { html, raw } from './html.js';
-import { cropWithBox, pngOf } from './images.js';
+import { cropWithBox, type PixelBox, pngOf } from './images.js';
 import { type Lang, texts } from './text.js';
 
 /** Side of each crop on the page, in CSS pixels. */
@@ -20,12 +20,25 @@ body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans CJK JP", "H
   margin: 0 auto; max-width: 1280px; padding: 24px; color: #1e293b; line-height: 1.6; }
 h1 { font-size: 1.6rem; } h2 { font-size: 1.05rem; margin: 1.4rem 0 .4rem; }
 p { max-width: 52rem; }
+.channels { display: flex; flex-wrap: wrap; gap: 4px 36px; }
 .row { display: flex; flex-wrap: wrap; gap: 10px; }
 figure { margin: 0; width: ${SHOW}px; }
 figure img { width: ${SHOW}px; height: ${SHOW}px; object-fit: contain; background: #e2e8f0; display: block; }
 figcaption { font-size: .72rem; color: #475569; overflow-wrap: anywhere; }
 .note { background: #fff7ed; border-left: 4px solid #f97316; padding: 8px 14px; }
 `;
+
+/**
+ * The receptive field with a margin of a quarter of its size around it, clipped to the
+ * image: the box then shows where in its surroundings the unit looked.
+ */
+export function contextArea(box: PixelBox, rf: readonly [number, number], [h, w]: readonly [number, number]): PixelBox {
+  const my = Math.round(rf[0] / 4);
+  const mx = Math.round(rf[1] / 4);
+  const top = Math.max(0, box.top - my);
+  const left = Math.max(0, box.left - mx);
+  return { top, left, height: Math.min(h, box.top + box.height + my) - top, width: Math.min(w, box.left + box.width + mx) - left };
+}
 
 const crop = (c: number, rank: number) => `units/unit-${c}-${rank}.png`;
 
@@ -40,7 +53,8 @@ async function writeCrops(r: UnitsResult, dir: string): Promise<void> {
     const display = denormalise(x.data, layout, h, w, r.preprocess);
     for (const { channel, rank } of uses) {
       const b = r.units[channel]![rank]!.box;
-      const img = cropWithBox(display, { top: b.y0, left: b.x0, height: b.y1 - b.y0 + 1, width: b.x1 - b.x0 + 1 });
+      const box = { top: b.y0, left: b.x0, height: b.y1 - b.y0 + 1, width: b.x1 - b.x0 + 1 };
+      const img = cropWithBox(display, contextArea(box, r.rf, [h, w]), box);
       await writeFile(join(dir, crop(channel, rank)), await pngOf(img));
     }
   }
@@ -68,7 +82,7 @@ export async function writeUnitsGallery(r: UnitsResult, opts: { dir: string; lan
 <title>${title}</title><style>${raw(CSS)}</style></head>
 <body><h1>${title}</h1><p>${t.unitsBody(r.units[0]?.length ?? 0, r.files, c, `${r.rf[0]}×${r.rf[1]}`)}</p>
 ${r.randomWeights ? html`<p class="note">${t.unitsRandom}</p>` : ''}${failed}
-${channels}
+<div class="channels">${channels}</div>
 <footer><p>${t.footer(r.model)}</p></footer></body></html>
 `;
   const path = join(opts.dir, 'index.html');
