@@ -71,6 +71,8 @@ const SLOW = [
   'test/cli/train.test.ts', // training runs through the CLI
   'test/explain/explain.test.ts', // explain on random weights: three sessions of alexnet_v2
   'test/explain/oracle.test.ts', // PyTorch oracle: Grad-CAM and occlusion maps
+  'test/explain/report_browser.test.ts', // explain on a photo, then its report in Chromium
+  'test/explain/units.test.ts', // the units gallery against a brute-force pass, random alexnet weights
   'test/docs', // doc tests: the package packed, README's download and training examples
   'test/grad/oracle.test.ts', // PyTorch oracle: gradients of the three models
   'test/models/alexnet_v2_torch.test.ts', // PyTorch oracle: logits

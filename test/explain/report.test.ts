@@ -89,11 +89,18 @@ test('heatmapOverlay blends inferno over the image; tileGrid and cropWithBox pla
   assert.deepEqual(px(6, 0), [0, 0, 4], 'a constant map is drawn at its minimum');
 
   const src = { data: Uint8Array.from({ length: 5 * 5 * 3 }, (_, i) => Math.floor(i / 3)), width: 5, height: 5 };
-  const c = cropWithBox(src, { top: 1, left: 2, height: 3, width: 4 }, [1, 2, 3], 1);
+  const c = cropWithBox(src, { top: 1, left: 2, height: 3, width: 4 }, { top: 1, left: 2, height: 3, width: 4 }, [1, 2, 3], 1);
   assert.deepEqual([c.width, c.height], [4, 3]);
   assert.deepEqual([...c.data.subarray(0, 3)], [1, 2, 3], 'outline');
   assert.deepEqual([...c.data.subarray((1 * 4 + 1) * 3, (1 * 4 + 1) * 3 + 3)], [13, 13, 13], 'pixel (3, 2) of the source');
   assert.deepEqual([...c.data.subarray((1 * 4 + 2) * 3, (1 * 4 + 2) * 3 + 1)], [14]);
+  // a context area past the image's corner, the box inside it
+  const ctx = cropWithBox(src, { top: -1, left: -1, height: 4, width: 4 }, { top: 1, left: 1, height: 1, width: 1 }, [1, 2, 3], 1);
+  const at = (x: number, y: number) => [...ctx.data.subarray((y * 4 + x) * 3, (y * 4 + x) * 3 + 3)];
+  assert.deepEqual(at(0, 0), [128, 128, 128], 'outside the image');
+  assert.deepEqual(at(1, 1), [0, 0, 0], 'pixel (0, 0)');
+  assert.deepEqual(at(2, 2), [1, 2, 3], 'the 1-pixel box');
+  assert.deepEqual(at(3, 2), [7, 7, 7], 'pixel (2, 1)');
 });
 
 test('receptiveBox centres the windows on the input', () => {

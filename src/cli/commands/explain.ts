@@ -62,6 +62,7 @@ async function weightsOf(model: string, file: string | undefined): Promise<Loade
 export const explainCommand: Command = {
   name: 'explain',
   async main(argv, io) {
+    if (argv[0] === 'units') return (await import('./explain_units.js')).explainUnitsCommand.main(argv.slice(1), io);
     const a = parse('explain', argv, explainSpec);
     if (a.positionals.length !== 1) throw new UsageError(`explain: give one IMAGE, got ${a.positionals.length}`);
     const image = a.positionals[0]!;

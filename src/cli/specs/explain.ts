@@ -1,5 +1,6 @@
 // The table of `alexnet explain`.
 import type { CommandSpec } from '../spec.js';
+import { explainUnitsSpec } from './explain_units.js';
 import { modelOption, THREADS } from './shared.js';
 
 export const explainSpec: CommandSpec = {
@@ -33,4 +34,5 @@ export const explainSpec: CommandSpec = {
     { command: 'alexnet explain cat.jpg --class "tiger cat" --lang ja', caption: 'Grad-CAM for a chosen class too, the text in Japanese' },
     { command: 'alexnet explain --model alexnet_v2 cat.jpg --json', caption: "Random weights: the maps as JSON, and why every image gets the same class" },
   ],
+  subcommands: [explainUnitsSpec],
 };

@@ -120,17 +120,21 @@ export interface PixelBox {
 }
 
 /**
- * The part of img inside box, with the box's outline drawn `line` pixels wide in colour;
- * the parts of the box outside the image are grey (128).
+ * The part of img inside `area`, with `box` (in image pixels, usually inside the area)
+ * outlined `line` pixels wide in colour, the outline inside the box; the parts of the area
+ * outside the image are grey (128).
  */
-export function cropWithBox(img: RgbImage, box: PixelBox, colour: readonly [number, number, number] = [255, 215, 0], line = 2): RgbImage {
-  const { width, height } = box;
+export function cropWithBox(img: RgbImage, area: PixelBox, box: PixelBox = area, colour: readonly [number, number, number] = [255, 215, 0], line = 2): RgbImage {
+  const { width, height } = area;
   const data = new Uint8Array(width * height * 3).fill(128);
   for (let y = 0; y < height; y++) {
-    const sy = box.top + y;
+    const sy = area.top + y;
     for (let x = 0; x < width; x++) {
-      const sx = box.left + x;
-      const edge = y < line || x < line || y >= height - line || x >= width - line;
+      const sx = area.left + x;
+      const by = sy - box.top;
+      const bx = sx - box.left;
+      const inBox = by >= 0 && bx >= 0 && by < box.height && bx < box.width;
+      const edge = inBox && (by < line || bx < line || by >= box.height - line || bx >= box.width - line);
       const o = (y * width + x) * 3;
       if (edge) data.set(colour, o);
       else if (sy >= 0 && sx >= 0 && sy < img.height && sx < img.width) data.set(img.data.subarray((sy * img.width + sx) * 3, (sy * img.width + sx) * 3 + 3), o);

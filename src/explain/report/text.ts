@@ -88,6 +88,12 @@ export interface Texts {
   low: string;
   high: string;
   footer(model: string): string;
+  unitsTitle(model: string, layer: string): string;
+  unitsBody(top: number, files: number, channels: number, rf: string): string;
+  unitsRandom: string;
+  unitsChannel(channel: number): string;
+  unitsHit(file: string, value: string): string;
+  unitsFailed(count: number, list: string): string;
 }
 
 const en: Texts = {
@@ -153,6 +159,13 @@ const en: Texts = {
   low: 'low',
   high: 'high',
   footer: (model) => `Made by alexnet explain · model ${model}`,
+  unitsTitle: (model, layer) => `What excites each channel of ${model} ${layer}`,
+  unitsBody: (top, files, channels, rf) =>
+    `For each of the ${channels} channels of this layer, the ${top} images of the folder (${files} images) on which the channel’s strongest response is highest, as in figure 2 of Zeiler & Fergus 2013. Each picture shows the part of the image that the strongest position sees (its receptive field, ${rf} pixels) in a yellow frame, with some of its surroundings. The file name and the response are under it.`,
+  unitsRandom: 'The weights are random: the channels respond to accidents of colour and texture, not to learned patterns.',
+  unitsChannel: (channel) => `Channel ${channel}`,
+  unitsHit: (file, value) => `${file} (response ${value})`,
+  unitsFailed: (count, list) => `Images that could not be read (${count}): ${list}`,
 };
 
 const ja: Texts = {
@@ -218,6 +231,13 @@ const ja: Texts = {
   low: '低',
   high: '高',
   footer: (model) => `alexnet explain で作成 · モデル ${model}`,
+  unitsTitle: (model, layer) => `${model} の ${layer} の各チャネルは何に反応するか`,
+  unitsBody: (top, files, channels, rf) =>
+    `この層の ${channels} 個のチャネルのそれぞれについて、フォルダの画像（${files} 枚）のうち、そのチャネルの最も強い反応が大きい順に ${top} 枚を並べました（Zeiler & Fergus, 2013 の図 2 と同じ方法です）。各画像では、最も強く反応した位置が見ている部分（受容野、${rf} ピクセル）を黄色の枠で示し、そのまわりも少し含めて切り出しています。下にファイル名と反応の大きさを示します。`,
+  unitsRandom: '重みはランダムなので、チャネルは学習したパターンではなく、たまたまの色や模様に反応しています。',
+  unitsChannel: (channel) => `チャネル ${channel}`,
+  unitsHit: (file, value) => `${file}（反応 ${value}）`,
+  unitsFailed: (count, list) => `読み込めなかったファイル（${count} 個）: ${list}`,
 };
 
 export const TEXTS: Readonly<Record<Lang, Texts>> = { en, ja };
