@@ -17,10 +17,10 @@ import { dims } from '../nn/net.js';
 import { compileModel } from '../runtime/compile.js';
 import type { Session } from '../runtime/session.js';
 import { float32, numel, type Tensor, toFloat32 } from '../tensor.js';
-import { fcnMap } from './fcn.js';
+import { addClassifierHead, FCN_ROWS, fcnSession, type FcnWindows, fcnWindows, hasFcn } from './fcn.js';
 import { explainGraph, type ExplainGraph, ONEHOT } from './graph.js';
 import { channelStats, denormalise, gradcam, occlude, positions, spread, toChw } from './maps.js';
-import type { Activation, ExplainMap, ExplainOptions, ExplainResult, ExplainPrediction, OcclusionMap } from './types.js';
+import type { Activation, ExplainMap, ExplainOptions, ExplainResult, ExplainPrediction, FcnMap, OcclusionMap } from './types.js';
 import { explainWeights, sessionOptions, type Weights, weightsFor } from './weights.js';
 
 /** Seeded uniform-noise inputs beside the image in the logit spread (as `alexnet run` makes them). */
@@ -56,14 +56,18 @@ export async function explain(model: ModelSpec | string, image: string | Buffer 
   // the Grad-CAM rows wait for the first run's top class
   const runs = 1 + Math.ceil((total - Math.min(batch, total - gradcamRows)) / batch);
   const eg = explainGraph(spec, { numClasses: w.numClasses, inputSize: w.inputSize, batch, ...(options.layer !== undefined ? { layer: options.layer } : {}) });
+  const head = options.fcnSize !== null && addClassifierHead(spec, eg);
   const matched = weightsFor(eg.model, w);
   const session = await compileModel({ graph: eg.model.graph, outputs: eg.outputs }, matched, sessionOptions(options));
   progress('load', 1, 1);
   try {
+    if (head) progress('fcn', 0, 1);
+    const windows = head ? await fcnWindows(spec, eg, matched, img, w, options) : null;
+    if (head) progress('fcn', 1, 1);
     const rows: Row[] = [{ kind: 'image' }, ...Array.from({ length: noise }, (_, i) => ({ kind: 'noise' as const, i }))];
     for (let i = 0; i < grid[0]; i++) for (let j = 0; j < grid[1]; j++) rows.push({ kind: 'occlusion', top: i * stride, left: j * stride });
-    const out = await runRows(session, eg, x, rows, runs, w, seed, options, (done) => progress('forward', done, runs));
-    const fcn = options.fcnSize === null ? null : await fcnMap(spec, w, img, out.top, options, progress);
+    const out = await runRows({ session, eg, x, runs, w, seed, o: options, windows, done: (n) => progress('forward', n, runs) }, rows);
+    const fcn = await fcnResult(spec, w, img, out, windows, options, progress);
     return result(spec, w, eg, { file, img, x, patch, stride, grid, seed, options, matched }, out, fcn);
   } finally {
     await session.dispose();
@@ -81,13 +85,27 @@ interface RunOutput {
   occluded: Float32Array;
   /** Logits of the image and the noise rows. */
   spreadLogits: Float32Array;
+  /** The classifier's logits on the fully convolutional windows [M, classes], when fed. */
+  fcnLogits: Float32Array | null;
+}
+
+interface Runner {
+  session: Session;
+  eg: ExplainGraph;
+  x: Tensor<'float32'>;
+  runs: number;
+  w: Weights;
+  seed: number;
+  o: ExplainOptions;
+  windows: FcnWindows | null;
+  done: (n: number) => void;
 }
 
 /**
  * Run the rows in batches of eg.batch. The first batch tells the top class; the Grad-CAM rows
  * go at the head of the second part of the queue, so they ride with occlusion rows.
  */
-async function runRows(session: Session, eg: ExplainGraph, x: Tensor<'float32'>, rows: Row[], runs: number, w: Weights, seed: number, o: ExplainOptions, done: (n: number) => void): Promise<RunOutput> {
+async function runRows({ session, eg, x, runs, w, seed, o, windows, done }: Runner, rows: Row[]): Promise<RunOutput> {
   const B = eg.batch;
   const C = w.numClasses;
   const each = x.data.length;
@@ -103,6 +121,7 @@ async function runRows(session: Session, eg: ExplainGraph, x: Tensor<'float32'>,
   let first: Record<string, Tensor> = {};
   let top = -1;
   let classes: number[] = [];
+  let fcnLogits: Float32Array | null = null;
   const data = new Float32Array(B * each);
   const onehot = new Float32Array(B * C);
   for (let r = 0; r < runs; r++) {
@@ -116,8 +135,16 @@ async function runRows(session: Session, eg: ExplainGraph, x: Tensor<'float32'>,
       if (row.kind === 'gradcam') onehot[i * C + row.cls] = 1;
     });
     data.fill(0, batch.length * each);
+    const last = r === runs - 1;
     const fetches = ['probabilities', 'logits', ...(r === 0 ? eg.endPoints.map((e) => e.output) : []), ...(batch.some((q) => q.kind === 'gradcam') ? ['grad'] : [])];
-    const res = await session.run({ input: float32([B, ...x.shape.slice(1)], data), [ONEHOT]: float32([B, C], onehot) }, [...new Set(fetches)]);
+    const feeds: Record<string, Tensor> = { input: float32([B, ...x.shape.slice(1)], data), [ONEHOT]: float32([B, C], onehot) };
+    // the fully convolutional windows ride with the last run; the others carry none
+    if (windows) {
+      feeds[FCN_ROWS] = last ? float32([windows.shape[0] * windows.shape[1], windows.rowLen], windows.rows) : float32([0, windows.rowLen], new Float32Array(0));
+      if (last) fetches.push('fcn_logits');
+    }
+    const res = await session.run(feeds, [...new Set(fetches)]);
+    if (last && windows) fcnLogits = res['fcn_logits']!.data as Float32Array;
     const probs = res['probabilities']!.data as Float32Array;
     const logits = res['logits']!.data as Float32Array;
     if (r === 0) {
@@ -137,7 +164,23 @@ async function runRows(session: Session, eg: ExplainGraph, x: Tensor<'float32'>,
     done(r + 1);
   }
   if (queue.length) throw new Error(`explain: ${queue.length} rows left after ${runs} runs of ${B}`);
-  return { first, top, classes, grads, occluded: Float32Array.from(occludedAll), spreadLogits };
+  return { first, top, classes, grads, occluded: Float32Array.from(occludedAll), spreadLogits, fcnLogits };
+}
+
+/** The class's score at every position: from the windows run with the batches, or alexnet_v2's own session. */
+async function fcnResult(spec: ModelSpec, w: Weights, img: RgbImage, out: RunOutput, windows: FcnWindows | null, o: ExplainOptions, progress: (phase: string, done: number, total: number) => void): Promise<FcnMap | null> {
+  const C = w.numClasses;
+  const cls = out.top;
+  if (windows) {
+    const map = Float32Array.from({ length: windows.shape[0] * windows.shape[1] }, (_, i) => out.fcnLogits![i * C + cls]!);
+    return { size: windows.size, classIndex: cls, shape: windows.shape, map, rf: windows.rf, jump: windows.jump };
+  }
+  if (o.fcnSize === null || !hasFcn(spec)) return null;
+  progress('fcn', 0, 1);
+  const f = await fcnSession(spec, w, img, o);
+  const [gh, gw] = f.shape;
+  progress('fcn', 1, 1);
+  return { size: f.size, classIndex: cls, shape: f.shape, map: f.logits.slice(cls * gh * gw, (cls + 1) * gh * gw), rf: f.rf, jump: f.jump };
 }
 
 function argmax(p: Float32Array): number {
