@@ -11,6 +11,10 @@ DIR/explain/explain_oracle.json: per model and image, with the definitions of `e
   occlusion a patch x patch square set to 0 in the normalised input at rows and columns
             0, stride, ... up to size - patch; map = p(class | image) - p(class | occluded),
             softmax probabilities, for the top class.
+  fcn       the fully convolutional form on the image preprocessed at the trained size + 160
+            (384 for torchvision, 387 for Caffe): the convolutions to pool5, fc6 as a 6x6
+            conv (its weight reshaped from the flatten order), fc7 and fc8 as 1x1 convs; the
+            top class's logit at each of the 6x6 positions.
 """
 import argparse
 import json
@@ -20,6 +24,7 @@ import sys
 import numpy as np
 import torch
 import torchvision
+from PIL import Image
 from torchvision import transforms
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -47,9 +52,16 @@ def torchvision_model(out):
     def run(x):
         return m(x), store
 
-    tf = transforms.Compose([transforms.Resize(256), transforms.CenterCrop(224), transforms.ToTensor(),
-                             transforms.Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])])
-    return run, m, lambda img: tf(img)
+    def conv_form(x):
+        c = m.classifier
+        y = F.relu(F.conv2d(m.features(x), c[1].weight.reshape(4096, 256, 6, 6), c[1].bias))
+        y = F.relu(F.conv2d(y, c[4].weight[:, :, None, None], c[4].bias))
+        return F.conv2d(y, c[6].weight[:, :, None, None], c[6].bias)
+
+    def tf(size):
+        return transforms.Compose([transforms.Resize(round(size * 256 / 224)), transforms.CenterCrop(size), transforms.ToTensor(),
+                                   transforms.Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])])
+    return run, m, tf(224), (conv_form, tf(384), 384)
 
 
 def bvlc_model(out):
@@ -57,8 +69,9 @@ def bvlc_model(out):
     m.load_npy_dict(np.load(os.path.join(out, "bvlc_alexnet_seeded.npy"), allow_pickle=True).item())
     m.eval()
 
+    pool = lambda t: F.max_pool2d(t, 3, 2, ceil_mode=True)  # noqa: E731
+
     def forward(x, store):
-        pool = lambda t: F.max_pool2d(t, 3, 2, ceil_mode=True)  # noqa: E731
         x = pool(m.lrn(F.relu(m.conv1(x))))
         x = pool(m.lrn(F.relu(m.conv2(x))))
         x = F.relu(m.conv3(x))
@@ -75,7 +88,24 @@ def bvlc_model(out):
         store = {}
         return forward(x, store), store
 
-    return run, lambda x: forward(x, None), caffe_input
+    def conv_form(x):
+        x = pool(m.lrn(F.relu(m.conv1(x))))
+        x = pool(m.lrn(F.relu(m.conv2(x))))
+        x = pool(F.relu(m.conv5(F.relu(m.conv4(F.relu(m.conv3(x)))))))
+        w6 = m.fc6.weight.reshape(4096, 6, 6, 256).permute(0, 3, 1, 2)  # rows (H, W, C)
+        y = F.relu(F.conv2d(x, w6, m.fc6.bias))
+        y = F.relu(F.conv2d(y, m.fc7.weight[:, :, None, None], m.fc7.bias))
+        return F.conv2d(y, m.fc8.weight[:, :, None, None], m.fc8.bias)
+
+    def caffe_at(size):
+        def make(img):
+            r = round(size * 256 / 227)
+            off = (r - size) // 2
+            a = np.asarray(img.resize((r, r), Image.BILINEAR), dtype=np.float32)[off:off + size, off:off + size]
+            a = a[:, :, ::-1] - np.array([104.0, 117.0, 123.0], dtype=np.float32)
+            return torch.tensor(np.ascontiguousarray(a.transpose(2, 0, 1)))
+        return make
+    return run, lambda x: forward(x, None), caffe_input, (conv_form, caffe_at(387), 387)
 
 
 def gradcam(run, x, cls):
@@ -112,13 +142,11 @@ def main():
     os.makedirs(os.path.join(out, "explain"), exist_ok=True)
     torch.set_num_threads(2)
     result = {"images": IMAGES, "patch": PATCH, "stride": STRIDE, "models": {}}
-    tv_run, tv_forward, tv_input = torchvision_model(out)
-    bv_run, bv_forward, bv_input = bvlc_model(out)
     setups = {
-        "alexnet": ("alexnet_seeded.pth", "features.11", tv_run, tv_forward, tv_input),
-        "bvlc_alexnet": ("bvlc_alexnet_seeded.npy", "relu5", bv_run, bv_forward, bv_input),
+        "alexnet": ("alexnet_seeded.pth", "features.11", *torchvision_model(out)),
+        "bvlc_alexnet": ("bvlc_alexnet_seeded.npy", "relu5", *bvlc_model(out)),
     }
-    for name, (weights, layer, run, forward, make_input) in setups.items():
+    for name, (weights, layer, run, forward, make_input, (conv_form, fcn_input, fcn_size)) in setups.items():
         per = []
         for image in IMAGES:
             x = make_input(load_rgb(image))
@@ -126,6 +154,8 @@ def main():
                 logits = forward(x[None])[0]
             order = torch.argsort(logits, descending=True).tolist()
             top, second = order[0], order[1]
+            with torch.no_grad():
+                fcn = conv_form(fcn_input(load_rgb(image))[None])[0, top]
             per.append({
                 "image": image,
                 "logits": logits.tolist(),
@@ -133,6 +163,7 @@ def main():
                 "second": second,
                 "gradcam": {"layer": layer, "top": gradcam(run, x, top), "second": gradcam(run, x, second)},
                 "occlusion": occlusion(forward, x, top),
+                "fcn": {"size": [fcn_size, fcn_size], "map": fcn.tolist()},
             })
             print("%s %s: top %d, second %d" % (name, image, top, second))
         result["models"][name] = {"weights": weights, "layer": layer, "images": per}

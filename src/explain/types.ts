@@ -47,7 +47,7 @@ export interface ExplainOptions {
   batchSize?: number;
   /** ORT intra-op threads. */
   threads?: number;
-  /** Told as each phase advances: 'load', 'forward', 'gradcam', 'occlusion', 'fcn', 'spread'. */
+  /** Told as each phase starts and ends: 'load', 'fcn' (the fully convolutional map), 'forward' (each batch). */
   onProgress?: (phase: string, done: number, total: number) => void;
 }
 
