@@ -26,7 +26,7 @@ import { explainWeights, sessionOptions, type Weights, weightsFor } from './weig
 /** Seeded uniform-noise inputs beside the image in the logit spread (as `alexnet run` makes them). */
 const NOISE_INPUTS = 8;
 
-type Row = { kind: 'image' } | { kind: 'noise'; i: number } | { kind: 'gradcam'; cls: number } | { kind: 'occlusion'; top: number; left: number };
+type Row = { kind: 'image' } | { kind: 'noise'; i: number } | { kind: 'gradcam'; cls: number; k: number } | { kind: 'occlusion'; top: number; left: number };
 
 async function loadImage(image: string | Buffer | RgbImage): Promise<{ file: string; img: RgbImage }> {
   if (typeof image === 'string') return { file: image, img: await decodeImage(image) };
@@ -151,13 +151,13 @@ async function runRows({ session, eg, x, runs, w, seed, o, windows, done }: Runn
       first = res;
       top = argmax(probs.subarray(0, C));
       classes = [top, ...(o.classIndex !== undefined ? [o.classIndex] : [])];
-      queue.unshift(...classes.map((cls) => ({ kind: 'gradcam' as const, cls })));
+      queue.unshift(...classes.map((cls, k) => ({ kind: 'gradcam' as const, cls, k })));
     }
     const grad = res['grad']?.data as Float32Array | undefined;
     const per = grad ? grad.length / B : 0;
     batch.forEach((row, i) => {
       if (row.kind === 'occlusion') occludedAll.push(probs[i * C + top]!);
-      else if (row.kind === 'gradcam') grads[classes.indexOf(row.cls)] = grad!.slice(i * per, (i + 1) * per);
+      else if (row.kind === 'gradcam') grads[row.k] = grad!.slice(i * per, (i + 1) * per);
       else if (row.kind === 'image') spreadLogits.set(logits.subarray(0, C), 0);
       else spreadLogits.set(logits.subarray(i * C, (i + 1) * C), (1 + row.i) * C);
     });

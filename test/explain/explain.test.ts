@@ -117,6 +117,11 @@ test('the fully convolutional form at the trained size is the plain logits (alex
   assert.deepEqual(r.fcn!.shape, [1, 1]);
   assert.ok(Math.abs(r.fcn!.map[0]! - logits[r.class]!) < 1e-4, `${r.fcn!.map[0]} vs ${logits[r.class]}`);
   assert.deepEqual(r.occlusion.shape, [1, 1]);
+  // --class the same as the top class: two equal maps
+  const again = await explain('alexnet_v2', photo, { weights, classIndex: r.class, fcnSize: null, patch: 224, stride: 1 });
+  assert.deepEqual(again.gradcam.map((g) => g.classIndex), [r.class, r.class]);
+  assert.deepEqual([...again.gradcam[1]!.map], [...again.gradcam[0]!.map]);
+  assert.equal(again.fcn, null);
 });
 
 test('errors name the thing and list the valid values', async () => {
