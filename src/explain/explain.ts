@@ -21,7 +21,7 @@ import { fcnMap } from './fcn.js';
 import { explainGraph, type ExplainGraph, ONEHOT } from './graph.js';
 import { channelStats, denormalise, gradcam, occlude, positions, spread, toChw } from './maps.js';
 import type { Activation, ExplainMap, ExplainOptions, ExplainResult, ExplainPrediction, OcclusionMap } from './types.js';
-import { explainWeights, type Weights, weightsFor } from './weights.js';
+import { explainWeights, sessionOptions, type Weights, weightsFor } from './weights.js';
 
 /** Seeded uniform-noise inputs beside the image in the logit spread (as `alexnet run` makes them). */
 const NOISE_INPUTS = 8;
@@ -52,11 +52,12 @@ export async function explain(model: ModelSpec | string, image: string | Buffer 
   const gradcamRows = options.classIndex === undefined ? 1 : 2;
   const noise = w.random ? NOISE_INPUTS : 0;
   const total = 1 + noise + gradcamRows + grid[0] * grid[1];
-  const runs = Math.ceil(total / (options.batchSize ?? 32));
-  const batch = Math.ceil(total / runs);
+  const batch = Math.ceil(total / Math.ceil(total / (options.batchSize ?? 32)));
+  // the Grad-CAM rows wait for the first run's top class
+  const runs = 1 + Math.ceil((total - Math.min(batch, total - gradcamRows)) / batch);
   const eg = explainGraph(spec, { numClasses: w.numClasses, inputSize: w.inputSize, batch, ...(options.layer !== undefined ? { layer: options.layer } : {}) });
   const matched = weightsFor(eg.model, w);
-  const session = await compileModel({ graph: eg.model.graph, outputs: eg.outputs }, matched, options.threads ? { threads: options.threads } : {});
+  const session = await compileModel({ graph: eg.model.graph, outputs: eg.outputs }, matched, sessionOptions(options));
   progress('load', 1, 1);
   try {
     const rows: Row[] = [{ kind: 'image' }, ...Array.from({ length: noise }, (_, i) => ({ kind: 'noise' as const, i }))];
@@ -191,8 +192,8 @@ function result(spec: ModelSpec, w: Weights, eg: ExplainGraph, c: Context, out: 
   return {
     file: c.file,
     model: spec.name,
-    randomWeights: w.random,
-    ...(w.random ? { seed: c.seed } : {}),
+    randomWeights: w.random !== null,
+    ...(w.random ? { seed: w.random.seed } : {}),
     input: { tensor: c.x, display: denormalise(c.x.data as Float32Array, spec.inputLayout, h, wd, w.preprocess), original: c.img, preprocess: w.preprocess },
     predictions,
     class: out.top,

@@ -18,7 +18,7 @@ import { dims, type Feature } from '../nn/net.js';
 import { compileModel } from '../runtime/compile.js';
 import { float32, type Tensor, toFloat32, transpose } from '../tensor.js';
 import type { ExplainOptions, FcnMap } from './types.js';
-import { type Weights, weightsFor } from './weights.js';
+import { sessionOptions, type Weights, weightsFor } from './weights.js';
 
 interface ConvForm {
   /** The end point fc6 reads. */
@@ -67,14 +67,19 @@ function convForm(spec: ModelSpec, form: ConvForm, size: [number, number], w: We
   const pool = m.endPoints[form.pool]!;
   const g = m.graph;
   let x = m.net.as(pool, 'NCHW');
+  const weights = new Map(given);
+  const param = (name: string, t: Tensor): Value => {
+    weights.set(name, t);
+    return g.param(name, { dtype: 'float32', shape: [...t.shape] }, { init: { kind: 'constant', value: 0 }, regularized: false, layer: 'fcn' });
+  };
   form.fcs.forEach((fc, i) => {
     const [c, kh, kw] = i === 0 ? [k.c, k.h, k.w] : [x.shape[1] as number, 1, 1];
-    const wt = g.constant(fcAsConv(given.get(fc.weight)!, form.layout, c, kh, kw, form.rows), `fcn/${fc.weight}`);
-    const bias = g.constant(toFloat32(given.get(fc.bias)!), `fcn/${fc.bias}`);
+    const wt = param(`fcn/${fc.weight}`, fcAsConv(given.get(fc.weight)!, form.layout, c, kh, kw, form.rows));
+    const bias = param(`fcn/${fc.bias}`, toFloat32(given.get(fc.bias)!));
     x = b.conv(x, wt, bias, { name: `fcn/fc${6 + i}/Conv` });
     if (i < form.fcs.length - 1) x = b.relu(x, `fcn/fc${6 + i}/Relu`);
   });
-  return { logits: x, pool, weights: given, m };
+  return { logits: x, pool, weights, m };
 }
 
 /** The class's score at every position of the fully convolutional form, on the image preprocessed at options.fcnSize. */
@@ -110,7 +115,7 @@ export async function fcnMap(spec: ModelSpec, w: Weights, img: RgbImage, cls: nu
   }
   const [, C, gh, gw] = logits.shape as number[];
   if (!nchw || C === undefined || gh === undefined || gw === undefined) throw new Error(`${spec.name}: fcn logits have shape [${logits.shape.join(',')}]`);
-  const session = await compileModel({ graph, outputs: { fcn_logits: logits } }, weights, o.threads ? { threads: o.threads } : {});
+  const session = await compileModel({ graph, outputs: { fcn_logits: logits } }, weights, sessionOptions(o));
   try {
     const x = preprocess(img, w.preprocess, { size, layout: spec.inputLayout });
     const out = (await session.run({ input: x }, ['fcn_logits']))['fcn_logits']!.data as Float32Array;

@@ -139,7 +139,7 @@ export async function explainUnits(model: ModelSpec | string, dir: string, optio
     model: spec.name,
     layer: layer.name,
     endPoint: layer.endPoint,
-    randomWeights: w.random,
+    randomWeights: w.random !== null,
     shape: [d.c, d.h, d.w],
     rf: layer.feature.rf,
     jump: layer.feature.jump,
