@@ -126,7 +126,7 @@ test('walk-through: one paragraph per layer with its numbers; the diagram has on
   assert.match(paras[9]!.text, /each of its 4096 outputs is a weighted sum of all 9216 inputs.*depends on the whole input\. On this image 5 of its 10 outputs are above zero\./);
   assert.match(paras.at(-1)!.text, /Its highest score is for “tabby”\.$/);
   const ja = walkthrough(layers, r.activations, TEXTS.ja, 'ja', [32, 32], 'tabby');
-  assert.match(ja[0]!.text, /^features\.0 は畳み込み層です。.*パラメータは 23,296（約2万） 個、積和演算は 70,276,800（約7,028万） 回です。/);
+  assert.match(ja[0]!.text, /^features\.0 は畳み込み層です。.*パラメータ数は 23,296（約2万）、積和演算の回数は 70,276,800（約7,028万） です。/);
 
   const svg = networkDiagram([1, 224, 224, 3], layers, 'net <diagram>').text;
   assert.equal((svg.match(/<rect /g) ?? []).length, layers.length + 1);

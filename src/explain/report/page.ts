@@ -136,12 +136,17 @@ function fcnSection({ result: r, figures: f, t }: PageInput): Html {
   return html`<section id="fcn"><h2>${t.s7}</h2><p>${body}</p><figure>${img(f.fcn, body, 'view')}</figure>${key(t)}</section>`;
 }
 
+/** The paragraph with the layer's name at its start in bold. */
+function leadName(name: string, text: string): Html {
+  return text.startsWith(name) ? html`<b>${name}</b>${text.slice(name.length)}` : html`${text}`;
+}
+
 function walkSection({ result: r, layers, lang, t }: PageInput): Html {
   const d = r.input.display;
   const diagram = networkDiagram([1, d.height, d.width, 3], layers, t.diagram);
   const paras = walkthrough(layers, r.activations, t, lang, [d.height, d.width], r.predictions[0]?.label ?? '');
   return html`<section id="walkthrough"><h2>${t.s8}</h2><p>${t.s8Body}</p>${diagram}
-${paras.map((p) => html`<p class="layer" id="layer-${p.name}">${p.text}</p>`)}</section>`;
+${paras.map((p) => html`<p class="layer" id="layer-${p.name}">${leadName(p.name, p.text)}</p>`)}</section>`;
 }
 
 function weightsSection({ result: r, t }: PageInput): Html {

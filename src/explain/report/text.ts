@@ -215,7 +215,7 @@ const ja: Texts = {
   globalMean: (f) => `${f.name} は、各マップ全体の平均を取って 1 つの数にします。`,
   otherLayer: (f, op) => `${f.name} は ${op} 層です。`,
   facts: (f) =>
-    `出力の形は ${f.shape}、パラメータは ${f.params} 個、積和演算は ${f.macs} 回です。` +
+    `出力の形は ${f.shape}、パラメータ数は ${f.params}、積和演算の回数は ${f.macs} です。` +
     (f.global ? '出力のどの値も、入力全体から計算されます。' : `出力の 1 つの値が見ている入力の範囲（受容野）は ${f.rf} ピクセルです。`),
   spatial: (s) =>
     `この画像では、出力の ${s.zeroPercent}% がゼロです。最も活性の高いチャネルは ${s.channel} 番（平均 ${s.mean}）で、その反応がいちばん強いのは ${s.row} 行 ${s.col} 列、入力でいえば x ${s.x0}〜${s.x1}、y ${s.y0}〜${s.y1} の範囲です。`,
