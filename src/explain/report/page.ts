@@ -1,4 +1,4 @@
-// The report page: sections 1–9 of `alexnet explain` (docs/explain.md) as one HTML file
+// The report page: sections 1–9 of `alexnet explain` as one HTML file
 // with its CSS inline. It links only PNG files beside it and holds its diagram as inline
 // SVG: no script, no font or style from elsewhere, so it opens from file:// offline.
 import { basename } from 'node:path';
