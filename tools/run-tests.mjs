@@ -68,6 +68,7 @@ const SLOW = [
   'test/classify/parity.test.ts', // PyTorch oracle: classify's probabilities
   'test/cli/classify.test.ts', // PyTorch oracle: classify from the seeded .pth/.npy/.onnx
   'test/cli/explain.test.ts', // explain through the CLI: random weights, the report
+  'test/cli/explain_units.test.ts', // explain units through the CLI, random bvlc_alexnet weights
   'test/cli/train.test.ts', // training runs through the CLI
   'test/explain/explain.test.ts', // explain on random weights: three sessions of alexnet_v2
   'test/explain/oracle.test.ts', // PyTorch oracle: Grad-CAM and occlusion maps

@@ -11,8 +11,9 @@ import { cropWithBox, heatmapOverlay, tileGrid, upsample } from '../../src/expla
 import { escapeHtml, html, raw } from '../../src/explain/report/html.js';
 import { writeReport } from '../../src/explain/report/index.js';
 import { LANGS, TEXTS, type Texts } from '../../src/explain/report/text.js';
-import { layerFacts, layerKind, walkthrough } from '../../src/explain/report/walkthrough.js';
+import { layerFacts, layerKind, observation, walkthrough } from '../../src/explain/report/walkthrough.js';
 import { getModel } from '../../src/models/registry.js';
+import { float32 } from '../../src/tensor.js';
 import { fixtureResult } from './report_fixture.js';
 
 const layers = getModel('alexnet').build({ batch: 1 }).layers;
@@ -126,7 +127,13 @@ test('walk-through: one paragraph per layer with its numbers; the diagram has on
   assert.match(paras[9]!.text, /each of its 4096 outputs is a weighted sum of all 9216 inputs.*depends on the whole input\. On this image 5 of its 10 outputs are above zero\./);
   assert.match(paras.at(-1)!.text, /Its highest score is for “tabby”\.$/);
   const ja = walkthrough(layers, r.activations, TEXTS.ja, 'ja', [32, 32], 'tabby');
-  assert.match(ja[0]!.text, /^features\.0 は畳み込み層です。.*パラメータは 23,296（約2万） 個、積和演算は 70,276,800（約7,028万） 回です。/);
+  assert.match(ja[0]!.text, /^features\.0 は畳み込み層です。.*パラメータ数は 23,296（約2万）、積和演算の回数は 70,276,800（約7,028万） です。/);
+
+  // a 1×1 map (fc6 of alexnet_v2, a conv) is told as a vector; a field as large as the input is the whole input
+  const fc6 = { name: 'fc6', shape: [4, 1, 1], rf: [323, 323] as [number, number], jump: [32, 32] as [number, number], tensor: float32([4, 1, 1], Float32Array.of(0, 2, 0, 1)), channelMeans: Float32Array.of(0, 2, 0, 1), topChannels: [1, 3, 0, 2] };
+  assert.equal(observation(fc6, TEXTS.en, [224, 224]), 'On this image 2 of its 4 outputs are above zero.');
+  assert.equal(layerFacts({ ...layers[0]!, receptiveField: '323x323' }, 'en', [224, 224]).global, true);
+  assert.equal(layerFacts({ ...layers[0]!, receptiveField: '195x195' }, 'en', [224, 224]).global, false);
 
   const svg = networkDiagram([1, 224, 224, 3], layers, 'net <diagram>').text;
   assert.equal((svg.match(/<rect /g) ?? []).length, layers.length + 1);
@@ -145,7 +152,7 @@ test('writeReport: index.html with sections 1–9, only local PNGs, no script, e
     assert.equal(path, join(out, 'index.html'));
     const page = readFileSync(path, 'utf8');
     assert.match(page, new RegExp(`<html lang="${lang}">`));
-    const ids = [...page.matchAll(/<section id="([^"]+)"/g)].map((m) => m[1]);
+    const ids = [...page.matchAll(/<section id="([^"]+)"( class="[^"]*")?>/g)].map((m) => m[1]);
     assert.deepEqual(ids, ['input', 'top5', 'gradcam', 'occlusion', 'features', 'filters', 'fcn', 'walkthrough', 'weights']);
     for (const h of ['s1', 's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9'] as const) assert.ok(page.includes(`<h2>${TEXTS[lang][h]}</h2>`), `${lang} ${h}`);
     assert.doesNotMatch(page, /<script|https?:\/\/|<link /i);

@@ -49,12 +49,13 @@ async function originalFigure(dir: string, img: RgbImage): Promise<Figure> {
 
 const map2d = (map: Float32Array, shape: readonly [number, number]): Map2d => ({ data: map, height: shape[0], width: shape[1] });
 
-/** Spatial activations' top channels as one grid per end point, tiles about 80 pixels wide. */
+/** Spatial activations' top channels as one grid per end point (larger than 1×1), tiles about 80 pixels wide. */
 async function featureFigures(dir: string, acts: readonly Activation[], top: number): Promise<FeatureFigure[]> {
   const out: FeatureFigure[] = [];
   for (const [i, a] of acts.entries()) {
     if (a.shape.length !== 3) continue;
     const [, h, w] = a.shape as [number, number, number];
+    if (h * w === 1) continue; // a 1×1 map (a fully connected layer as a conv) is one colour
     const channels = a.topChannels.slice(0, top);
     if (channels.length === 0) continue;
     const maps = channels.map((c) => ({ data: a.tensor.data.subarray(c * h * w, (c + 1) * h * w), height: h, width: w }));

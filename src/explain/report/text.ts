@@ -155,7 +155,7 @@ const en: Texts = {
   s9Spread: (inputs, acrossInputs, acrossClasses, ratio) =>
     `Measured on ${inputs} inputs (this image and random noise images): one class’s score changes from input to input by ${acrossInputs} on average (standard deviation), but the scores of different classes for one input differ by ${acrossClasses}, ${ratio} times as much. The order of the classes is set by the weights, not by the image, so every input gets the same top class.`,
   s9Argmax: (list) => `The top class of each input: ${list}.`,
-  s9Trained: 'These are trained weights, so the answers above depend on what is in the image. With random weights (no --weights) this section shows why every image then gets the same class.',
+  s9Trained: 'These are trained weights, so the answers above depend on what is in the image. With random weights this section shows why every image then gets the same class.',
   low: 'low',
   high: 'high',
   footer: (model) => `Made by alexnet explain · model ${model}`,
@@ -170,7 +170,7 @@ const en: Texts = {
 
 const ja: Texts = {
   title: (model, file) => `${model} には ${file} がどう見えているか`,
-  lead: 'このページでは、画像がネットワークの中をどう進むかを順に追います。ネットワークに何が渡され、何と答え、その答えが画像のどの部分にもとづき、途中の各層が何をしているのかを見ていきます。',
+  lead: 'このページでは、画像がネットワークの中をどう進むのかを順に追います。ネットワークに何が渡され、どう答えたのか、その答えが画像のどの部分にもとづいているのか、そして途中の各層が何をしているのかを見ていきます。',
   weightsTrained: '重み: 学習済み',
   weightsRandom: (seed) => `重み: ランダム（シード ${seed}）。このネットワークはまだ何も学習していません。それが答えにどう影響するかは 9 節で説明します。`,
   s1: '1. モデルから見た入力',
@@ -192,7 +192,7 @@ const ja: Texts = {
   occlusionCaption: (label, base, drop) => `${label}: 隠さないときの確率 ${base}、最大の低下 ${drop}`,
   s5: '5. 特徴マップ',
   s5Body: (k) =>
-    `各層は、チャネルごと（フィルタごと）に 1 枚ずつ、何枚ものマップを出力します。ここでは層ごとに、この画像で平均の活性が最も高い ${k} チャネルを並べました。明るいほど強く反応しています。前のほうの層はエッジや色に、後ろのほうの層は物体のより大きな部分に反応します。`,
+    `各層は、チャネルごと（フィルタごと）に 1 枚ずつ、何枚ものマップを出力します。ここでは層ごとに、この画像に対する平均の活性が最も高い ${k} 個のチャネルを並べました。明るいほど強く反応しています。前のほうの層はエッジや色に、後ろのほうの層は物体のより大きな部分に反応します。`,
   featureCaption: (name, shape, rf) => `${name} · 出力 ${shape} · 受容野 ${rf} ピクセル`,
   channelList: (list) => `チャネル番号（左上から右へ、上の行から順に）: ${list}`,
   s6: '6. 最初の層のフィルタ',
@@ -215,7 +215,7 @@ const ja: Texts = {
   globalMean: (f) => `${f.name} は、各マップ全体の平均を取って 1 つの数にします。`,
   otherLayer: (f, op) => `${f.name} は ${op} 層です。`,
   facts: (f) =>
-    `出力の形は ${f.shape}、パラメータは ${f.params} 個、積和演算は ${f.macs} 回です。` +
+    `出力の形は ${f.shape}、パラメータ数は ${f.params}、積和演算の回数は ${f.macs} です。` +
     (f.global ? '出力のどの値も、入力全体から計算されます。' : `出力の 1 つの値が見ている入力の範囲（受容野）は ${f.rf} ピクセルです。`),
   spatial: (s) =>
     `この画像では、出力の ${s.zeroPercent}% がゼロです。最も活性の高いチャネルは ${s.channel} 番（平均 ${s.mean}）で、その反応がいちばん強いのは ${s.row} 行 ${s.col} 列、入力でいえば x ${s.x0}〜${s.x1}、y ${s.y0}〜${s.y1} の範囲です。`,
@@ -225,9 +225,9 @@ const ja: Texts = {
   s9Random: (seed) =>
     `この重みはランダムです（シード ${seed}。alexnet run と同じ作り方です）。ランダムなネットワークは、画像の中身をほとんど見ていません。どの画像にも（ほぼ）同じ答えを返し、シードを変えると答えも変わります。`,
   s9Spread: (inputs, acrossInputs, acrossClasses, ratio) =>
-    `${inputs} 個の入力（この画像と、乱数で作ったノイズ画像）で測ると、1 つのクラスのスコアが入力によって変わる幅は平均 ${acrossInputs}（標準偏差）です。一方、同じ入力でのクラスどうしのスコアの差は ${acrossClasses} で、その ${ratio} 倍あります。クラスの順位は画像ではなく重みで決まってしまうので、どの入力でも同じクラスが 1 位になります。`,
+    `${inputs} 個の入力（この画像と、乱数で作ったノイズ画像）で測ると、1 つのクラスのスコアが入力によって変わる幅（標準偏差）は平均 ${acrossInputs} です。一方、1 つの入力の中でのクラスどうしのスコアのばらつきは平均 ${acrossClasses} で、その ${ratio} 倍もあります。クラスの順位は画像ではなく重みで決まってしまうので、どの入力でも同じクラスが 1 位になります。`,
   s9Argmax: (list) => `各入力の 1 位のクラス: ${list}`,
-  s9Trained: 'これは学習済みの重みなので、上の答えは画像の中身によって変わります。ランダムな重み（--weights なし）で実行すると、どの画像も同じクラスになる理由をこの節で説明します。',
+  s9Trained: 'これは学習済みの重みなので、上の答えは画像の中身によって変わります。ランダムな重みで実行すると、どの画像も同じクラスになる理由をこの節で説明します。',
   low: '低',
   high: '高',
   footer: (model) => `alexnet explain で作成 · モデル ${model}`,

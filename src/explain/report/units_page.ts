@@ -54,7 +54,7 @@ async function writeCrops(r: UnitsResult, dir: string): Promise<void> {
     for (const { channel, rank } of uses) {
       const b = r.units[channel]![rank]!.box;
       const box = { top: b.y0, left: b.x0, height: b.y1 - b.y0 + 1, width: b.x1 - b.x0 + 1 };
-      const img = cropWithBox(display, contextArea(box, r.rf, [h, w]), box);
+      const img = cropWithBox(display, contextArea(box, r.rf, [h, w]), box, [255, 215, 0], 3);
       await writeFile(join(dir, crop(channel, rank)), await pngOf(img));
     }
   }

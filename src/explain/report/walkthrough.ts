@@ -42,7 +42,8 @@ export function countText(n: number, lang: Lang): string {
   return lang === 'ja' ? `${exact}（約${approx(n, lang)}）` : `${exact} (${approx(n, lang)})`;
 }
 
-export function layerFacts(l: LayerInfo, lang: Lang): LayerFacts {
+/** The layer's numbers as the texts take them; `size` is the input [height, width]. */
+export function layerFacts(l: LayerInfo, lang: Lang, size?: readonly [number, number]): LayerFacts {
   const s = l.outputShape.map(Number);
   const channels = s.at(-1)!;
   const outputs = s.slice(1).reduce((a, b) => a * b, 1);
@@ -54,11 +55,17 @@ export function layerFacts(l: LayerInfo, lang: Lang): LayerFacts {
     params: countText(l.params, lang),
     macs: countText(l.macs, lang),
     rf: l.receptiveField.replace(/x/g, '×'),
-    global: l.receptiveField === 'global',
+    global: l.receptiveField === 'global' || (size !== undefined && coversInput(l.receptiveField, size)),
     channels,
     // a fully connected layer's MACs are outputs × inputs
     inputs: outputs > 0 ? Math.round(l.macs / outputs) : 0,
   };
+}
+
+/** A receptive field 'HxW' at least as large as the input. */
+function coversInput(rf: string, size: readonly [number, number]): boolean {
+  const m = /^(\d+)x(\d+)$/.exec(rf);
+  return m !== null && Number(m[1]) >= size[0] && Number(m[2]) >= size[1];
 }
 
 /** The activation recorded for a layer: same name, or the same name under the model's scope. */
@@ -73,8 +80,8 @@ export function observation(a: Activation, t: Texts, size: readonly [number, num
   const d = a.tensor.data;
   let zeros = 0;
   for (let i = 0; i < d.length; i++) if (d[i]! <= 0) zeros++;
-  if (a.shape.length !== 3) return t.vector(d.length - zeros, d.length);
-  const [, h, w] = a.shape as [number, number, number];
+  const [, h, w] = a.shape.length === 3 ? (a.shape as [number, number, number]) : [0, 1, 1];
+  if (h * w === 1) return t.vector(d.length - zeros, d.length);
   const ch = a.topChannels[0] ?? 0;
   let best = 0;
   for (let p = 1; p < h * w; p++) if (d[ch * h * w + p]! > d[ch * h * w + best]!) best = p;
@@ -93,7 +100,7 @@ export interface Paragraph {
 /** One paragraph per layer: what it does, its numbers, and (when recorded) its output on this image. */
 export function walkthrough(layers: readonly LayerInfo[], acts: readonly Activation[], t: Texts, lang: Lang, size: readonly [number, number], topLabel: string): Paragraph[] {
   return layers.map((l, i) => {
-    const f = layerFacts(l, lang);
+    const f = layerFacts(l, lang, size);
     const kind = layerKind(l);
     const what = kind === 'other' ? t.otherLayer(f, l.op) : t[kind](f);
     const parts = [what, t.facts(f)];
