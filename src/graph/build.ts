@@ -82,6 +82,12 @@ export function unary(op: string, x: Value, name?: string): Value {
 }
 
 export const relu = (x: Value, name?: string) => unary('Relu', x, name);
+
+/** ONNX Clip with constant bounds (min and max as scalar inputs, opset 11+). */
+export function clip(x: Value, min: number, max: number, name?: string): Value {
+  const g = x.graph;
+  return g.add1('Clip', [x, f32(g, min, 'clip_min'), f32(g, max, 'clip_max')], {}, name);
+}
 export const identity = (x: Value, name?: string) => unary('Identity', x, name);
 
 export function binary(op: string, a: Value, b: Value, name?: string): Value {

@@ -1,6 +1,7 @@
 // Gradients of element-wise ops. Broadcasting operands get their gradient summed back
 // to their own shape (util.sumToShape), as numpy-style broadcasting requires.
 import * as b from '../../graph/build.js';
+import type { Value } from '../../graph/graph.js';
 import { DTYPE_TO_ONNX } from '../../graph/ops/index.js';
 import { defineGrad } from '../registry.js';
 import { FLOAT_DTYPES, scalar, sumToShape } from '../util.js';
@@ -54,6 +55,23 @@ defineGrad('Relu', (ctx) => {
   const y = ctx.node.outputs[0]!;
   const zero = scalar(ctx.g, y.dtype, 0, 'zero');
   const mask = ctx.g.add1('Greater', [y, zero], {}, ctx.name('mask'));
+  return [ctx.g.add1('Where', [mask, ctx.dy[0]!, zero], {}, ctx.name('dX'))];
+});
+
+// Clip passes the gradient where min < x < max and stops it elsewhere, as PyTorch's
+// hardtanh_backward (relu6's backward) does: 0 at the bounds themselves. The bounds
+// are constants here (ReLU6), so they get no gradient.
+defineGrad('Clip', (ctx) => {
+  const [x, lo, hi] = ctx.node.inputs;
+  if (ctx.needs[1] || ctx.needs[2]) ctx.fail('the bounds of Clip have no gradient rule; make them constants');
+  const zero = scalar(ctx.g, x!.dtype, 0, 'zero');
+  let mask: Value | null = null;
+  if (lo) mask = ctx.g.add1('Greater', [x!, lo], {}, ctx.name('above_min'));
+  if (hi) {
+    const below = ctx.g.add1('Less', [x!, hi], {}, ctx.name('below_max'));
+    mask = mask ? ctx.g.add1('And', [mask, below], {}, ctx.name('inside')) : below;
+  }
+  if (!mask) return [ctx.dy[0]];
   return [ctx.g.add1('Where', [mask, ctx.dy[0]!, zero], {}, ctx.name('dX'))];
 });
 

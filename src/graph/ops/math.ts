@@ -17,6 +17,19 @@ for (const op of UNARY) {
   });
 }
 
+// Clip (opset 11+): min and max are optional scalar inputs of X's dtype.
+defineOp('Clip', {
+  infer(ctx) {
+    const x = req(ctx, 0, 'input');
+    for (const [i, what] of [[1, 'min'], [2, 'max']] as const) {
+      const v = ctx.inputs[i];
+      if (v && v.shape.length !== 0) throw new Error(`${what} must be a scalar, got [${v.shape.join(',')}]`);
+      if (v && v.dtype !== x.dtype) throw new Error(`${what} is ${v.dtype}, input is ${x.dtype}`);
+    }
+    return [{ dtype: x.dtype, shape: [...x.shape] }];
+  },
+});
+
 for (const op of ['IsNaN', 'IsInf', 'Not']) {
   defineOp(op, {
     infer(ctx) {
