@@ -12,6 +12,7 @@ import { SPECS } from './specs/index.js';
 
 const LOADERS: Record<string, () => Promise<Command>> = {
   classify: async () => (await import('./commands/classify.js')).classifyCommand,
+  explain: async () => (await import('./commands/explain.js')).explainCommand,
   weights: async () => (await import('./commands/weights.js')).weightsCommand,
   run: async () => (await import('./commands/run.js')).runCommand,
   summary: async () => (await import('./commands/summary.js')).summaryCommand,
