@@ -3,15 +3,15 @@
 // fresh process by default: ./isolate.ts), and on the user's images measured ImageNet
 // accuracy or a linear probe (./probe.ts), with the agreement between models.
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getModel, listModels } from '../models/registry.js';
 import type { ModelSpec } from '../models/types.js';
 import { downloadedWeightsPath } from '../weights/resolve.js';
 import { agreementTable, type CompareData, openCompareData, topAccuracy } from './data.js';
 import { measureInChild } from './isolate.js';
-import { measureModel, type MeasureJob, type MeasureResult, round } from './measure.js';
+import { measureModel, type MeasureJob, type MeasureResult, prepareModel, round } from './measure.js';
 import { linearProbe } from './probe.js';
 import { machineInfo, staticColumns } from './static.js';
 import type { CompareOptions, CompareResult, ModelRow } from './types.js';
@@ -84,7 +84,15 @@ export async function compareModels(o: CompareOptions = {}): Promise<CompareResu
       dataBatch: Math.max(...batch),
     };
     const progress = (phase: Parameters<NonNullable<CompareOptions['onProgress']>>[1], done: number, total: number) => o.onProgress?.(spec.name, phase, done, total);
-    const r = o.isolate === false ? await measureModel(job, progress) : await measureInChild(job, progress);
+    progress('load', 0, 1);
+    const dir = await mkdtemp(join(tmpdir(), `alexnet-compare-${spec.name}-`));
+    let r: MeasureResult;
+    try {
+      const prepared = await prepareModel(job, dir);
+      r = o.isolate === false ? await measureModel(job, prepared, progress) : await measureInChild(job, prepared, progress);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
     const row: ModelRow = {
       name: spec.name,
       ...st,

@@ -4,7 +4,7 @@
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { MeasureJob, MeasureProgress, MeasureResult } from './measure.js';
+import type { MeasureJob, MeasureProgress, MeasureResult, Prepared } from './measure.js';
 import type { ComparePhase } from './types.js';
 
 /** The child module beside this one: child.ts under tsx, child.js in dist. */
@@ -25,7 +25,7 @@ function loaderArgs(): string[] {
   return out;
 }
 
-export function measureInChild(job: MeasureJob, progress: MeasureProgress): Promise<MeasureResult> {
+export function measureInChild(job: MeasureJob, prepared: Prepared, progress: MeasureProgress): Promise<MeasureResult> {
   return new Promise((resolve, reject) => {
     const child = fork(childModule(), [], { execArgv: loaderArgs(), serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let settled = false;
@@ -38,6 +38,6 @@ export function measureInChild(job: MeasureJob, progress: MeasureProgress): Prom
     child.on('exit', (code, signal) => {
       if (!settled) reject(new Error(`${job.model}: the measuring process ended (${signal ?? `exit status ${code}`}) before its result`));
     });
-    child.send(job);
+    child.send({ job, prepared });
   });
 }

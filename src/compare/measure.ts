@@ -1,7 +1,10 @@
-// One model's measurements, in whichever process runs them (./child.ts runs them in a
-// fresh one): load the model with its weights (or seeded ones), its first result on one
-// image (the cold start), the timed batches, and a forward pass over the data that keeps
-// each image's top-5 and penultimate features.
+// One model's measurements. prepareModel saves it ORT-optimised with its weights (or
+// seeded ones); measureModel, in whichever process runs it (./child.ts runs it in a fresh
+// one), loads that, takes its first result on one image (the cold start), times the
+// batches, and runs the data through it, keeping each image's top-5 and penultimate
+// features.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Value } from '../graph/graph.js';
 import type { RgbImage } from '../data/image.js';
 import { loadImageBatch, loadImageTensor } from '../data/preprocess.js';
@@ -10,8 +13,8 @@ import { generate } from '../nn/init.js';
 import { randomWeights } from '../models/params.js';
 import { getModel } from '../models/registry.js';
 import type { BuiltModel, ModelSpec, PreprocessName } from '../models/types.js';
-import { compileModel } from '../runtime/compile.js';
-import type { Session } from '../runtime/session.js';
+import { modelBytes } from '../runtime/compile.js';
+import { Session } from '../runtime/session.js';
 import type { Tensor } from '../tensor.js';
 import type { ComparePhase } from './types.js';
 
@@ -69,23 +72,46 @@ export function penultimate(m: BuiltModel, spec: ModelSpec): Value {
   throw new Error(`${spec.name}: no layer takes the classifier weight ${spec.classifier.weight}`);
 }
 
-interface Loaded {
-  session: Session;
+/** What the prepared model is: its classes, preprocessing and input size. */
+export interface Prepared {
+  /** The ORT-optimised model, with its weights as external data beside it. */
+  file: string;
   numClasses: number;
   imagenet1k: boolean;
   preprocess: PreprocessName;
   inputSize: [number, number];
 }
 
-async function load(spec: ModelSpec, job: MeasureJob): Promise<Loaded> {
+interface Loaded extends Prepared {
+  session: Session;
+}
+
+/**
+ * Read the weights (or seed them), build the model with its logits and penultimate
+ * features as outputs, and save it ORT-optimised into `dir`, as classify's model cache
+ * does (src/classify/classifier.ts): measuring then starts from what a warm
+ * `alexnet classify` loads.
+ */
+export async function prepareModel(job: MeasureJob, dir: string): Promise<Prepared> {
+  const spec = getModel(job.model);
   const lw = job.weightsFile === null ? null : await loadWeights(spec.name, job.weightsFile);
   const numClasses = lw?.config.numClasses ?? spec.defaultNumClasses;
   const inputSize = job.inputSize ?? lw?.config.inputSize ?? spec.defaultImageSize;
   const globalPool = lw?.config.globalPool && spec.options.includes('globalPool') ? { globalPool: true } : {};
   const m = spec.build({ numClasses, inputSize, ...globalPool });
   const weights = lw ? lw.weights : randomWeights(m, job.seed);
-  const session = await compileModel({ graph: m.graph, outputs: { logits: m.output, features: penultimate(m, spec) } }, weights, { threads: job.threads });
-  return { session, numClasses, imagenet1k: lw?.config.imagenet1k ?? false, preprocess: lw?.config.preprocess ?? spec.preprocess, inputSize };
+  const bytes = modelBytes({ graph: m.graph, outputs: { logits: m.output, features: penultimate(m, spec) } }, weights);
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, 'model.onnx');
+  const s = await Session.create(bytes, { threads: job.threads, optimizedModelPath: file, optimizedExternalData: 'weights.bin' });
+  await s.dispose();
+  return { file, numClasses, imagenet1k: lw?.config.imagenet1k ?? false, preprocess: lw?.config.preprocess ?? spec.preprocess, inputSize };
+}
+
+/** Load the prepared model as classify loads a cached one: no further graph passes, no pre-packing. */
+async function load(p: Prepared, job: MeasureJob): Promise<Loaded> {
+  const session = await Session.create(p.file, { threads: job.threads, optimization: 'disabled', prepack: false });
+  return { ...p, session };
 }
 
 /** A seeded 320x240 photo-sized image: the cold start's first result needs one when there is no data. */
@@ -161,12 +187,15 @@ async function runData(l: Loaded, spec: ModelSpec, job: MeasureJob, progress: Me
   return { top5, features, featureDim: dim, dataSeconds: (performance.now() - t0) / 1000 };
 }
 
-/** Load, first result, timing, then the data pass; `peakRss` (if given) is read after timing, before the data pass. */
-export async function measureModel(job: MeasureJob, progress: MeasureProgress = () => {}, peakRss?: () => number): Promise<MeasureResult> {
+/**
+ * Load the prepared model, its first result on one image (the cold start), the timed
+ * batches, then the data pass; `peakRss` (if given) is read after timing, before the data
+ * pass holds the features.
+ */
+export async function measureModel(job: MeasureJob, prepared: Prepared, progress: MeasureProgress = () => {}, peakRss?: () => number): Promise<MeasureResult> {
   const spec = getModel(job.model);
-  progress('load', 0, 1);
   const t0 = performance.now();
-  const l = await load(spec, job);
+  const l = await load(prepared, job);
   try {
     const first = await loadImageTensor(job.images[0] ?? syntheticImage(job.seed), l.preprocess, { size: l.inputSize, layout: spec.inputLayout });
     await l.session.run({ input: first }, ['logits']);
