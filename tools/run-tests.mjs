@@ -68,6 +68,9 @@ const SLOW = [
   'test/classify/parity.test.ts', // PyTorch oracle: classify's probabilities
   'test/cli/classify.test.ts', // PyTorch oracle: classify from the seeded .pth/.npy/.onnx
   'test/cli/train.test.ts', // training runs through the CLI
+  'test/compare/isolate.test.ts', // compare: models measured in child processes, the CLI
+  'test/compare/plot.test.ts', // compare's chart in headless Chromium
+  'test/compare/probe.test.ts', // compare: alexnet features of the test photos, linear probes
   'test/docs', // doc tests: the package packed, README's download and training examples
   'test/grad/oracle.test.ts', // PyTorch oracle: gradients of the three models
   'test/nn/layers_torch.test.ts', // PyTorch oracle: layer builders forward and backward

@@ -47,7 +47,7 @@ test('penultimate: the input of the classifier layer (fc7 for alexnet, fc7 throu
   assert.deepEqual(penultimate(a.build({ batch: 1 }), a).shape, [1, 4096]);
   const v2 = getModel('alexnet_v2');
   const f = penultimate(v2.build({ batch: 1 }), v2);
-  assert.equal(f.shape.reduce((n, d) => n * Number(d), 1), 4096);
+  assert.equal(f.shape.reduce<number>((n, d) => n * Number(d), 1), 4096);
 });
 
 test('top-k rows, top-1/top-5 accuracy and the agreement table', () => {
