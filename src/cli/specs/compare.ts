@@ -1,6 +1,6 @@
 // The table of `alexnet compare`.
 import type { CommandSpec } from '../spec.js';
-import { MODEL_NAMES, THREADS } from './shared.js';
+import { THREADS } from './shared.js';
 
 export const compareSpec: CommandSpec = {
   name: 'compare',
@@ -12,7 +12,7 @@ export const compareSpec: CommandSpec = {
     'and its accuracy cells say "no weights". With --data, ImageNet-labelled images (WordNet-id folders or a `path label` list) give measured top-1/top-5; ' +
     "any other labelled folder gives a linear probe on each model's penultimate features. The table is sorted by speed and names the CPU and thread settings (docs/compare.md).",
   options: [
-    { name: 'models', type: 'list', value: 'A,B,...', defaultText: 'every model', choices: MODEL_NAMES, help: 'the models to compare' },
+    { name: 'models', type: 'list', value: 'A,B,...', defaultText: 'every model', help: 'the models to compare (see alexnet models)' },
     { name: 'batch', type: 'list', value: 'N,N,...', defaultText: '1,16', help: 'batch sizes to time' },
     { name: 'data', type: 'string', value: 'DIR', help: 'labelled images: ImageNet WordNet-id folders or a `path label` list (top-1/top-5), or any class folders (linear probe)' },
     { name: 'weights-dir', type: 'string', value: 'DIR', help: 'one weights file per model, named <model>.<ext> (alexnet.pth, bvlc_alexnet.npy); otherwise the downloads' },
