@@ -44,8 +44,14 @@ export function chartSpec(r: CompareResult): Record<string, unknown> {
   const { points, left, batch, yTitle } = chartPoints(r);
   const subtitle = [`${r.machine.cpu}, ${r.machine.threads} ORT threads; bubble area proportional to parameters`];
   if (left.length) subtitle.push(`not shown (no accuracy): ${left.join(', ')}`);
-  const x = { field: 'ms', type: 'quantitative', title: `ms/image at batch ${batch} (log scale)`, scale: { type: 'log', padding: 40, nice: false } };
-  const y = { field: 'accuracy', type: 'quantitative', title: yTitle, scale: { zero: false, padding: 40, nice: true } };
+  // Domains wide enough that close models do not look far apart: x at least 1.5x beyond
+  // the extremes, y in steps of 5 points with 4 points of margin.
+  const ms = points.map((p) => p.ms);
+  const acc = points.map((p) => p.accuracy);
+  const xDomain = ms.length ? [Math.min(...ms) / 1.5, Math.max(...ms) * 1.5] : [1, 100];
+  const yDomain = acc.length ? [Math.max(0, Math.floor((Math.min(...acc) - 4) / 5) * 5), Math.min(100, Math.ceil((Math.max(...acc) + 4) / 5) * 5)] : [0, 100];
+  const x = { field: 'ms', type: 'quantitative', title: `ms/image at batch ${batch} (log scale)`, scale: { type: 'log', domain: xDomain, nice: false } };
+  const y = { field: 'accuracy', type: 'quantitative', title: yTitle, scale: { domain: yDomain, nice: false } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: 'Accuracy against speed on this machine', subtitle, anchor: 'start' },
