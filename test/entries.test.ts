@@ -90,7 +90,7 @@ describe('subpath entries', () => {
   });
 
   test('alexnet-ts/data: preprocessing presets and the ImageNet labels', () => {
-    assert.deepEqual(PRESET_NAMES, ['torchvision', 'caffe', 'inception']);
+    assert.deepEqual(PRESET_NAMES, ['torchvision', 'caffe', 'inception', 'keras-caffe', 'keras-tf']);
     assert.deepEqual(presetInfo('caffe').size, [227, 227]);
     assert.deepEqual([imagenetLabels().length, imagenetLabels()[1]], [1000, 'goldfish']);
   });

@@ -73,10 +73,12 @@ const SLOW = [
   'test/compare/probe.test.ts', // compare: alexnet features of the test photos, linear probes
   'test/docs', // doc tests: the package packed, README's download and training examples
   'test/grad/oracle.test.ts', // PyTorch oracle: gradients of the three models
+  'test/hub/download.test.ts', // Keras .h5 downloads converted through h5wasm (its WASM takes seconds to load)
   'test/nn/layers_torch.test.ts', // PyTorch oracle: layer builders forward and backward
   'test/models/alexnet_v2_torch.test.ts', // PyTorch oracle: logits
   'test/models/torch_parity.test.ts', // PyTorch oracle: logits
   'test/train/loop.test.ts', // training runs
+  'test/weights/h5.test.ts', // Keras .h5 files through h5wasm (its WASM takes seconds to load)
 ];
 
 function isSlow(file) {

@@ -10,11 +10,12 @@
 //
 // Training crops pick a box in the decoded image, then resize the box to the network input
 // with the preset's own resampler (Pillow bilinear for torchvision and caffe, TF bilinear for
-// inception) and normalise as the preset does:
+// inception, Pillow nearest for the Keras presets) and normalise as the preset does:
 //   crop           a box of the size evaluation would keep (torchvision: the 224/256 of the
 //                  shorter side that Resize(256) + CenterCrop(224) keeps; caffe: 227/256 of
-//                  each side; inception and stretch: the 0.875 central fraction), at a
-//                  uniformly random position. This is Caffe's training crop (random 227 of a
+//                  each side; inception: the 0.875 central fraction; the Keras presets and
+//                  stretch, whose evaluation keeps the whole image: the 0.875 central
+//                  fraction too), at a uniformly random position. This is Caffe's training crop (random 227 of a
 //                  256 image) and torchvision's RandomCrop after Resize, done as one resample.
 //   resized-crop   torchvision's RandomResizedCrop(scale=(0.08, 1), ratio=(3/4, 4/3)): up to
 //                  10 draws of an area fraction and a log-uniform aspect ratio, the first box
@@ -27,8 +28,9 @@ import { Rng } from '../util/rng.js';
 import type { Tensor } from '../tensor.js';
 import type { Fit } from './datasets.js';
 import { type RgbImage, rgbImage } from './image.js';
-import { presetInfo, preprocess, type PresetName, TF_UNIT } from './preprocess.js';
+import { isKerasPreset, presetInfo, preprocess, type PresetName, TF_UNIT } from './preprocess.js';
 import { resizeBilinear } from './resize.js';
+import { resizeNearest } from './resize_nearest.js';
 import { resizeBilinearTf } from './resize_tf.js';
 import { type Box, crop, floatToTensor, roundHalfEven, tfCentralCrop, toTensor } from './transforms.js';
 
@@ -96,7 +98,7 @@ export function randomResizedCropBox(width: number, height: number, rng: Rng, sc
 export function evalBoxSize(width: number, height: number, t: Pick<SampleTransform, 'preset' | 'size' | 'fit'>): { height: number; width: number } {
   const [h, w] = t.size;
   const clamp = (b: { height: number; width: number }) => ({ height: Math.max(1, Math.min(height, b.height)), width: Math.max(1, Math.min(width, b.width)) });
-  if (t.fit === 'stretch' || t.preset === 'inception') {
+  if (t.fit === 'stretch' || t.preset === 'inception' || isKerasPreset(t.preset)) {
     const c = tfCentralCrop(width, height, 0.875);
     return clamp({ height: c.height, width: c.width });
   }
@@ -123,12 +125,12 @@ export function boxToTensor(img: RgbImage, box: Box, preset: PresetName, size: [
   if (flip) c = flipHorizontal(c);
   const norm = { ...p.normalization, layout: p.layout };
   if (preset === 'inception') return floatToTensor(resizeBilinearTf(c, w, h, TF_UNIT), w, h, norm);
-  return toTensor(resizeBilinear(c, w, h), norm);
+  return toTensor(isKerasPreset(preset) ? resizeNearest(c, w, h) : resizeBilinear(c, w, h), norm);
 }
 
-/** The evaluation transform: the preset, or the whole image resized for 'stretch'. */
+/** The evaluation transform: the preset, or the whole image resized for 'stretch' (what the Keras presets always do). */
 export function evalTensor(img: RgbImage, t: Pick<SampleTransform, 'preset' | 'size' | 'fit'>): Tensor<'float32'> {
-  if (t.fit === 'preset') return preprocess(img, t.preset, { size: t.size });
+  if (t.fit === 'preset' || isKerasPreset(t.preset)) return preprocess(img, t.preset, { size: t.size });
   if (t.preset === 'inception') return preprocess(img, t.preset, { size: t.size, centralFraction: 1 });
   return preprocess(img, t.preset, { size: t.size, resize: t.size });
 }

@@ -12,8 +12,12 @@
 // fixed-point sums, the horizontal pass first and the result rounded to 8 bits between the
 // passes, an axis that keeps its size skipped.
 //
-// Only 'stretch' datasets with the Pillow-resampled presets (torchvision, caffe) take this
-// path (greyPath); inception's TF resize and the 'preset' fit keep the RGB path.
+// The Keras presets resample with Pillow's NEAREST (./resize_nearest.ts), which picks one
+// source pixel per output pixel, so the grey pixel picked goes through the tables the same way.
+//
+// Only 'stretch' datasets with the Pillow-resampled presets (torchvision, caffe, keras-caffe,
+// keras-tf) take this path (greyPath); inception's TF resize and the 'preset' fit keep the
+// RGB path.
 import type { Tensor } from '../tensor.js';
 import { float32 } from '../tensor.js';
 import { drawSample, type SampleTransform } from './augment.js';
@@ -21,7 +25,8 @@ import type { GreyImage } from './image.js';
 import type { Box } from './transforms.js';
 import { channelTables, tensorBuffer } from './transforms.js';
 import { bilinearTaps, type Taps } from './resize.js';
-import { presetInfo } from './preprocess.js';
+import { isKerasPreset, presetInfo } from './preprocess.js';
+import { resizeNearestGrey } from './resize_nearest.js';
 
 /** Whether samples under transform `t` can go through the grey path. */
 export function greyPath(t: Pick<SampleTransform, 'preset' | 'fit'>): boolean {
@@ -158,11 +163,12 @@ export function greyBatch(images: readonly GreyImage[], transforms: readonly Sam
   const tables = channelTables({ ...p.normalization, layout: p.layout });
   return images.map((img, k) => {
     const t = transforms[k]!;
-    if (!greyPath(t)) throw new Error(`greyBatch: sample ${k}: the grey path takes 'stretch' samples with the torchvision or caffe preset, got ${t.fit} / ${t.preset}`);
+    if (!greyPath(t)) throw new Error(`greyBatch: sample ${k}: the grey path takes 'stretch' samples with the torchvision, caffe, keras-caffe or keras-tf preset, got ${t.fit} / ${t.preset}`);
     if (t.preset !== t0.preset || t.size[0] !== h || t.size[1] !== w) throw new Error(`greyBatch: sample ${k} is ${t.preset} ${t.size.join('x')}, sample 0 ${t0.preset} ${h}x${w}`);
     const { box, flip } = drawSample(img.width, img.height, t);
     let g = box ? cropGrey(img, box) : img;
     if (flip) g = flipGrey(g);
+    if (isKerasPreset(t.preset)) g = resizeNearestGrey(g, w, h);
     // resizeGrey(g, w, h) with its vertical pass writing the tensor (no 8-bit image between)
     if (g.width !== w) g = resizeGrey(g, w, g.height);
     const dst = tensorBuffer(h, w, all.subarray(k * each, (k + 1) * each));

@@ -17,10 +17,17 @@
 //   (x - 0.5) * 2, i.e. x / 127.5 - 1 in [-1, 1] up to float rounding; RGB, NHWC.
 //   We follow slim's op order and TF's resize (resize_tf.ts) rather than Pillow's, because
 //   that is what slim evaluated with; the only difference from slim is its JPEG decoder.
+// keras-caffe, keras-tf (Keras Applications): keras_preprocessing's image.load_img(path,
+//   target_size=(h, w)), which resizes the whole image straight to h x w with Pillow's
+//   NEAREST (its default interpolation; no crop, aspect ignored), then
+//   keras_applications/imagenet_utils.py _preprocess_numpy_input on float32 pixels:
+//   mode 'caffe' flips RGB to BGR and subtracts [103.939, 116.779, 123.68] (0..255 units),
+//   mode 'tf' computes x / 127.5 - 1; NHWC (channels_last).
 import { float32, shapeStr, type Tensor } from '../tensor.js';
 import type { DecodeOptions } from './decode.js';
 import { type RgbImage, rgbImage, sizeHW } from './image.js';
 import { resizeBilinearRegion } from './resize.js';
+import { resizeNearest } from './resize_nearest.js';
 import { resizeBilinearTf } from './resize_tf.js';
 import {
   type Box,
@@ -35,25 +42,30 @@ import {
   torchvisionResizeSize,
 } from './transforms.js';
 
-export type PresetName = 'torchvision' | 'caffe' | 'inception';
-export const PRESET_NAMES: readonly PresetName[] = ['torchvision', 'caffe', 'inception'];
+export type PresetName = 'torchvision' | 'caffe' | 'inception' | 'keras-caffe' | 'keras-tf';
+export const PRESET_NAMES: readonly PresetName[] = ['torchvision', 'caffe', 'inception', 'keras-caffe', 'keras-tf'];
+
+/** The Keras presets: the whole image resized with Pillow's NEAREST, no crop. */
+export function isKerasPreset(name: PresetName): name is 'keras-caffe' | 'keras-tf' {
+  return name === 'keras-caffe' || name === 'keras-tf';
+}
 
 export interface PreprocessOptions {
   /**
    * Network input [height, width] (a number for square): the crop for torchvision and caffe,
-   * the resize target for inception. Defaults 224, 227, 224.
+   * the resize target for inception and the Keras presets. Defaults 224, 227, 224, 224, 224.
    */
   size?: number | [number, number];
   /**
    * torchvision: the shorter side (a number) or an exact [height, width], default
    * round(size * 256 / 224) (256 for 224, 342 for 299 as torchvision's inception_v3 uses).
    * caffe: the warp size, default round(size * 256 / 227) square (256 for 227).
-   * Not used by inception.
+   * Not used by inception and the Keras presets.
    */
   resize?: number | [number, number];
   /** inception: fraction of each side kept by the central crop (default 0.875). */
   centralFraction?: number;
-  /** Output layout; default NCHW for torchvision and caffe, NHWC for inception. */
+  /** Output layout; default NCHW for torchvision and caffe, NHWC for inception and the Keras presets. */
   layout?: Layout;
   /** Override the preset's per-channel mean / std (in output channel order). */
   mean?: readonly [number, number, number];
@@ -86,6 +98,18 @@ const PRESETS: Record<PresetName, PresetInfo> = {
     layout: 'NHWC',
     normalization: { divisor: 1, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], channels: 'RGB' },
     description: 'central crop 87.5%, TF bilinear resize to 224x224, scaled to [-1, 1]; RGB',
+  },
+  'keras-caffe': {
+    size: [224, 224],
+    layout: 'NHWC',
+    normalization: { divisor: 1, mean: [103.939, 116.779, 123.68], std: [1, 1, 1], channels: 'BGR' },
+    description: 'Keras load_img: whole image resized (nearest) to 224x224, BGR, minus mean (103.939, 116.779, 123.68); 0..255 units',
+  },
+  'keras-tf': {
+    size: [224, 224],
+    layout: 'NHWC',
+    normalization: { divisor: 127.5, mean: [1, 1, 1], std: [1, 1, 1], channels: 'RGB' },
+    description: 'Keras load_img: whole image resized (nearest) to 224x224, x / 127.5 - 1 in [-1, 1]; RGB',
   },
 };
 
@@ -140,6 +164,9 @@ export function preprocess(img: RgbImage, preset: PresetName, opts: PreprocessOp
       const cropped = crop(img, tfCentralCrop(img.width, img.height, opts.centralFraction ?? 0.875));
       return floatToTensor(resizeBilinearTf(cropped, w, h, TF_UNIT), w, h, norm, into);
     }
+    case 'keras-caffe':
+    case 'keras-tf':
+      return toTensor(resizeNearest(img, w, h), norm, into);
   }
 }
 

@@ -38,7 +38,7 @@ export interface ImportedWeights {
 }
 
 /**
- * Convert a weight file for `model` (.pth, .npy/.npz, .onnx, .safetensors, or a checkpoint or
+ * Convert a weight file for `model` (.pth, .npy/.npz, .onnx, .safetensors, Keras .h5, or a checkpoint or
  * run directory) to a bundle at `out` (FILE.safetensors, with FILE.json beside it).
  */
 export async function importWeights(model: string, path: string, out: string, opts: ImportOptions = {}): Promise<ImportedWeights> {

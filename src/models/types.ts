@@ -41,7 +41,7 @@ export interface BuiltModel {
   weightDecay: number;
 }
 
-export type PreprocessName = 'torchvision' | 'caffe' | 'inception';
+export type PreprocessName = 'torchvision' | 'caffe' | 'inception' | 'keras-caffe' | 'keras-tf';
 
 /**
  * Accuracy published with a set of weights, and where: figures are copied from the source

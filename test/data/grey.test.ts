@@ -1,5 +1,5 @@
 // The grey path (src/data/grey.ts) against the RGB path it replaces: the same float32
-// values bit for bit, for every augmentation mode and both Pillow-resampled presets, and
+// values bit for bit, for every augmentation mode and the Pillow-resampled presets, and
 // the loader's batches of an IDX dataset the same with and without it.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -90,6 +90,8 @@ test('greyBatch gives transformSample\'s values on the RGB image, bit for bit', 
     ['torchvision', [64, 64]],
     ['torchvision', [48, 40]],
     ['caffe', [50, 50]],
+    ['keras-caffe', [64, 48]],
+    ['keras-tf', [20, 33]],
   ];
   const modes: [AugmentMode, boolean][] = [
     ['none', false],
@@ -112,18 +114,20 @@ test('greyBatch gives transformSample\'s values on the RGB image, bit for bit', 
       if (flip) flips++;
     }
   }
-  assert.equal(flips, 9);
+  assert.equal(flips, 15);
 });
 
 test('greyBatch: the path, and errors that name the sample', () => {
   assert.equal(greyPath({ preset: 'torchvision', fit: 'stretch' }), true);
   assert.equal(greyPath({ preset: 'caffe', fit: 'stretch' }), true);
+  assert.equal(greyPath({ preset: 'keras-caffe', fit: 'stretch' }), true);
+  assert.equal(greyPath({ preset: 'keras-tf', fit: 'stretch' }), true);
   assert.equal(greyPath({ preset: 'inception', fit: 'stretch' }), false);
   assert.equal(greyPath({ preset: 'torchvision', fit: 'preset' }), false);
   const g = greyImage(28, 28, 0);
   const t: SampleTransform = { preset: 'torchvision', size: [8, 8], fit: 'stretch' };
   assert.throws(() => greyBatch([g, g], [t]), /greyBatch: 2 images but 1 transforms/);
-  assert.throws(() => greyBatch([g, g], [t, { ...t, preset: 'inception' }]), /greyBatch: sample 1: the grey path takes 'stretch' samples with the torchvision or caffe preset, got stretch \/ inception/);
+  assert.throws(() => greyBatch([g, g], [t, { ...t, preset: 'inception' }]), /greyBatch: sample 1: the grey path takes 'stretch' samples with the torchvision, caffe, keras-caffe or keras-tf preset, got stretch \/ inception/);
   assert.throws(() => greyBatch([g, g], [t, { ...t, size: [9, 8] }]), /greyBatch: sample 1 is torchvision 9x8, sample 0 torchvision 8x8/);
   assert.throws(() => greyBatch([g], [t], new Float32Array(10)), /greyBatch: 1 samples of 8x8x3 need 192 values, the buffer has 10/);
   assert.deepEqual(greyBatch([], []), []);

@@ -1,4 +1,5 @@
-// Reads the arrays tools/gen_preprocess_oracle.py writes into test/.generated/preprocess/.
+// Reads the arrays tools/gen_preprocess_oracle.py writes into test/.generated/preprocess/
+// (and tools/gen_keras_preprocess_oracle.py into keras_preprocess/, in the same layout).
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -15,9 +16,9 @@ export interface Oracle {
   f32(key: string): { data: Float32Array; shape: number[] };
 }
 
-/** The preprocessing oracle, or null when the test was skipped (no torch outside CI). */
-export function preprocessOracle(t: TestContext): Oracle | null {
-  const index = generated(t, 'preprocess/oracle.json');
+/** The preprocessing oracle in test/.generated/<folder>, or null when the test was skipped (no torch outside CI). */
+export function preprocessOracle(t: TestContext, folder = 'preprocess'): Oracle | null {
+  const index = generated(t, `${folder}/oracle.json`);
   if (!index) return null;
   const dir = dirname(index);
   const entries = JSON.parse(readFileSync(index, 'utf8')) as Record<string, Entry>;

@@ -97,7 +97,7 @@ test('presets: layouts, defaults and overrides', async () => {
   const custom = preprocess(img, 'torchvision', { mean: [0, 0, 0], std: [1, 1, 1] });
   assert.ok(custom.data.every((v) => v >= 0 && v <= 1));
   assert.throws(() => preprocess(img, 'torchvision', { size: 0 }), /torchvision size: expected a positive integer or \[height, width\], got 0/);
-  assert.throws(() => preprocess(img, 'nope' as 'caffe'), /unknown preprocessing preset "nope"; valid presets: torchvision, caffe, inception/);
+  assert.throws(() => preprocess(img, 'nope' as 'caffe'), /unknown preprocessing preset "nope"; valid presets: torchvision, caffe, inception, keras-caffe, keras-tf/);
   // caffe at 2x: warp to round(454 * 256 / 227) = 512, crop 454 at offset 29.
   const big = preprocess(img, 'caffe', { size: 454 });
   assert.deepEqual(big.shape, [1, 3, 454, 454]);

@@ -55,7 +55,7 @@ export const trainSpec: CommandSpec = {
     { name: 'dropout-keep', type: 'number', value: 'P', default: 0.5, range: '(0, 1]', help: 'keep probability of dropout layers (training only)' },
     { name: 'label-smoothing', type: 'number', value: 'E', default: 0, range: '[0, 1)', help: "cross-entropy against (1 - E) * one-hot + E / classes, as PyTorch's label_smoothing" },
     { name: 'train-layers', type: 'list', value: 'L', defaultText: 'all', help: 'train only these layers (e.g. fc8,fc7 or classifier.6); the others are frozen' },
-    { name: 'weights', short: 'w', type: 'string', value: 'FILE', help: "start from .pth, .npy, .onnx or .safetensors weights (kratzert's bvlc_alexnet.npy too), a checkpoint or a run directory" },
+    { name: 'weights', short: 'w', type: 'string', value: 'FILE', help: "start from .pth, .npy, .onnx, .safetensors or Keras .h5 weights (kratzert's bvlc_alexnet.npy too; a Keras _notop file gives the features, the head starts fresh), a checkpoint or a run directory" },
     { name: 'pretrained', type: 'boolean', help: "start from the model's downloaded ImageNet weights (alexnet weights download NAME; in $ALEXNET_HOME)" },
     { name: 'reinit', type: 'list', value: 'L', help: 're-initialise these layers after loading --weights' },
     { name: 'init', type: 'choice', value: 'S', default: 'model', choices: TRAIN_CHOICES.init, help: "initialisers of what is not loaded: the model's own, or kaiming (conv N(0, 2/fan_out), fc N(0, 0.01), biases 0)" },
