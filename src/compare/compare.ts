@@ -13,7 +13,7 @@ import { agreementTable, type CompareData, openCompareData, topAccuracy } from '
 import { measureInChild } from './isolate.js';
 import { measureModel, type MeasureJob, type MeasureResult, prepareModel, round } from './measure.js';
 import { linearProbe } from './probe.js';
-import { machineInfo, staticColumns } from './static.js';
+import { machineInfo, referenceBatch, staticColumns } from './static.js';
 import type { CompareOptions, CompareResult, ModelRow } from './types.js';
 
 const WEIGHT_EXT = /^\.(pth|pt|npy|npz|onnx|safetensors|h5)$/;
@@ -29,11 +29,6 @@ export async function weightsFor(spec: ModelSpec, dir?: string): Promise<string 
   }
   const p = downloadedWeightsPath(spec);
   return p && existsSync(p) ? p : null;
-}
-
-/** The batch size the table sorts by and the chart plots: 16 when timed, else the largest. */
-export function referenceBatch(batch: readonly number[]): number {
-  return batch.includes(16) ? 16 : Math.max(...batch);
 }
 
 interface Scored {

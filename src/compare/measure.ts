@@ -76,6 +76,7 @@ export function penultimate(m: BuiltModel, spec: ModelSpec): Value {
 export interface Prepared {
   /** The ORT-optimised model, with its weights as external data beside it. */
   file: string;
+  /** Outputs per image: the classes, or the features' width for features-only weights. */
   numClasses: number;
   imagenet1k: boolean;
   preprocess: PreprocessName;
@@ -100,12 +101,15 @@ export async function prepareModel(job: MeasureJob, dir: string): Promise<Prepar
   const globalPool = lw?.config.globalPool && spec.options.includes('globalPool') ? { globalPool: true } : {};
   const m = spec.build({ numClasses, inputSize, ...globalPool });
   const weights = lw ? lw.weights : randomWeights(m, job.seed);
-  const bytes = modelBytes({ graph: m.graph, outputs: { logits: m.output, features: penultimate(m, spec) } }, weights);
+  // Features-only weights (Keras's _notop files: 0 classes) have no classifier: their output is the features.
+  const features = numClasses > 0 ? penultimate(m, spec) : m.output;
+  const bytes = modelBytes({ graph: m.graph, outputs: { logits: m.output, features } }, weights);
   await mkdir(dir, { recursive: true });
   const file = join(dir, 'model.onnx');
   const s = await Session.create(bytes, { threads: job.threads, optimizedModelPath: file, optimizedExternalData: 'weights.bin' });
   await s.dispose();
-  return { file, numClasses, imagenet1k: lw?.config.imagenet1k ?? false, preprocess: lw?.config.preprocess ?? spec.preprocess, inputSize };
+  const outputs = numClasses > 0 ? numClasses : m.output.shape.slice(1).reduce<number>((n, d) => n * Number(d), 1);
+  return { file, numClasses: outputs, imagenet1k: lw?.config.imagenet1k ?? false, preprocess: lw?.config.preprocess ?? spec.preprocess, inputSize };
 }
 
 /** Load the prepared model as classify loads a cached one: no further graph passes, no pre-packing. */

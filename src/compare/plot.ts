@@ -2,7 +2,7 @@
 // ms/image on a log axis, bubble area proportional to parameters, each bubble labelled.
 // Written as a Vega-Lite spec, compiled and rendered to SVG by vega in this process (no
 // browser); PNG is that SVG rasterised by sharp.
-import { referenceBatch } from './compare.js';
+import { referenceBatch } from './static.js';
 import type { CompareResult, ModelRow } from './types.js';
 
 /** Area of the largest bubble, in square pixels. */

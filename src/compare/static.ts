@@ -44,3 +44,8 @@ export function machineInfo(threads: number): Machine {
   const cpu = cpus()[0]?.model.trim() || 'unknown CPU';
   return { cpu, cores: availableParallelism(), threads, node: process.versions.node, onnxruntime: ort.env.versions.node ?? ort.env.versions.common };
 }
+
+/** The batch size the table sorts by and the chart plots: 16 when timed, else the largest. */
+export function referenceBatch(batch: readonly number[]): number {
+  return batch.includes(16) ? 16 : Math.max(...batch);
+}
