@@ -37,14 +37,30 @@ interface Scored {
   top1: Int32Array | null;
 }
 
+/** The data's labels and the model's outputs without the images that failed to decode. */
+function decoded(r: MeasureResult, data: CompareData): { labels: Int32Array; top5: Int32Array; features: Float32Array } {
+  if (!r.failed.includes(1)) return { labels: data.labels, top5: r.top5, features: r.features };
+  const keep = [...r.failed.keys()].filter((i) => !r.failed[i]);
+  const d = r.featureDim;
+  const features = new Float32Array(keep.length * d);
+  const top5 = new Int32Array(keep.length * 5);
+  keep.forEach((i, k) => {
+    features.set(r.features.subarray(i * d, (i + 1) * d), k * d);
+    top5.set(r.top5.subarray(i * 5, i * 5 + 5), k * 5);
+  });
+  return { labels: Int32Array.from(keep, (i) => data.labels[i]!), top5, features };
+}
+
 async function score(row: ModelRow, r: MeasureResult, data: CompareData | null, o: CompareOptions): Promise<Scored> {
   if (!data) return { row, top1: null };
+  const d = decoded(r, data);
+  if (!d.labels.length) return { row, top1: null };
   if (data.imagenet) {
     if (!r.imagenet1k || row.weights === null) return { row, top1: null };
-    const acc = topAccuracy(r.top5, data.labels);
-    return { row: { ...row, top1: round(acc.top1, 2), top5: round(acc.top5, 2) }, top1: r.top5.filter((_, i) => i % 5 === 0) };
+    const acc = topAccuracy(d.top5, d.labels);
+    return { row: { ...row, top1: round(acc.top1, 2), top5: round(acc.top5, 2) }, top1: d.top5.filter((_, i) => i % 5 === 0) };
   }
-  const p = await linearProbe(r.features, r.featureDim, data.labels, data.classes.length, {
+  const p = await linearProbe(d.features, r.featureDim, d.labels, data.classes.length, {
     seed: o.seed ?? 0,
     ...(o.probeEpochs !== undefined ? { epochs: o.probeEpochs } : {}),
     ...(o.probeValFraction !== undefined ? { valFraction: o.probeValFraction } : {}),
@@ -60,6 +76,8 @@ export async function compareModels(o: CompareOptions = {}): Promise<CompareResu
   if (!batch.length || batch.some((b) => !(Number.isInteger(b) && b >= 1))) throw new Error(`batch sizes must be integers >= 1, got ${batch.join(',')}`);
   const threads = o.threads ?? availableParallelism();
   const data = o.data !== undefined ? await openCompareData(o.data) : null;
+  for (const w of data?.warnings ?? []) o.onWarning?.(w);
+  let failedReported = false;
   const scored: Scored[] = [];
   for (const spec of specs) {
     // a smaller size than the model accepts is raised to its smallest
@@ -101,6 +119,9 @@ export async function compareModels(o: CompareOptions = {}): Promise<CompareResu
       probeTop1: null,
       probeSeconds: null,
     };
+    const nFailed = r.failed.reduce((n, f) => n + f, 0);
+    if (nFailed && !failedReported) o.onWarning?.(`${nFailed} image(s) of ${o.data} could not be decoded and were left out`);
+    failedReported ||= nFailed > 0;
     scored.push(await score(row, r, data, o));
     o.onProgress?.(spec.name, 'done', 1, 1);
   }

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Value } from '../graph/graph.js';
 import type { RgbImage } from '../data/image.js';
-import { loadImageBatch, loadImageTensor } from '../data/preprocess.js';
+import { loadImageTensor, stackBatch } from '../data/preprocess.js';
 import { loadWeights } from '../hub/load.js';
 import { generate } from '../nn/init.js';
 import { randomWeights } from '../models/params.js';
@@ -49,6 +49,8 @@ export interface MeasureResult {
   /** Per data image: the penultimate features (n x featureDim). */
   features: Float32Array;
   featureDim: number;
+  /** Per data image: 1 when it failed to decode (its rows are zero). */
+  failed: Uint8Array;
   /** Seconds of the forward pass over the data. */
   dataSeconds: number;
 }
@@ -118,7 +120,7 @@ async function load(p: Prepared, job: MeasureJob): Promise<Loaded> {
   return { ...p, session };
 }
 
-/** A seeded 320x240 photo-sized image: the cold start's first result needs one when there is no data. */
+/** A seeded 320x240 image for the cold start's first result: the same for every model, with or without data. */
 function syntheticImage(seed: number): RgbImage {
   const data = Uint8Array.from(generate({ kind: 'uniform', low: 0, high: 255 }, 320 * 240 * 3, seed, 'compare-image'), (v) => v);
   return { data, width: 320, height: 240 };
@@ -168,27 +170,31 @@ export function topKRows(logits: Float32Array, c: number, k: number): Int32Array
   return out;
 }
 
-/** The data pass: top-5 and features of every image, in batches. */
+/** The data pass: top-5 and features of every image, in batches; an image that fails to decode is marked in `failed` and left at zero. */
 async function runData(l: Loaded, spec: ModelSpec, job: MeasureJob, progress: MeasureProgress) {
   const n = job.images.length;
-  const top5 = new Int32Array(n * 5);
+  const top5 = new Int32Array(n * 5).fill(-1);
+  const failed = new Uint8Array(n);
   let features = new Float32Array(0);
   let dim = 0;
   const t0 = performance.now();
   for (let s = 0; s < n; s += job.dataBatch) {
     const files = job.images.slice(s, s + job.dataBatch);
-    const x = await loadImageBatch(files, l.preprocess, { size: l.inputSize, layout: spec.inputLayout });
-    const out = await l.session.run({ input: x }, ['logits', 'features']);
-    const f = out['features']!.data as Float32Array;
-    if (s === 0) {
-      dim = f.length / files.length;
-      features = new Float32Array(n * dim);
+    const settled = await Promise.allSettled(files.map((f) => loadImageTensor(f, l.preprocess, { size: l.inputSize, layout: spec.inputLayout })));
+    const ok = settled.flatMap((r, j) => (r.status === 'fulfilled' ? [{ i: s + j, t: r.value }] : ((failed[s + j] = 1), [])));
+    if (ok.length) {
+      const out = await l.session.run({ input: stackBatch(ok.map((o) => o.t)) }, ['logits', 'features']);
+      const f = out['features']!.data as Float32Array;
+      if (!dim) (dim = f.length / ok.length), (features = new Float32Array(n * dim));
+      const top = topKRows(out['logits']!.data as Float32Array, l.numClasses, 5);
+      ok.forEach((o, r) => {
+        features.set(f.subarray(r * dim, (r + 1) * dim), o.i * dim);
+        top5.set(top.subarray(r * 5, r * 5 + 5), o.i * 5);
+      });
     }
-    features.set(f, s * dim);
-    top5.set(topKRows(out['logits']!.data as Float32Array, l.numClasses, 5), s * 5);
     progress('features', s + files.length, n);
   }
-  return { top5, features, featureDim: dim, dataSeconds: (performance.now() - t0) / 1000 };
+  return { top5, features, featureDim: dim, failed, dataSeconds: (performance.now() - t0) / 1000 };
 }
 
 /**
@@ -201,7 +207,7 @@ export async function measureModel(job: MeasureJob, prepared: Prepared, progress
   const t0 = performance.now();
   const l = await load(prepared, job);
   try {
-    const first = await loadImageTensor(job.images[0] ?? syntheticImage(job.seed), l.preprocess, { size: l.inputSize, layout: spec.inputLayout });
+    const first = await loadImageTensor(syntheticImage(job.seed), l.preprocess, { size: l.inputSize, layout: spec.inputLayout });
     await l.session.run({ input: first }, ['logits']);
     const coldStartS = round((performance.now() - t0) / 1000, 3);
     progress('load', 1, 1);

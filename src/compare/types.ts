@@ -94,4 +94,6 @@ export interface CompareOptions {
   probeEpochs?: number;
   probeValFraction?: number;
   onProgress?: CompareProgress;
+  /** Told what opening --data skipped and how many images failed to decode (left out of every score). */
+  onWarning?: (message: string) => void;
 }

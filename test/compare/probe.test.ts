@@ -10,7 +10,7 @@ import { openCompareData } from '../../src/compare/data.js';
 import { measureModel, prepareModel, type MeasureJob } from '../../src/compare/measure.js';
 import { linearProbe, probeSplit } from '../../src/compare/probe.js';
 import { generate } from '../../src/nn/init.js';
-import { makeImageFolder } from '../image_folder.js';
+import { addCorruptImage, makeImageFolder } from '../image_folder.js';
 
 test('probeSplit: stratified, seeded, every image once', () => {
   const labels = Int32Array.from({ length: 40 }, (_, i) => i % 4);
@@ -54,12 +54,15 @@ test('linear probe on alexnet features of the test photos (augmented crops): wel
   assert.deepEqual([b.top1, [...b.valPred]], [a.top1, [...a.valPred]]);
 });
 
-test('compareModels with --data of own classes: probe columns, agreement over the validation images, no ImageNet columns', async (t) => {
+test('compareModels with --data of own classes: a broken image left out, probe columns, agreement over the validation images, no ImageNet columns', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'compare-data-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
   await makeImageFolder(root, 4, 64, ['cat', 'rocket']);
+  addCorruptImage(root, 'cat');
   const seen = new Set<string>();
-  const r = await compareModels({ models: ['alexnet', 'alexnet_v2'], batch: [1, 2], runs: 1, warmup: 0, inputSize: [63, 63], data: root, isolate: false, probeEpochs: 5, onProgress: (m, p) => seen.add(`${m}:${p}`) });
+  const warnings: string[] = [];
+  const r = await compareModels({ models: ['alexnet', 'alexnet_v2'], batch: [1, 2], runs: 1, warmup: 0, inputSize: [63, 63], data: root, isolate: false, probeEpochs: 5, onProgress: (m, p) => seen.add(`${m}:${p}`), onWarning: (w) => warnings.push(w) });
+  assert.deepEqual(warnings, [`1 image(s) of ${root} could not be decoded and were left out`]);
   assert.deepEqual(r.models.map((m) => m.name).sort(), ['alexnet', 'alexnet_v2']);
   for (const m of r.models) {
     assert.deepEqual(Object.keys(m.msPerImage), ['1', '2']);

@@ -41,6 +41,7 @@ export const compareCommand: Command = {
       runs: a.int('runs')!,
       warmup: a.int('warmup')!,
       seed: a.int('seed')!,
+      onWarning: (w) => io.err(`alexnet: ${w}\n`),
       onProgress: (model, phase, done, total) => (phase === 'load' && done === 0 ? status.phase(`${model}: loading`) : status.count(`${model}: ${PHASES[phase]} ${done}/${total}`)),
     }).finally(() => status.done());
     if (plot !== undefined) {
