@@ -42,6 +42,30 @@ test('every registered model: parameters at least its weights meta count, publis
   }
 });
 
+// The Keras Applications "Available models" table: size (MB), parameters, depth.
+const KERAS_TABLE: Record<string, { mb: number; params: number; depth: number }> = {
+  vgg16: { mb: 528, params: 138_357_544, depth: 16 },
+  vgg19: { mb: 549, params: 143_667_240, depth: 19 },
+  resnet50: { mb: 98, params: 25_636_712, depth: 107 },
+  inception_v3: { mb: 92, params: 23_851_784, depth: 189 },
+  xception: { mb: 88, params: 22_910_480, depth: 81 },
+  inception_resnet_v2: { mb: 215, params: 55_873_736, depth: 449 },
+  mobilenet: { mb: 16, params: 4_253_864, depth: 55 },
+};
+
+test("Keras models, when registered: parameters and depth as Keras's table, file size within 1.5%", (t) => {
+  const present = Object.keys(KERAS_TABLE).filter((n) => listModels().includes(n));
+  if (!present.length) return t.skip('no Keras models registered');
+  for (const name of present) {
+    const k = KERAS_TABLE[name]!;
+    const s = staticColumns(getModel(name));
+    assert.deepEqual([name, s.params, s.depth], [name, k.params, k.depth]);
+    // Keras's MB is its .h5 file's size, which also holds layer names and attributes: 1.5% over the float32 weights at most
+    assert.ok(Math.abs(s.fileMB - k.mb) <= Math.max(1.5, 0.015 * k.mb), `${name}: ${s.fileMB} MB, Keras says ${k.mb}`);
+  }
+  if (present.includes('vgg16')) assert.equal(staticColumns(getModel('vgg16')).macs, 15_470_264_320); // 15.47 GMACs
+});
+
 test('penultimate: the input of the classifier layer (fc7 for alexnet, fc7 through the lowered fc8 for alexnet_v2)', () => {
   const a = getModel('alexnet');
   assert.deepEqual(penultimate(a.build({ batch: 1 }), a).shape, [1, 4096]);
