@@ -66,6 +66,24 @@ test("Keras models, when registered: parameters and depth as Keras's table, file
   if (present.includes('vgg16')) assert.equal(staticColumns(getModel('vgg16')).macs, 15_470_264_320); // 15.47 GMACs
 });
 
+// torchvision's weights meta, "_ops" (GFLOPS, counted as multiply-accumulates) at the default input size.
+const TORCHVISION_OPS: Record<string, number> = {
+  alexnet: 0.714,
+  'vgg16.torchvision': 15.47,
+  squeezenet1_1: 0.349,
+  'resnet50.torchvision': 4.089,
+  mobilenet_v2: 0.301,
+  'inception_v3.torchvision': 5.713,
+};
+
+test("torchvision models, when registered: MACs as torchvision's _ops, within 0.15%", () => {
+  for (const [name, gmacs] of Object.entries(TORCHVISION_OPS)) {
+    if (!listModels().includes(name)) continue;
+    const macs = staticColumns(getModel(name)).macs / 1e9;
+    assert.ok(Math.abs(macs - gmacs) / gmacs < 0.0015, `${name}: ${macs} GMACs, torchvision says ${gmacs}`);
+  }
+});
+
 test('penultimate: the input of the classifier layer (fc7 for alexnet, fc7 through the lowered fc8 for alexnet_v2)', () => {
   const a = getModel('alexnet');
   assert.deepEqual(penultimate(a.build({ batch: 1 }), a).shape, [1, 4096]);
