@@ -41,6 +41,10 @@ export { evaluateWeights } from './train/eval_run.js';
 export type { EvalOptions, EvalReport } from './train/eval_run.js';
 export type { EvalMetrics } from './train/evaluate.js';
 
+// models side by side on this machine
+export { compareModels } from './compare/compare.js';
+export type { Agreement, CompareOptions, ComparePhase, CompareProgress, CompareResult, Machine, ModelRow, PublishedAccuracy } from './compare/types.js';
+
 // tensors
 export type { DType, Tensor, TypedArrayOf } from './tensor.js';
 export { tensor, float32, argmaxRows } from './tensor.js';

@@ -44,7 +44,7 @@ after(async () => {
 describe("'alexnet-ts'", () => {
   test('exports exactly the short list docs/library.md describes', () => {
     assert.deepEqual(Object.keys(main).sort(), [
-      'alexnetSpec', 'alexnetV2Spec', 'argmaxRows', 'bvlcAlexnetSpec', 'createClassifier', 'downloadWeights', 'evaluateWeights',
+      'alexnetSpec', 'alexnetV2Spec', 'argmaxRows', 'bvlcAlexnetSpec', 'compareModels', 'createClassifier', 'downloadWeights', 'evaluateWeights',
       'explain', 'float32', 'getModel', 'getWeightsEntry', 'listCachedWeights', 'listModels', 'listWeightsEntries', 'loadWeights',
       'randomWeights', 'tensor', 'train', 'writeReport',
     ]);

@@ -70,6 +70,9 @@ const SLOW = [
   'test/cli/explain.test.ts', // explain through the CLI: random weights, the report
   'test/cli/explain_units.test.ts', // explain units through the CLI, random bvlc_alexnet weights
   'test/cli/train.test.ts', // training runs through the CLI
+  'test/compare/isolate.test.ts', // compare: models measured in child processes, the CLI
+  'test/compare/plot.test.ts', // compare's chart in headless Chromium
+  'test/compare/probe.test.ts', // compare: alexnet features of the test photos, linear probes
   'test/explain/explain.test.ts', // explain on random weights: three sessions of alexnet_v2
   'test/explain/oracle.test.ts', // PyTorch oracle: Grad-CAM and occlusion maps
   'test/explain/report_browser.test.ts', // explain on a photo, then its report in Chromium

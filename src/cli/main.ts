@@ -20,6 +20,7 @@ const LOADERS: Record<string, () => Promise<Command>> = {
   models: async () => (await import('./commands/models.js')).modelsCommand,
   train: async () => (await import('./commands/train.js')).trainCommand,
   eval: async () => (await import('./commands/eval.js')).evalCommand,
+  compare: async () => (await import('./commands/compare.js')).compareCommand,
 };
 
 /** The version in package.json (two levels up from both src/cli and dist/cli). */
