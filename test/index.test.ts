@@ -44,9 +44,9 @@ after(async () => {
 describe("'alexnet-ts'", () => {
   test('exports exactly the short list docs/library.md describes', () => {
     assert.deepEqual(Object.keys(main).sort(), [
-      'alexnetSpec', 'alexnetV2Spec', 'argmaxRows', 'bvlcAlexnetSpec', 'createClassifier', 'downloadWeights', 'evaluateWeights',
-      'float32', 'getModel', 'getWeightsEntry', 'listCachedWeights', 'listModels', 'listWeightsEntries', 'loadWeights',
-      'randomWeights', 'tensor', 'train',
+      'alexnetSpec', 'alexnetV2Spec', 'argmaxRows', 'bvlcAlexnetSpec', 'compareModels', 'createClassifier', 'downloadWeights', 'evaluateWeights',
+      'explain', 'float32', 'getModel', 'getWeightsEntry', 'listCachedWeights', 'listModels', 'listWeightsEntries', 'loadWeights',
+      'randomWeights', 'tensor', 'train', 'writeReport',
     ]);
     assert.equal(main.getModel('alexnet'), alexnetSpec);
     assert.equal(main.getModel('bvlc_alexnet'), bvlcAlexnetSpec);
