@@ -44,9 +44,9 @@ after(async () => {
 describe("'alexnet-ts'", () => {
   test('exports exactly the short list docs/library.md describes', () => {
     assert.deepEqual(Object.keys(main).sort(), [
-      'alexnetSpec', 'alexnetV2Spec', 'argmaxRows', 'bvlcAlexnetSpec', 'createClassifier', 'downloadWeights', 'evaluateWeights',
-      'float32', 'getModel', 'getWeightsEntry', 'listCachedWeights', 'listModels', 'listWeightsEntries', 'loadWeights',
-      'randomWeights', 'tensor', 'train',
+      'alexnetSpec', 'alexnetV2Spec', 'argmaxRows', 'bvlcAlexnetSpec', 'compareModels', 'createClassifier', 'downloadWeights', 'evaluateWeights',
+      'explain', 'float32', 'getModel', 'getWeightsEntry', 'listCachedWeights', 'listModels', 'listWeightsEntries', 'loadWeights',
+      'randomWeights', 'tensor', 'train', 'writeReport',
     ]);
     assert.equal(main.getModel('alexnet'), alexnetSpec);
     assert.equal(main.getModel('bvlc_alexnet'), bvlcAlexnetSpec);
@@ -57,6 +57,11 @@ describe("'alexnet-ts'", () => {
     assert.deepEqual(listWeightsEntries().map((w) => [w.name, w.model, w.format, w.preprocess, w.sha256]), [
       ['alexnet', 'alexnet', 'pth', 'torchvision', '7be5be79'],
       ['bvlc_alexnet', 'bvlc_alexnet', 'npy', 'caffe', ''],
+      ['vgg16.torchvision', 'vgg16.torchvision', 'pth', 'torchvision', '397923af'],
+      ['squeezenet1_1', 'squeezenet1_1', 'pth', 'torchvision', 'b8a52dc0'],
+      ['resnet50.torchvision', 'resnet50.torchvision', 'pth', 'torchvision', '0676ba61'],
+      ['mobilenet_v2', 'mobilenet_v2', 'pth', 'torchvision', 'b0353104'],
+      ['inception_v3.torchvision', 'inception_v3.torchvision', 'pth', 'torchvision', '0cc3c7bd'],
     ]);
     assert.deepEqual(listWeightsEntries('alexnet_v2'), []);
     const tv = getWeightsEntry('alexnet');
@@ -71,7 +76,7 @@ describe("'alexnet-ts'", () => {
       const counts = paramCounts(main.getModel(w.model).build());
       assert.equal(w.format === 'h5' ? counts.totalParams : counts.trainableParams, w.meta.numParams, w.name);
     }
-    assert.throws(() => getWeightsEntry('vgg16'), { message: 'unknown weights "vgg16"; known: alexnet, bvlc_alexnet' });
+    assert.throws(() => getWeightsEntry('vgg16'), { message: 'unknown weights "vgg16"; known: alexnet, bvlc_alexnet, vgg16.torchvision, squeezenet1_1, resnet50.torchvision, mobilenet_v2, inception_v3.torchvision' });
   });
 
   test('downloadWeights: from a local mirror, hash checked, converted once into $ALEXNET_HOME', async (t) => {
@@ -157,7 +162,7 @@ describe("'alexnet-ts'", () => {
     if (!generated(t, 'bvlc_alexnet_seeded.npy')) return;
     const npy = join(GENERATED, 'bvlc_alexnet_seeded.npy');
     await assert.rejects(loadWeights('alexnet', npy), { message: new RegExp(`^${npy}: not alexnet weights: missing 16 of 16 parameters`) });
-    await assert.rejects(loadWeights('vgg16', npy), { message: 'unknown model "vgg16"; valid models: alexnet_v2, alexnet, bvlc_alexnet' });
+    await assert.rejects(loadWeights('vgg16', npy), { message: 'unknown model "vgg16"; valid models: alexnet_v2, alexnet, bvlc_alexnet, vgg16.torchvision, squeezenet1_1, resnet50.torchvision, mobilenet_v2, inception_v3.torchvision' });
     await assert.rejects(loadWeights('alexnet', join(home, 'nothing.pth')), { message: `${join(home, 'nothing.pth')}: no such file or directory` });
     await assert.rejects(loadWeights('alexnet_v2'), /alexnet_v2 has no published pretrained weights/);
   });

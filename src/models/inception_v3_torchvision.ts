@@ -9,10 +9,12 @@
 // weights expect. Conv weights OIHW, fc.weight [out, in], named as the state dict names
 // them (Conv2d_1a_3x3.conv.weight, Mixed_5b.branch1x1.bn.running_var ... fc.bias).
 // AuxLogits is declared (torchvision counts its parameters and the .pth holds them) and
-// built as the `AuxLogits` end point, but it is not an output: torchvision computes it in
-// training mode only and returns the main logits in eval mode, and the loss here is the
-// main logits' (so its parameters get no gradient, as in torch). Below 299x299 input it
-// cannot run (torchvision fails there in training) and is left out.
+// built as the `AuxLogits` end point of inference builds, but it is not an output:
+// torchvision returns the main logits in eval mode. Training builds leave it out: the
+// loss here is the main logits' alone (the reference recipe adds no auxiliary loss), and
+// its batch norms' running statistics would otherwise pull it into the training step. A
+// weight file may lack it (optionalParams: a state dict saved with aux_logits=False, a
+// training run's checkpoint). Below 299x299 input it cannot run and is left out.
 import { imagenetLabels } from './imagenet_classes.js';
 import * as b from '../graph/build.js';
 import { basicConv2d, inceptionA, inceptionAux, inceptionB, inceptionC, inceptionD, inceptionE } from '../nn/blocks/inception_torchvision.js';
@@ -55,7 +57,7 @@ export function inceptionV3Torchvision(net: Net, x: Feature, numClasses: number 
   x = ep['Mixed_6d'] = inceptionC(net, x, { ...o('Mixed_6d'), channels7x7: 160 });
   x = ep['Mixed_6e'] = inceptionC(net, x, { ...o('Mixed_6e'), channels7x7: 192 });
   // its 5x5/3 pool and 5x5 conv need Mixed_6e at 17x17 or more: inputs of 299 and up
-  if (numClasses && dims(x).h >= 17 && dims(x).w >= 17) ep['AuxLogits'] = inceptionAux(net, x, { ...o('AuxLogits'), numClasses });
+  if (numClasses && !training && dims(x).h >= 17 && dims(x).w >= 17) ep['AuxLogits'] = inceptionAux(net, x, { ...o('AuxLogits'), numClasses });
   x = ep['Mixed_7a'] = inceptionD(net, x, o('Mixed_7a'));
   x = ep['Mixed_7b'] = inceptionE(net, x, o('Mixed_7b'));
   x = ep['Mixed_7c'] = inceptionE(net, x, o('Mixed_7c'));
@@ -107,6 +109,7 @@ export const inceptionV3TorchvisionSpec: ModelSpec = {
       },
     },
   ],
+  optionalParams: ['AuxLogits.'],
   options: ['numClasses', 'inputSize', 'batch', 'isTraining', 'dropoutKeepProb', 'dropoutSeed', 'dropoutMasks'],
   build(o: BuildOptions = {}): BuiltModel {
     // references/classification/train.py: weight decay 1e-4

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { createClassifier } from '../../src/classify/classifier.js';
+import { modelWeights } from '../../src/hub/convert.js';
 import { loadWeights } from '../../src/hub/load.js';
 import { modelGraph } from '../../src/models/assemble.js';
 import { paramCounts } from '../../src/models/params.js';
@@ -14,7 +16,8 @@ import { getModel } from '../../src/models/registry.js';
 import { compileModel } from '../../src/runtime/compile.js';
 import type { Tensor } from '../../src/tensor.js';
 import { GradientProbe } from '../../src/train/grad_probe.js';
-import { generated, maxAbs, maxAbsDiff } from '../helpers.js';
+import { readWeights } from '../../src/weights/read.js';
+import { FIXTURES, generated, maxAbs, maxAbsDiff } from '../helpers.js';
 
 export interface OracleModel {
   weights: string;
@@ -146,5 +149,64 @@ export function torchvisionGradTest(name: string, head: string, headTol: number,
     } finally {
       await probe.dispose();
     }
+  });
+}
+
+/**
+ * Registers `classify` on the test photos themselves against the oracle: our decoding and
+ * torchvision's preprocessing (resize to size * 256 / 224, centre crop), then the model.
+ */
+export function torchvisionClassifyTest(name: string): void {
+  test(`${name}: classify on the photos gives torchvision's probabilities`, async (t) => {
+    const path = generated(t, 'torchvision/oracle.json');
+    if (!path) return;
+    const { images, models } = JSON.parse(readFileSync(path, 'utf8')) as { images: string[]; models: Record<string, OracleModel> };
+    const o = models[name]!;
+    const clf = await createClassifier({ model: name, weights: join(dirname(path), o.weights), top: 1000, cache: false });
+    try {
+      const results = await clf.classify(images.map((f) => join(FIXTURES, 'images', f)));
+      let dp = 0;
+      results.forEach((r, i) => {
+        assert.ok('predictions' in r, `${r.file}: ${'error' in r ? r.error : ''}`);
+        const ref = softmax(o.logits[i]!);
+        assert.equal(r.predictions[0]!.index, ref.indexOf(Math.max(...ref)), `${r.file}: top-1`);
+        for (const p of r.predictions) dp = Math.max(dp, Math.abs(p.probability - ref[p.index]!));
+      });
+      t.diagnostic(`max |Δp| ${dp.toExponential(3)}`);
+      assert.ok(dp <= 1e-4, `max |Δp| = ${dp.toExponential(3)}`);
+    } finally {
+      await clf.dispose();
+    }
+  });
+}
+
+/**
+ * Registers the checks on how a state dict's entries load: num_batches_tracked is not a
+ * parameter and is left out; a missing running statistic (`dropped`) is an error naming
+ * it; parameters no output uses (`optional`, inception's AuxLogits) may be absent.
+ */
+export function torchvisionStateDictTest(name: string, dropped: string, optional?: string): void {
+  test(`${name}: num_batches_tracked is ignored; a state dict without ${dropped} is refused naming it${optional ? `, one without ${optional} loads` : ''}`, async (t) => {
+    const oracle = oracleModel(t, name);
+    if (!oracle) return;
+    const file = join(oracle.dir, oracle.o.weights);
+    const raw = (await readWeights(file)).tensors;
+    const tracked = [...raw.keys()].filter((k) => k.endsWith('.num_batches_tracked'));
+    assert.ok(tracked.length > 0, 'the state dict has num_batches_tracked entries');
+    const spec = getModel(name);
+    const { weights } = modelWeights(spec, raw, file);
+    assert.equal([...weights.keys()].filter((k) => k.endsWith('.num_batches_tracked')).length, 0);
+    assert.equal(weights.size, spec.build().graph.params.length);
+    const without = (prefix: string) => new Map([...raw].filter(([k]) => !k.startsWith(prefix)));
+    assert.throws(() => modelWeights(spec, without(dropped), file), (e: Error) => e.message.includes(`not ${name} weights: missing 1 of`) && e.message.includes(dropped));
+    if (!optional) return;
+    const partial = modelWeights(spec, without(optional), file).weights;
+    assert.ok(partial.size < weights.size && [...partial.keys()].every((k) => !k.startsWith(optional)));
+    // what the logits use is all there: the model compiles and runs without them
+    const s = await compileModel(modelGraph(spec.build({ batch: 1 })), partial);
+    const [, c, h, w] = oracle.o.inputShape as [number, number, number, number];
+    const y = (await s.run({ input: { dtype: 'float32', shape: [1, c, h, w], data: new Float32Array(c * h * w) } })).logits!;
+    await s.dispose();
+    assert.deepEqual(y.shape, [1, 1000]);
   });
 }
