@@ -68,6 +68,7 @@ const SLOW = [
   'test/classify/parity.test.ts', // PyTorch oracle: classify's probabilities
   'test/cli/classify.test.ts', // PyTorch oracle: classify from the seeded .pth/.npy/.onnx
   'test/cli/train.test.ts', // training runs through the CLI
+  'test/cli/train_zoo.test.ts', // training runs through the CLI: vgg16, vgg19, resnet50, mobilenet
   'test/docs', // doc tests: the package packed, README's download and training examples
   'test/grad/oracle.test.ts', // PyTorch oracle: gradients of the three models
   'test/hub/download.test.ts', // Keras .h5 downloads converted through h5wasm (its WASM takes seconds to load)
@@ -75,7 +76,10 @@ const SLOW = [
   'test/models/alexnet_v2_torch.test.ts', // PyTorch oracle: logits
   'test/models/inception_resnet_v2.test.ts', // keras_applications oracle: logits
   'test/models/inception_v3.test.ts', // keras_applications oracle: logits, gradients
+  'test/models/mobilenet.test.ts', // keras_applications oracle: logits, gradients
+  'test/models/resnet50.test.ts', // keras_applications oracle: logits, gradients
   'test/models/torch_parity.test.ts', // PyTorch oracle: logits
+  'test/models/vgg.test.ts', // keras_applications oracle: logits
   'test/models/xception.test.ts', // keras_applications oracle: logits
   'test/train/loop.test.ts', // training runs
   'test/weights/h5.test.ts', // Keras .h5 files through h5wasm (its WASM takes seconds to load)

@@ -162,6 +162,29 @@ function spacetodepth(ctx: GradContext, x: Value, dy: Value, w: Window2d, s: Con
   return bh * st === kh && bw * st === kw ? placed : b.slice(placed, [0, 0], [kh, kw], [2, 3], undefined, ctx.name('dW'));
 }
 
+/**
+ * A depthwise conv (one input channel per group, M = C * multiplier), whatever the method:
+ * per kernel tap, the shifted input times dY summed over the batch and space, as
+ * whole-tensor ops. The per-group loops above would add nodes per channel (9 * 1024 slices
+ * for one of MobileNet's).
+ */
+function depthwise(ctx: GradContext, x: Value, dy: Value, w: Window2d, s: ConvShapes): Value {
+  const mult = s.M / s.C;
+  const [kh, kw] = w.kernel;
+  const xp = padSpatial(ctx, x, w, 'x_padded');
+  const dy5 = b.reshape(dy, [s.N, s.C, mult, s.OH, s.OW], ctx.name('dy_mult')); // output channel c*mult + m
+  const taps: Value[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const xs = b.unsqueeze(tap(ctx, xp, w, s, i, j), [2], ctx.name('x_tap')); // [N, C, 1, OH, OW]
+      const sum = b.reduce('ReduceSum', b.mul(xs, dy5, ctx.name('x_dy')), [0, 3, 4], false, ctx.name('sum')); // [C, mult]
+      taps.push(b.unsqueeze(sum, [2], ctx.name('tap')));
+    }
+  }
+  const all = taps.length === 1 ? taps[0]! : b.concat(taps, 2, ctx.name('taps')); // [C, mult, kh*kw]
+  return b.reshape(all, [s.M, 1, kh, kw], ctx.name('dW'));
+}
+
 const METHODS: Record<ConvWeightGradMethod, typeof reference> = { reference, im2col, batchconv, spacetodepth };
 
 /** dW of the Conv node in ctx, shaped like its W input [M, Cg, kh, kw]. */
@@ -170,5 +193,6 @@ export function convWeightGrad(ctx: GradContext, method: ConvWeightGradMethod, x
   const [, M, OH, OW] = dy.shape as number[];
   const f = METHODS[method];
   if (!f) ctx.fail(`unknown conv weight-gradient method ${method}`);
+  if (w.group > 1 && w.group === C) return depthwise(ctx, x, dy, w, { N: N!, C: C!, H: H!, W: W!, M: M!, OH: OH!, OW: OW! });
   return f(ctx, x, dy, w, { N: N!, C: C!, H: H!, W: W!, M: M!, OH: OH!, OW: OW! });
 }
