@@ -1,6 +1,7 @@
 // downloadWeights: a named weights entry fetched into $ALEXNET_HOME, its hash checked, and
 // converted once to a bundle ($ALEXNET_HOME/weights/NAME.safetensors + NAME.json) that
-// classify, eval, train and loadWeights read without converting again. The command
+// classify, eval, train and loadWeights read without converting again. A features-only
+// entry (Keras's *_notop) becomes a bundle of 0 classes, which train takes with --classes. The command
 // `alexnet weights download` is this function with a progress bar.
 import { existsSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { getModel } from '../models/registry.js';
 import type { WeightsEntry } from '../models/types.js';
 import { download } from '../weights/download.js';
 import { alexnetHome, cachedWeightsPath, BUNDLE_FORMAT, readSidecar, saveBundle } from '../weights/bundle.js';
+import { classesInFile } from '../weights/mapping.js';
 import { readWeights } from '../weights/read.js';
 import { modelWeights } from './convert.js';
 import { getWeightsEntry } from './entries.js';
@@ -87,13 +89,15 @@ export async function downloadWeights(name: string, opts: DownloadWeightsOptions
     ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
   });
   const file = await readWeights(original);
-  const { weights, numClasses } = modelWeights(spec, file.tensors, original);
+  // a features-only file (Keras's *_notop.h5) converts as the model without its head: 0 classes
+  const features = classesInFile(spec, file.tensors) === null;
+  const { weights, numClasses } = modelWeights(spec, file.tensors, original, features ? 0 : undefined);
   await saveBundle(dest, weights, {
     format: BUNDLE_FORMAT,
     model: spec.name,
     numClasses,
     preprocess: entry.preprocess,
-    labels: 'imagenet1k',
+    labels: features ? [] : 'imagenet1k',
     source: { url, format: file.format, sha256: got.sha256 },
   });
   if (!opts.keepOriginal) await unlink(original);

@@ -29,15 +29,9 @@ export interface FoldResult {
   replaced: Map<Value, Value>;
 }
 
-/** Replacements made in each graph, so values taken from a model before folding can be looked up after. */
-const foldedIn = new WeakMap<Graph, Map<Value, Value>>();
-
-/** The value that now stands for `v` (itself when nothing replaced it). */
+/** The value that now stands for `v`: a folded batch norm's output is the folded layer's (Graph.resolve). */
 export function foldedValue(v: Value): Value {
-  const map = foldedIn.get(v.graph);
-  let out = v;
-  while (map?.has(out)) out = map.get(out)!;
-  return out;
+  return v.graph.resolve(v);
 }
 
 const isFixed = (v: Value | null) => v !== null && (v.kind === 'param' || v.kind === 'const');
@@ -108,8 +102,5 @@ export function foldBatchNorms(g: Graph): FoldResult {
     replaced.set(bn.outputs[0]!, out!);
     names.push(bn.name);
   }
-  const all = foldedIn.get(g) ?? new Map<Value, Value>();
-  for (const [k, v] of replaced) all.set(k, v);
-  foldedIn.set(g, all);
   return { names, replaced };
 }

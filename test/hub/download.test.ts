@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { downloadWeights } from '../../src/hub/download.js';
 import { loadWeights } from '../../src/hub/load.js';
+import { initialWeights } from '../../src/train/init_weights.js';
 import { GENERATED, generated, loopbackServer, sendFile } from '../helpers.js';
 import { tinySpec } from '../weights/tiny_keras.js';
 
@@ -22,7 +23,7 @@ before(async () => {
   server = await loopbackServer((req, res) => {
     requests++;
     const name = (req.url ?? '').slice(1);
-    if (['tiny_vgg.h5', 'tiny_later.h5'].includes(name) && existsSync(h5(name))) sendFile(res, h5(name));
+    if (['tiny_vgg.h5', 'tiny_later.h5', 'tiny_notop.h5'].includes(name) && existsSync(h5(name))) sendFile(res, h5(name));
     else {
       res.writeHead(404, 'Not Found');
       res.end();
@@ -67,4 +68,18 @@ test('an entry without a hash: refused before any request, unless sha256 or allo
   assert.equal(checked.numClasses, 5);
   const unchecked = await downloadWeights('tiny_keras_unhashed', { url, allowUnverified: true, force: true });
   assert.deepEqual([unchecked.cached, unchecked.numClasses], [false, 5]);
+});
+
+test('a features-only entry (_notop): a bundle of 0 classes that trains with a new head and does not classify', async (t) => {
+  if (!generated(t, 'h5/tiny_notop.h5')) return;
+  const url = `${server.base}/tiny_notop.h5`;
+  const r = await downloadWeights('tiny_keras_notop', { url, sha256: sha256Of(h5('tiny_notop.h5')).slice(0, 8) });
+  assert.deepEqual([r.file, r.numClasses], [join(home, 'weights', 'tiny_keras_notop.safetensors'), 0]);
+  await assert.rejects(loadWeights('tiny_keras', r.file), {
+    message: `${r.file}: the features only, without a classifier (a _notop download); train a head on them with --weights ${r.file} --classes N`,
+  });
+  const init = await initialWeights(tinySpec.build({ numClasses: 3 }), { weights: r.file, reinit: [], seed: 1, init: 'model' });
+  assert.deepEqual(init.messages, [`weights: ${r.file} (safetensors, 9 of 13 parameters loaded)`, `fc1, predictions: not in ${r.file} (features only); initialised`]);
+  const want = JSON.parse(readFileSync(h5('expected.json'), 'utf8')) as Record<string, { values: number[] }>;
+  assert.deepEqual([...init.weights.get('block1_conv1/kernel')!.data], want['block1_conv1/kernel']!.values.map(Math.fround));
 });

@@ -58,6 +58,11 @@ describe('batch norm folding', () => {
     assert.equal(foldedValue(bnOut).producer!.name, 'conv1/Conv2D/folded');
     assert.deepEqual(foldBatchNorms(m.graph).names, []);
 
+    // a node added after the fold reads the folded layer in place of the batch norm (Graph.resolve)
+    const later = b.relu(bnOut, 'later');
+    assert.equal(later.producer!.inputs[0]!.producer!.name, 'conv1/Conv2D/folded');
+    assert.equal(m.graph.output(bnOut, 'bn1_out'), foldedValue(bnOut));
+
     const t = bnModel({ batch: 2, training: true });
     assert.deepEqual(foldBatchNorms(t.graph).names, []);
 

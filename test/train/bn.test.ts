@@ -13,6 +13,7 @@ import { compileModel } from '../../src/runtime/compile.js';
 import { nativeKernels } from '../../src/runtime/native.js';
 import type { Tensor } from '../../src/tensor.js';
 import { CHECKPOINT_FORMAT, readCheckpoint, writeCheckpoint } from '../../src/train/checkpoint.js';
+import { frozenLayers, layerParams } from '../../src/train/config.js';
 import { Trainer, type TrainerOptions } from '../../src/train/trainer.js';
 import { BUNDLE_FORMAT } from '../../src/weights/bundle.js';
 import { bnImages, bnModel, bnWeights } from '../nn/bn_model.js';
@@ -90,8 +91,14 @@ describe('running statistics in training', () => {
   }
 
   test('frozen conv1 and bn1: bn1 runs in inference mode, its statistics and weights stay; bn2 updates', async () => {
-    const trainable = ['conv2.weight', 'bn2.weight', 'bn2.bias', 'bn2.running_mean', 'bn2.running_var', 'fc.weight', 'fc.bias'];
-    const t = await trainer(w0, { frozen: new Set(['conv1', 'bn1']), trainable });
+    // what a run with --train-layers conv2,bn2,fc builds
+    const layers = ['conv2', 'bn2', 'fc'];
+    const m = bnModel({ batch: BATCH, training: true });
+    const frozen = frozenLayers(m, layers);
+    assert.deepEqual([...frozen], ['conv1', 'bn1']);
+    const trainable = layerParams(m, layers);
+    assert.deepEqual(trainable, ['conv2.weight', 'bn2.weight', 'bn2.bias', 'bn2.running_mean', 'bn2.running_var', 'fc.weight', 'fc.bias']);
+    const t = await trainer(w0, { frozen, trainable });
     assert.deepEqual(t.graph.state.map((p) => p.name), ['bn2.running_mean', 'bn2.running_var']);
     await steps(t, 0, 2);
     const w = t.weights();

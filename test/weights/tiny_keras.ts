@@ -42,7 +42,7 @@ export const tinySpec: ModelSpec = {
   defaultNumClasses: 5,
   classifier: { layer: 'predictions', weight: 'predictions/kernel', bias: 'predictions/bias', outAxis: 1 },
   preprocess: 'keras-tf',
-  weights: [entry('tiny_keras_md5'), entry('tiny_keras_unhashed')],
+  weights: [entry('tiny_keras_md5'), entry('tiny_keras_unhashed'), entry('tiny_keras_notop')],
   options: ['numClasses', 'inputSize', 'batch'],
   build(o: BuildOptions = {}): BuiltModel {
     return assemble(tinySpec, o, 0, (net, input, numClasses) => {
@@ -51,9 +51,10 @@ export const tinySpec: ModelSpec = {
       const bn = (layer: string, leaves: string[]) => leaves.forEach((l) => net.g.param(`${layer}/${l}`, { dtype: 'float32', shape: [4] }, { init: { kind: 'constant', value: 1 }, regularized: false, layer }));
       bn('block1_bn', ['gamma', 'beta', 'moving_mean', 'moving_variance']);
       bn('block1_bn2', ['beta', 'moving_mean', 'moving_variance']);
+      if (!numClasses) return { net: x, endPoints: {} }; // include_top=False: no fc1 either, as VGG's
       x = flatten(net, x, 'HWC', 'flatten');
       x = linear(net, x, { scope: 'fc1', units: 6, activation: 'relu', weightLayout: 'IO', weights: glorot('fc1/kernel'), biases: zeros('fc1/bias') });
-      if (numClasses) x = linear(net, x, { scope: 'predictions', units: numClasses, activation: null, weightLayout: 'IO', weights: glorot('predictions/kernel'), biases: zeros('predictions/bias') });
+      x = linear(net, x, { scope: 'predictions', units: numClasses, activation: null, weightLayout: 'IO', weights: glorot('predictions/kernel'), biases: zeros('predictions/bias') });
       return { net: x, endPoints: {} };
     });
   },

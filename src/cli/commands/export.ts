@@ -1,6 +1,6 @@
 // alexnet export: write the model as an ONNX file any ONNX runtime can load.
-import { randomWeights } from '../../models/params.js';
 import { modelGraph } from '../../models/assemble.js';
+import { randomWeights } from '../../models/params.js';
 import type { BuiltModel } from '../../models/types.js';
 import type { Tensor } from '../../tensor.js';
 import { modelBytes } from '../../runtime/compile.js';

@@ -52,10 +52,14 @@ async function downloadCmd(argv: string[], io: Io): Promise<number> {
     io.out(json ? JSON.stringify({ name, file: r.file, cached: true }) + '\n' : `${name}: already in ${r.file} (--force to fetch again)\n`);
     return 0;
   }
-  // Build the ORT-optimised model now, so the first `alexnet classify` starts warm.
-  const { createClassifier } = await import('../../classify/classifier.js');
-  await (await createClassifier({ model: r.model, weights: r.file, workers: 0 })).dispose();
-  io.out(json ? JSON.stringify({ name, model: r.model, file: r.file, numClasses: r.numClasses }) + '\n' : `${name}: ${r.model} weights (${r.numClasses} classes) in ${r.file}\n`);
+  // Build the ORT-optimised model now, so the first `alexnet classify` starts warm (a
+  // features-only download, 0 classes, does not classify: it is for train --classes).
+  if (r.numClasses > 0) {
+    const { createClassifier } = await import('../../classify/classifier.js');
+    await (await createClassifier({ model: r.model, weights: r.file, workers: 0 })).dispose();
+  }
+  const what = r.numClasses > 0 ? `weights (${r.numClasses} classes)` : 'features, without a classifier (train a head with --weights FILE --classes N),';
+  io.out(json ? JSON.stringify({ name, model: r.model, file: r.file, numClasses: r.numClasses }) + '\n' : `${name}: ${r.model} ${what} in ${r.file}\n`);
   return 0;
 }
 
