@@ -70,7 +70,7 @@ const SLOW = [
   'test/cli/explain.test.ts', // explain through the CLI: random weights, the report
   'test/cli/explain_units.test.ts', // explain units through the CLI, random bvlc_alexnet weights
   'test/cli/train.test.ts', // training runs through the CLI
-  'test/cli/train_zoo.test.ts', // training runs through the CLI: vgg16, vgg19, resnet50, mobilenet
+  'test/cli/train_zoo.test.ts', // training runs through the CLI: every Keras model
   'test/compare/isolate.test.ts', // compare: models measured in child processes, the CLI
   'test/compare/plot.test.ts', // compare's chart in headless Chromium
   'test/compare/probe.test.ts', // compare: alexnet features of the test photos, linear probes
