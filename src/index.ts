@@ -1,4 +1,4 @@
-// alexnet-ts, the main entry: classify images, the models, pretrained weights, training and
+// alexnet-ts, the main entry: classify and explain images, the models, pretrained weights, training and
 // evaluation in one call each, and tensors. The parts below these calls are subpath
 // entries (src/entries/): alexnet-ts/models, /graph, /runtime, /train, /weights, /data, /logs.
 
@@ -7,6 +7,12 @@ export { createClassifier } from './classify/classifier.js';
 export type { Classifier, ClassifierOptions, ClassifyResult, Prediction } from './classify/classifier.js';
 export type { ImageInput } from './data/preprocess.js';
 export type { RgbImage } from './data/image.js';
+
+// explain one image: Grad-CAM, occlusion, feature maps, filters; the report
+export { explain } from './explain/explain.js';
+export type { Activation, ExplainMap, ExplainOptions, ExplainPrediction, ExplainResult, ExplainWeights, FcnMap, LogitSpread, OcclusionMap } from './explain/types.js';
+export { writeReport } from './explain/report/index.js';
+export type { ReportOptions } from './explain/report/index.js';
 
 // models
 export { getModel, listModels } from './models/registry.js';
@@ -34,6 +40,10 @@ export type { ResumeOptions } from './train/run_setup.js';
 export { evaluateWeights } from './train/eval_run.js';
 export type { EvalOptions, EvalReport } from './train/eval_run.js';
 export type { EvalMetrics } from './train/evaluate.js';
+
+// models side by side on this machine
+export { compareModels } from './compare/compare.js';
+export type { Agreement, CompareOptions, ComparePhase, CompareProgress, CompareResult, Machine, ModelRow, PublishedAccuracy } from './compare/types.js';
 
 // tensors
 export type { DType, Tensor, TypedArrayOf } from './tensor.js';

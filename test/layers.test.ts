@@ -21,7 +21,7 @@ const RANK: Record<string, number> = {
   explain: 8,
   train: 9,
   hub: 10,
-  classify: 11,
+  classify: 11, compare: 11,
   entries: 12, index: 12,
   cli: 13,
 };

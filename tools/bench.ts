@@ -1,6 +1,6 @@
 // `npm run bench`: our figures next to PyTorch's, measured in the same run.
 //
-//   npm run bench                       infer, classify, train (about 10 minutes)
+//   npm run bench                       infer, classify, explain, train (about 11 minutes)
 //   npm run bench -- infer fashion      only the named sections
 //
 // fashion (three epochs of Fashion-MNIST on both sides, about an hour here) runs only when
@@ -21,6 +21,7 @@ const TRAIN_TUNABLES = glibcTunables('train');
 const SECTIONS: Record<string, { tunables: string; byDefault: boolean; run: () => Promise<void> }> = {
   infer: { tunables: INFER_TUNABLES, byDefault: true, run: async () => (await import('./bench/infer.js')).inferSection() },
   classify: { tunables: INFER_TUNABLES, byDefault: true, run: async () => (await import('./bench/classify.js')).classifySection() },
+  explain: { tunables: INFER_TUNABLES, byDefault: true, run: async () => (await import('./bench/explain.js')).explainSection() },
   train: { tunables: TRAIN_TUNABLES, byDefault: true, run: async () => (await import('./bench/train.js')).trainSection() },
   fashion: { tunables: TRAIN_TUNABLES, byDefault: false, run: async () => (await import('./bench/train.js')).fashionSection() },
 };

@@ -40,7 +40,7 @@ function examples(spec: CommandSpec): string[] {
 
 function commandSection(spec: CommandSpec, path: string, level: string): string[] {
   const out = [`${level} alexnet ${path}`, '', `${md(spec.summary.replace(/^./, (c) => c.toUpperCase()))}.`, ''];
-  if (!spec.subcommands) out.push('```text', ...usageLines(spec, path), '```', '');
+  if (!spec.subcommands || spec.positionals?.length) out.push('```text', ...usageLines(spec, path), '```', '');
   if (spec.description) out.push(md(spec.description), '');
   if (spec.positionals?.length) {
     out.push('| Argument | Description |', '|---|---|', ...spec.positionals.map((p) => `| ${code(p.name)} | ${md(p.help)} |`), '');

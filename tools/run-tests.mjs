@@ -67,10 +67,21 @@ function findTests(dir) {
 const SLOW = [
   'test/classify/parity.test.ts', // PyTorch oracle: classify's probabilities
   'test/cli/classify.test.ts', // PyTorch oracle: classify from the seeded .pth/.npy/.onnx
+  'test/cli/explain.test.ts', // explain through the CLI: random weights, the report
+  'test/cli/explain_units.test.ts', // explain units through the CLI, random bvlc_alexnet weights
   'test/cli/train.test.ts', // training runs through the CLI
   'test/cli/train_zoo.test.ts', // training runs through the CLI: vgg16, vgg19, resnet50, mobilenet
+  'test/compare/isolate.test.ts', // compare: models measured in child processes, the CLI
+  'test/compare/plot.test.ts', // compare's chart in headless Chromium
+  'test/compare/probe.test.ts', // compare: alexnet features of the test photos, linear probes
+  'test/explain/explain.test.ts', // explain on random weights: three sessions of alexnet_v2
+  'test/explain/oracle.test.ts', // PyTorch oracle: Grad-CAM and occlusion maps
+  'test/explain/report_browser.test.ts', // explain on a photo, then its report in Chromium
+  'test/explain/units.test.ts', // the units gallery against a brute-force pass, random alexnet weights
   'test/docs', // doc tests: the package packed, README's download and training examples
+  'test/grad/bn_oracle.test.ts', // PyTorch oracle: batch norm in training mode, a layer and a small model
   'test/grad/oracle.test.ts', // PyTorch oracle: gradients of the three models
+  'test/hub/download.test.ts', // Keras .h5 downloads converted through h5wasm (its WASM takes seconds to load)
   'test/nn/layers_torch.test.ts', // PyTorch oracle: layer builders forward and backward
   'test/models/alexnet_v2_torch.test.ts', // PyTorch oracle: logits
   'test/models/inception_resnet_v2.test.ts', // keras_applications oracle: logits
@@ -80,7 +91,9 @@ const SLOW = [
   'test/models/torch_parity.test.ts', // PyTorch oracle: logits
   'test/models/vgg.test.ts', // keras_applications oracle: logits
   'test/models/xception.test.ts', // keras_applications oracle: logits
+  'test/train/bn.test.ts', // training steps with batch norm: running statistics, checkpoint and resume
   'test/train/loop.test.ts', // training runs
+  'test/weights/h5.test.ts', // Keras .h5 files through h5wasm (its WASM takes seconds to load)
 ];
 
 function isSlow(file) {

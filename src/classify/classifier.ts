@@ -137,15 +137,16 @@ async function openSession(spec: ModelSpec, file: string | undefined, opts: Clas
   }
   // Cache miss: read the weights, build, load and serialise. These modules load only here (cold start).
   if (opts.cache !== false) opts.onStatus?.('building the ORT model cache (once per weights file)...');
-  const [{ softmax }, { modelBytes }, { matchWeights, requireAllWeights }] = await Promise.all([
+  const [{ softmax }, { modelBytes }, { matchWeights, requireAllWeights }, { modelGraph }] = await Promise.all([
     import('../graph/build.js'),
     import('../runtime/compile.js'),
     import('../weights/mapping.js'),
+    import('../models/assemble.js'),
   ]);
   const { tensors, ...w } = await resolveWeights(spec, id.file);
   const m = spec.build({ numClasses: w.numClasses, ...buildOf(spec, w) });
   const weights = requireAllWeights(m, matchWeights(m, await tensors()), w.file);
-  const bytes = modelBytes({ graph: m.graph, outputs: { logits: m.output, probabilities: softmax(m.output, -1, 'probabilities') } }, weights);
+  const bytes = modelBytes(modelGraph(m, { logits: m.output, probabilities: softmax(m.output, -1, 'probabilities') }), weights);
   if (opts.cache === false) return { session: await Session.create(bytes, sessionOpts), w, fromCache: false, parsedWeights: true };
   const tmp = `${entry}.${process.pid}.tmp`;
   await mkdir(tmp, { recursive: true });

@@ -36,10 +36,10 @@ export function synopsis(spec: CommandSpec, path: string): string {
   return ['alexnet', path, ...required, '[options]', ...(spec.positionals ?? []).map((p) => p.name)].join(' ');
 }
 
-/** All synopsis lines of a command, its subcommands' included. */
+/** All synopsis lines of a command, its subcommands' included (its own too when it takes arguments: explain IMAGE). */
 export function usageLines(spec: CommandSpec, path = spec.name): string[] {
-  if (spec.subcommands) return spec.subcommands.flatMap((s) => usageLines(s, `${path} ${s.name}`));
-  return [synopsis(spec, path), ...(spec.alsoUsage ?? [])];
+  const own = !spec.subcommands || spec.positionals?.length ? [synopsis(spec, path), ...(spec.alsoUsage ?? [])] : [];
+  return [...own, ...(spec.subcommands ?? []).flatMap((s) => usageLines(s, `${path} ${s.name}`))];
 }
 
 /** Words to lines of at most `width` characters. */

@@ -12,6 +12,7 @@ import { SPECS } from './specs/index.js';
 
 const LOADERS: Record<string, () => Promise<Command>> = {
   classify: async () => (await import('./commands/classify.js')).classifyCommand,
+  explain: async () => (await import('./commands/explain.js')).explainCommand,
   weights: async () => (await import('./commands/weights.js')).weightsCommand,
   run: async () => (await import('./commands/run.js')).runCommand,
   summary: async () => (await import('./commands/summary.js')).summaryCommand,
@@ -19,6 +20,7 @@ const LOADERS: Record<string, () => Promise<Command>> = {
   models: async () => (await import('./commands/models.js')).modelsCommand,
   train: async () => (await import('./commands/train.js')).trainCommand,
   eval: async () => (await import('./commands/eval.js')).evalCommand,
+  compare: async () => (await import('./commands/compare.js')).compareCommand,
 };
 
 /** The version in package.json (two levels up from both src/cli and dist/cli). */

@@ -7,3 +7,7 @@ export type { SummaryWriterOptions } from '../logs/tensorboard.js';
 export { readEvents, scalarsByTag } from '../logs/tb_reader.js';
 export type { ReadEventsOptions, ScalarPoint } from '../logs/tb_reader.js';
 export type { TbEvent } from '../logs/tb_proto.js';
+export { toGraphDef } from '../logs/graphdef.js';
+export type { GraphDefOptions } from '../logs/graphdef.js';
+export { decodeGraphDef, encodeGraphDef } from '../logs/graphdef_proto.js';
+export type { AttrValue, GraphDef, NodeDef, ShapeProto } from '../logs/graphdef_proto.js';

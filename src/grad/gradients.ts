@@ -12,7 +12,7 @@ import type { Graph, Node, Value } from '../graph/graph.js';
 import { typeStr } from '../graph/types.js';
 import { shapeStr } from '../tensor.js';
 import type { GradContext, GradOptions } from './registry.js';
-import { getGradRule } from './registry.js';
+import { getGradRule, ZERO_GRAD } from './registry.js';
 import './rules/index.js';
 import { FLOAT_DTYPES, filled, scalar, sumAll } from './util.js';
 
@@ -88,6 +88,7 @@ export function gradients(g: Graph, loss: Value, wrt: readonly Value[], options:
       if (!need) return;
       const x = node.inputs[i]!;
       const d = dx[i];
+      if (d === ZERO_GRAD) return;
       if (!d) fail(`the rule gives no gradient for input ${i} (${x.name})`);
       if (d!.dtype !== x.dtype || !sameShape(d!, x)) {
         fail(`the rule's gradient for ${x.name} is ${typeStr(d!.type)}, expected ${typeStr(x.type)}`);

@@ -31,8 +31,15 @@ export interface GradContext {
   fail(message: string): never;
 }
 
+/**
+ * A rule's answer for an input whose gradient through this node is identically zero:
+ * nothing is added to it (e.g. BatchNormalization's batch statistics, whose contribution
+ * its rule already puts into dX).
+ */
+export const ZERO_GRAD = Symbol('zero gradient');
+
 /** Gradients of the node's inputs, index for index; null (or missing) where none is needed. */
-export type GradRule = (ctx: GradContext) => (Value | null | undefined)[];
+export type GradRule = (ctx: GradContext) => (Value | null | undefined | typeof ZERO_GRAD)[];
 
 const rules = new Map<string, GradRule>();
 

@@ -99,6 +99,8 @@ export class Graph {
   readonly consts: Value[] = [];
   readonly outputs: { name: string; value: Value }[] = [];
   private readonly names = new Set<string>();
+  /** Outputs of nodes that replace() took out, to the values that stand for them now. */
+  private readonly redirects = new Map<Value, Value>();
 
   constructor(readonly name = 'graph') {}
 
@@ -134,8 +136,20 @@ export class Graph {
     return v;
   }
 
+  /**
+   * The value that stands for `v` now: itself, or what replaced the node that computed it
+   * (replace()). Nodes and outputs added later read through this, so a value taken before
+   * a rewrite (an end point, a cached layout view) stays usable after it.
+   */
+  resolve(v: Value): Value {
+    let out = v;
+    while (this.redirects.has(out)) out = this.redirects.get(out)!;
+    return out;
+  }
+
   /** Add a node; its output types come from the op's shape inference. */
-  add(op: string, inputs: (Value | null)[], attrs: Attrs = {}, opts: AddOptions = {}): Value[] {
+  add(op: string, given: (Value | null)[], attrs: Attrs = {}, opts: AddOptions = {}): Value[] {
+    const inputs = given.map((v) => (v && v.graph === this ? this.resolve(v) : v));
     const schema = getOpSchema(op);
     const name = this.uniqueName(opts.name ?? op);
     for (const v of inputs) {
@@ -168,10 +182,11 @@ export class Graph {
   }
 
   /** Mark a value as a graph output under a public name. */
-  output(value: Value, name = value.name): Value {
+  output(given: Value, name = given.name): Value {
     if (this.outputs.some((o) => o.name === name)) {
       throw new Error(`graph ${this.name}: output ${name} is already declared`);
     }
+    const value = this.resolve(given);
     this.outputs.push({ name, value });
     return value;
   }
@@ -198,6 +213,7 @@ export class Graph {
     }
     this.nodes.splice(at, 1, ...added);
     const map = new Map(node.outputs.map((o, i) => [o, outs[i]!]));
+    for (const [o, n] of map) this.redirects.set(o, n);
     for (const n of this.nodes) n.inputs.forEach((v, i) => v && map.has(v) && (n.inputs[i] = map.get(v)!));
     this.outputs.forEach((o) => map.has(o.value) && (o.value = map.get(o.value)!));
     return outs;

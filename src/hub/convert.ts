@@ -23,6 +23,8 @@ export function modelWeights(spec: ModelSpec, raw: ReadonlyMap<string, Tensor>, 
 export interface ImportOptions {
   /** One label per class, for weights whose classes are not ImageNet-1k's. */
   labels?: readonly string[];
+  /** A phase starts: reading the file, writing the bundle. */
+  onStatus?: (message: string) => void;
 }
 
 export interface ImportedWeights {
@@ -36,13 +38,14 @@ export interface ImportedWeights {
 }
 
 /**
- * Convert a weight file for `model` (.pth, .npy/.npz, .onnx, .safetensors, or a checkpoint or
+ * Convert a weight file for `model` (.pth, .npy/.npz, .onnx, .safetensors, Keras .h5, or a checkpoint or
  * run directory) to a bundle at `out` (FILE.safetensors, with FILE.json beside it).
  */
 export async function importWeights(model: string, path: string, out: string, opts: ImportOptions = {}): Promise<ImportedWeights> {
   if (!out.endsWith('.safetensors')) throw new Error(`importWeights: out must end in .safetensors, got ${out}`);
   const spec = getModel(model);
   const source = weightsFileOf(path);
+  opts.onStatus?.(`reading ${source}`);
   const file = await readWeights(source);
   const { weights, numClasses } = modelWeights(spec, file.tensors, source);
   let labels: BundleConfig['labels'] = numClasses === 1000 ? 'imagenet1k' : Array.from({ length: numClasses }, (_, i) => `class_${i}`);
@@ -50,6 +53,7 @@ export async function importWeights(model: string, path: string, out: string, op
     if (opts.labels.length !== numClasses) throw new Error(`${path}: ${opts.labels.length} labels for ${numClasses} classes`);
     labels = [...opts.labels];
   }
+  opts.onStatus?.(`writing ${out}`);
   await saveBundle(out, weights, { format: BUNDLE_FORMAT, model: spec.name, numClasses, preprocess: spec.preprocess, labels, source: { file: path, format: file.format } });
   const params = [...weights.values()].reduce((a, t) => a + t.data.length, 0);
   return { file: out, model: spec.name, numClasses, params, from: file.format };

@@ -36,7 +36,7 @@ export interface LoadedWeights {
 
 /**
  * Load weights for `model` from `path`: a .pth/.pt (zip or legacy torch.save), .npy/.npz,
- * .onnx or .safetensors file, a bundle (safetensors + JSON config), a training checkpoint
+ * .onnx, .safetensors or Keras .h5 file, a bundle (safetensors + JSON config), a training checkpoint
  * directory, or a run directory (its best checkpoint by validation top-1, else its newest).
  * Without `path`, the model's downloaded weights in $ALEXNET_HOME (see downloadWeights).
  * Pickles are parsed, never executed. Throws naming the file when a parameter is missing

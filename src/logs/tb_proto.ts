@@ -4,7 +4,8 @@
 //   tensorflow/core/framework/summary.proto Summary, Summary.Value, Summary.Image, HistogramProto
 // session_log is written once when a run resumes from a checkpoint: TensorBoard then
 // drops the events of the abandoned run past that step (its purge_orphaned_data).
-// Fields we never write (graph_def, log_message, audio, tensor, ...) are
+// graph_def carries the model graph (./graphdef.ts), written once per event file.
+// Fields we never write (log_message, audio, tensor, ...) are
 // left out; protobufjs skips unknown fields when decoding, so files from other writers
 // still decode. As in src/graph/onnx_proto.ts, protobufjs does all the wire encoding.
 import protobuf from 'protobufjs';
@@ -61,6 +62,8 @@ message Event {
   int64 step = 2;
   oneof what {
     string file_version = 3;
+    // a serialised GraphDef (./graphdef_proto.ts)
+    bytes graph_def = 4;
     Summary summary = 5;
     SessionLog session_log = 7;
   }
@@ -103,6 +106,8 @@ export interface TbEvent {
   wall_time: number;
   step: number;
   file_version?: string;
+  /** A serialised GraphDef. */
+  graph_def?: Uint8Array;
   summary?: { value: SummaryValue[] };
   session_log?: SessionLog;
 }
@@ -133,6 +138,7 @@ export function decodeEvent(data: Uint8Array): TbEvent {
   const o = T.toObject(msg, { longs: Number, arrays: true, defaults: false, oneofs: false }) as Partial<TbEvent>;
   const ev: TbEvent = { wall_time: o.wall_time ?? 0, step: o.step ?? 0 };
   if (o.file_version !== undefined) ev.file_version = o.file_version;
+  if (o.graph_def !== undefined) ev.graph_def = o.graph_def;
   if (o.summary !== undefined) {
     ev.summary = { value: (o.summary.value ?? []).map(normaliseValue) };
   }

@@ -1,4 +1,4 @@
-// A TensorBoard event-file writer: scalars, histograms and PNG images as legacy
+// A TensorBoard event-file writer: scalars, histograms, PNG images and the model graph as legacy
 // tensorflow.Summary values, each wrapped in a tensorflow.Event and framed as a TFRecord
 // (see tb_proto.ts and tfrecord.ts for the formats).
 //
@@ -119,6 +119,12 @@ export class SummaryWriter {
   }
 
   /** A histogram of values with TF's default exponential buckets (see histogram.ts). Throws on NaN/Inf. */
+  /** The model graph (a serialised GraphDef, ./graphdef.ts) for TensorBoard's Graphs tab. */
+  graph(graphDef: Uint8Array): void {
+    this.ensureOpen('graph');
+    this.write({ wall_time: this.now() / 1000, step: 0, graph_def: graphDef });
+  }
+
   histogram(tag: string, values: Float32Array | Float64Array | readonly number[], step: number): void {
     this.ensureOpen('histogram');
     checkStep(step, 'histogram');

@@ -2,6 +2,7 @@
 // input in the model's layout, the class count, and the BuiltModel record.
 import { Graph, type Value } from '../graph/graph.js';
 import { type Feature, Net, type NetOptions } from '../nn/net.js';
+import { foldBatchNorms, foldedValue } from '../passes/bn_fold.js';
 import type { BuildOptions, BuiltModel, ModelSpec } from './types.js';
 
 /** The per-build options every model passes to its Net. */
@@ -44,8 +45,13 @@ export function assemble(spec: ModelSpec, o: BuildOptions, weightDecay: number, 
 
 /**
  * The model's graph and what it outputs, for src/runtime/compile.ts: its logits (or
- * features) under their usual name, or the given outputs instead.
+ * features) under their usual name, or the given outputs instead. For inference, batch
+ * norms are folded into the convs before them (src/passes/bn_fold.ts, in place; the
+ * outputs given are looked up past the fold); foldBatchNorm: false keeps the reference
+ * graph.
  */
-export function modelGraph(m: BuiltModel, outputs?: Record<string, Value>): { graph: Graph; outputs: Record<string, Value> } {
-  return { graph: m.graph, outputs: outputs ?? m.outputs };
+export function modelGraph(m: BuiltModel, outputs?: Record<string, Value>, opts: { foldBatchNorm?: boolean } = {}): { graph: Graph; outputs: Record<string, Value> } {
+  if (opts.foldBatchNorm !== false) foldBatchNorms(m.graph);
+  const chosen = outputs ?? m.outputs;
+  return { graph: m.graph, outputs: Object.fromEntries(Object.entries(chosen).map(([k, v]) => [k, foldedValue(v)])) };
 }

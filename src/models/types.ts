@@ -63,7 +63,12 @@ export interface PublishedMetrics {
 }
 
 export interface WeightsMeta {
-  /** Parameters in the weights (torchvision's num_params; otherwise counted from the architecture). */
+  /**
+   * Parameters in the weights as their source counts them: torchvision's num_params
+   * (without batch norms' running statistics, ParamCounts.trainableParams); Keras's
+   * model.summary() total for .h5 files (with them, ParamCounts.totalParams); otherwise
+   * counted from the architecture.
+   */
   numParams: number;
   /** Smallest input [height, width] the weights run on. */
   minSize: [number, number];

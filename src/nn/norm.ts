@@ -4,12 +4,11 @@
 // Inference (and frozen layers) normalise with the running statistics: one ONNX
 // BatchNormalization node, which src/passes/bn_fold.ts folds into the preceding Conv or
 // Gemm when a model is compiled for inference. Training normalises with the batch's
-// statistics: their ReduceMeans feed the same node, whose gradient rule
-// (src/grad/rules/norm.ts) gives dX, dGamma and dBeta through them
-// (docs/design/training-graph.md says why), and records the running statistics' next
-// values in Net.stateUpdates.
+// statistics: ReduceMeans feed them to the same node, whose gradient rule
+// (src/grad/rules/norm.ts) gives dX, dGamma and dBeta (docs/design/training-graph.md
+// says why this form), and the running statistics' next values go to Net.stateUpdates.
 import * as b from '../graph/build.js';
-import type { Value } from '../graph/graph.js';
+import type { Graph, Value } from '../graph/graph.js';
 import { batchOne, type Feature, type Net, nhwcShape, rfStr } from './net.js';
 
 export interface BatchNormOptions {
@@ -29,12 +28,13 @@ export interface BatchNormOptions {
   /** Normalise with the batch's statistics and update the running ones. */
   training: boolean;
   /**
-   * Update the running variance with the unbiased batch variance (x M/(M-1), M = N*H*W).
-   * PyTorch does (torch.nn.functional.batch_norm: "running_var ... unbiased"). Keras 2's
-   * BatchNormalization.call (keras/layers/normalization.py) also multiplies the batch
-   * variance by M/(M - (1 + epsilon)) before its moving-average update, and TF's
-   * FusedBatchNorm returns the Bessel-corrected variance for it; Keras's non-fused
-   * tf.nn.moments path uses the biased one. Normalisation always uses the biased one.
+   * Update the running variance with the unbiased batch variance (x M/(M-1), M = N*H*W),
+   * as PyTorch does (torch.nn.BatchNorm2d: "the running estimates ... unbiased").
+   * Keras 2's BatchNormalization.call (keras/layers/normalization.py) corrects too, by
+   * M/(M - (1 + epsilon)) ("sample variance - unbiased estimator of population
+   * variance"), which differs from M/(M-1) by about epsilon/M; pass true for both. false
+   * updates with the biased variance (ONNX BatchNormalization's training mode).
+   * Normalisation always uses the biased one.
    */
   unbiasedRunningVar: boolean;
   /** Parameter names, e.g. `conv1_bn/gamma` or `bn1.weight`; gamma/beta only with scale/center. */
@@ -99,16 +99,16 @@ export function batchNorm(net: Net, x: Feature, o: BatchNormOptions): Feature {
 
 function inferenceBn(x: Value, p: BnParams, c: number, o: BatchNormOptions, mean = p.mean, variance = p.variance): Value {
   const g = x.graph;
-  const scale = p.gamma ?? b.f32(g, new Array<number>(c).fill(1), `${o.scope}/ones`);
+  const scale = p.gamma ?? ones(g, c, o);
   const bias = p.beta ?? b.f32(g, new Array<number>(c).fill(0), `${o.scope}/zeros`);
   return b.batchNorm(x, scale, bias, mean, variance, { epsilon: o.eps, name: `${o.scope}/BatchNorm` });
 }
 
 /**
  * Normalises with the batch's mean and biased variance over every axis but the channels
- * (1): they are computed by ReduceMean and fed to the same inference-mode node, whose
- * gradient rule (src/grad/rules/norm.ts) then carries dX through them. Records the
- * running statistics' update.
+ * (1), computed by ReduceMean and fed to the same inference-mode node. Its gradient rule
+ * (src/grad/rules/norm.ts) recognises them as x's batch statistics and gives the closed
+ * form of dX. Records the running statistics' update with the layer's momentum.
  */
 function trainingBn(net: Net, x: Value, p: BnParams, o: BatchNormOptions): Value {
   const g = x.graph;
@@ -131,3 +131,5 @@ function trainingBn(net: Net, x: Value, p: BnParams, o: BatchNormOptions): Value
   net.stateUpdates.push({ param: p.variance, next: blend(p.variance, varC, o.unbiasedRunningVar ? count / (count - 1) : 1, 'variance') });
   return y;
 }
+
+const ones = (g: Graph, c: number, o: BatchNormOptions) => b.f32(g, new Array<number>(c).fill(1), `${o.scope}/ones`);

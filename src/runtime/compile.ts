@@ -18,7 +18,7 @@ export function modelBytes(m: GraphOutputs, weights: ReadonlyMap<string, Tensor>
   const g = m.graph;
   for (const [name, v] of Object.entries(m.outputs)) {
     const have = g.outputs.find((o) => o.name === name);
-    if (have && have.value !== v) throw new Error(`${g.name}: output ${name} is already bound to ${have.value.name}`);
+    if (have && have.value !== g.resolve(v)) throw new Error(`${g.name}: output ${name} is already bound to ${have.value.name}`);
     if (!have) g.output(v, name);
   }
   return toOnnx(g, { weights, metadata: { model: g.name } });

@@ -264,6 +264,11 @@ export function resolveLayers(m: BuiltModel, names: readonly string[], flag: str
   });
 }
 
+/** The layers a fine-tune of `trainLayers` keeps frozen: every other layer with parameters (BuildOptions.frozen). */
+export function frozenLayers(m: BuiltModel, trainLayers: readonly string[]): Set<string> {
+  return new Set(paramLayers(m).filter((l) => !trainLayers.includes(l)));
+}
+
 /** Parameter names of the given layers, in graph order. */
 export function layerParams(m: BuiltModel, layers: readonly string[]): string[] {
   return m.graph.params.filter((p) => layers.includes(p.param!.layer)).map((p) => p.name);

@@ -33,6 +33,10 @@ export interface EvalOptions {
   workers?: number;
   /** How images are decoded (e.g. maxPixels, src/data/decode.ts). */
   decode?: DecodeOptions;
+  /** A phase starts: reading the weights, building the session, evaluating. */
+  onStatus?: (message: string) => void;
+  /** After each batch: images scored so far, and in all. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface EvalReport extends EvalMetrics {
@@ -46,6 +50,7 @@ export async function evaluateWeights(o: EvalOptions): Promise<EvalReport> {
   const spec = getModel(o.model);
   const file = weightsFileOf(o.weights);
   // what the weights were trained for (their bundle config, else what their tensors say); the options override it
+  o.onStatus?.(`reading ${file}`);
   const r = await resolveWeights(spec, file);
   const numClasses = o.classes ?? r.numClasses;
   const inputSize = o.inputSize ?? r.inputSize ?? spec.defaultImageSize;
@@ -60,11 +65,14 @@ export async function evaluateWeights(o: EvalOptions): Promise<EvalReport> {
   if (o.limit !== undefined) ds = randomSubset(ds, o.limit, 0, 'val-limit');
   const workers = o.workers ?? 1;
   const pool = workers > 0 ? new ImagePool(workers) : null;
+  o.onStatus?.(`building the ${spec.name} session`);
   const evaluator = await Evaluator.create(spec, build, weights, o.threads ? { threads: o.threads } : {});
   try {
     const onSkip = (name: string, message: string) => warnings.push(`skipped ${message.startsWith(name) ? message : `${name}: ${message}`}`);
     const loader = new Loader(ds, { batch: o.batch ?? 32, preset: spec.preprocess, size: inputSize, shuffle: false, seed: 0, dropLast: false, pool, onSkip, decode: { limitName: 'decode.maxPixels', ...o.decode } });
-    const metrics = await evaluator.evaluate(loader);
+    const total = ds.size;
+    o.onProgress?.(0, total);
+    const metrics = await evaluator.evaluate(loader, undefined, (done) => o.onProgress?.(done, total));
     const classes = Array.from({ length: numClasses }, (_, i) => named?.names[i] ?? ds.classes[i] ?? `class_${i}`);
     return { ...metrics, weights: file, classes, warnings };
   } finally {

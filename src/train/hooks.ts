@@ -33,8 +33,10 @@ export interface TrainResult {
   valTop5: number | null;
   /** The k of valTop5: 5, or the number of classes when fewer (null without validation). */
   valK: number | null;
-  /** Training images per second in this process (steps and data; not validation or checkpoints). */
+  /** Training images per second in this process, counting the steps and their data only (not validation, logging or checkpoints). */
   imagesPerSec: number;
+  /** Training images per second of wall-clock time in this process, validation, logging and checkpoints included: the rate the progress line shows. */
+  wallImagesPerSec: number;
   /** The last checkpoint written. */
   checkpoint: string;
   /** The checkpoint with the best validation top-1 (null without validation). */

@@ -1,12 +1,14 @@
 // The weights a run starts from, as kratzert's finetune.py users know it:
 //
 //   no --weights     the model's own initialisers (slim's, torchvision's, Caffe's), seeded
-//   --weights FILE   any supported format (.pth, .npy, .onnx, .safetensors), names and
+//   --weights FILE   any supported format (.pth, .npy, .onnx, .safetensors, .h5), names and
 //                    layouts mapped per model (src/weights/mapping.ts); or a checkpoint or
 //                    run directory of an earlier training run
 //   --classes N      differing from the file's: every parameter whose shape differs (the
 //                    last layer) is re-initialised, with a message naming it and the shapes
 //   --reinit fc8     named layers re-initialised after loading, whatever the file holds
+//   features only    a file without the model's last layers (Keras's *_notop.h5): the
+//                    features load, the head is initialised, with a message naming it
 //
 // Re-initialised parameters draw from the model's initialisers (or --init kaiming, see
 // src/models/params.ts) with the run's seed, so they are the same as in a from-scratch
@@ -15,7 +17,7 @@ import { paramSpecs, type InitScheme } from '../models/params.js';
 import type { BuiltModel } from '../models/types.js';
 import { initParams } from '../nn/init.js';
 import { shapeStr, type Tensor } from '../tensor.js';
-import { matchWeights, otherModelHint, splitParamName } from '../weights/mapping.js';
+import { featuresOnly, matchWeights, otherModelHint, splitParamName } from '../weights/mapping.js';
 import { configFromMetadata } from '../weights/bundle.js';
 import { readWeights } from '../weights/read.js';
 import { weightsFileOf } from './checkpoint.js';
@@ -64,7 +66,10 @@ export async function initialWeights(m: BuiltModel, opts: { weights: string | nu
     messages.push(`${shortLayer(layer)}: shape differs from ${opts.weights} (${what.join(', ')}); re-initialised`);
   }
   const missing = matched.missing.filter((n) => !reinitParams.has(n));
-  if (missing.length) {
+  if (missing.length && featuresOnly(m, matched)) {
+    const layers = new Set(missing.map((n) => m.graph.params.find((p) => p.name === n)!.param!.layer));
+    messages.push(`${[...layers].map(shortLayer).join(', ')}: not in ${opts.weights} (features only); initialised`);
+  } else if (missing.length) {
     throw new Error(`${opts.weights}: no ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` (and ${missing.length - 3} more)` : ''} for ${m.name}; ${matched.unexpected.length ? `the file has ${matched.unexpected.slice(0, 3).join(', ')}` : 'pass --reinit LAYER to initialise them'}${otherModelHint(m.name, file.tensors)}`);
   }
   if (matched.unexpected.length) messages.push(`ignored ${matched.unexpected.length} tensors ${m.name} does not have (${matched.unexpected.slice(0, 3).join(', ')}${matched.unexpected.length > 3 ? ', ...' : ''})`);

@@ -60,6 +60,8 @@ class TrainingRun {
   /** The second graph for gradient histograms, built on the first step that logs them. */
   private probe: GradientProbe | null = null;
   private readonly st: RunState;
+  /** When this process started training (for the wall-clock rate). */
+  private readonly started = performance.now();
 
   /** Check the output directory, then start the trainer, the evaluator and the logs. */
   static async start(s: RunSetup, hooks: TrainHooks): Promise<TrainingRun> {
@@ -77,6 +79,7 @@ class TrainingRun {
     const rs = s.resumed?.state;
     if (s.resumed) trainer.restore(s.resumed.weights, s.resumed.momenta, s.resumed.state.step);
     const logs = await TrainLogs.open(s.out, s.logdir, rs ? rs.step : null, s.resumed?.dir ?? '');
+    logs.graph(s.model.graph, s.model.layers.map((l) => l.name), s.model.output);
     const run = new TrainingRun(s, hooks, session, trainer, evaluator, logs);
     if (!rs) run.say(run.intro());
     return run;
@@ -370,6 +373,7 @@ class TrainingRun {
       valTop1: st.lastVal?.top1 ?? null,
       valTop5: st.lastVal?.top5 ?? null,
       imagesPerSec: st.trainSeconds > 0 ? st.imagesHere / st.trainSeconds : 0,
+      wallImagesPerSec: st.imagesHere / Math.max(1e-9, (performance.now() - this.started) / 1000),
       checkpoint: st.lastCheckpoint,
       best: best?.dir ?? null,
       valK: st.lastVal ? Math.min(5, this.cfg.classes) : null,

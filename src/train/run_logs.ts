@@ -7,7 +7,8 @@
 //   <logdir>/          TensorBoard event files: scalars loss, accuracy, learning_rate,
 //                      images_per_sec and val/top1, val/top5, val/loss; histograms of every
 //                      trained parameter and its gradient under kratzert's finetune.py tags
-//                      (<param> and <param>/gradient); the conv1 filters as an image
+//                      (<param> and <param>/gradient); the conv1 filters as an image;
+//                      the training graph, scoped by layer (src/logs/graphdef.ts), once
 //
 // On resume the abandoned tail is dropped: JSONL lines of steps after the checkpoint are
 // removed (the file is rewritten atomically), and the new event file starts with a
@@ -19,6 +20,9 @@ import { join } from 'node:path';
 import { filterGrid } from '../explain/filters.js';
 import type { Tensor } from '../tensor.js';
 import { atomicWriteFile } from '../util/fs.js';
+import type { Graph, Value } from '../graph/graph.js';
+import { toGraphDef } from '../logs/graphdef.js';
+import { encodeGraphDef } from '../logs/graphdef_proto.js';
 import { JsonlLogger } from '../logs/jsonl.js';
 import { SummaryWriter } from '../logs/tensorboard.js';
 
@@ -118,6 +122,11 @@ export class TrainLogs {
     if (!this.tb) return;
     for (const [name, w] of weights) this.tb.histogram(name, w, step);
     if (grads) for (const [name, g] of grads) this.tb.histogram(`${name}/gradient`, g, step);
+  }
+
+  /** The training graph for TensorBoard's Graphs tab, each layer a box, the backward part under grad/. */
+  graph(g: Graph, layers: readonly string[], logits: Value): void {
+    this.tb?.graph(encodeGraphDef(toGraphDef(g, { layers, forwardOutputs: [logits] })));
   }
 
   /** The first conv layer's filters as one image (src/explain/filters.ts). */

@@ -10,7 +10,7 @@ import type { BuildOptions, BuiltModel, ModelSpec } from '../models/types.js';
 import type { SessionOptions } from '../runtime/session.js';
 import type { Tensor } from '../tensor.js';
 import { latestCheckpoint, readCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
-import { layerParams, paramLayers, resolveConfig, savedConfig, resolveLayers, RESUMABLE_OVERRIDES, type TrainConfig, type TrainOptions } from './config.js';
+import { frozenLayers, layerParams, resolveConfig, savedConfig, resolveLayers, RESUMABLE_OVERRIDES, type TrainConfig, type TrainOptions } from './config.js';
 import { initialWeights } from './init_weights.js';
 import { Trainer } from './trainer.js';
 
@@ -66,8 +66,7 @@ export async function setupRun(opts: TrainOptions | ResumeOptions): Promise<RunS
     cfg.reinit = resolveLayers(model, cfg.reinit, '--reinit');
   }
   if (cfg.trainLayers) {
-    const train = cfg.trainLayers;
-    frozen = new Set(paramLayers(model).filter((l) => !train.includes(l)));
+    frozen = frozenLayers(model, cfg.trainLayers);
     if (model.net.stateUpdates.some((u) => frozen!.has(u.param.param!.layer))) model = buildTrain();
   }
   const trainable = cfg.trainLayers ? layerParams(model, cfg.trainLayers) : undefined;

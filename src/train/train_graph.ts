@@ -194,7 +194,7 @@ interface Settings extends UpdateSettings {
   smallConvPixels: number;
 }
 
-/** The parameters the logits depend on, and which of them are trained. */
+/** The parameters the logits (and the running statistics' updates) depend on, and which of them are trained. */
 interface Params {
   all: Value[];
   trainable: Value[];
@@ -214,8 +214,9 @@ export function buildTrainGraph(model: BuiltModel, frozenWeights: ReadonlyMap<st
   const set = checkOptions(model, opts);
   const lowered = lowerSmallConvs(g, set.smallConvPixels);
   const logits = logitsOf(lowered.replaced.get(model.output) ?? model.output, set);
-  const params = selectParams(g, logits, opts.trainable, set.where, new Set(model.net.stateUpdates.map((u) => u.param)));
-  for (const u of model.net.stateUpdates) if (params.state.includes(u.param)) g.output(u.next, runningName(u.param.name));
+  const updates = new Map(model.net.stateUpdates.map((u) => [u.param, u.next]));
+  const params = selectParams(g, logits, opts.trainable, set.where, updates);
+  for (const p of params.state) g.output(updates.get(p)!, runningName(p.name));
   const labels = g.input('labels', { dtype: 'int64', shape: [set.batch] });
   const { xent, correct } = lossAndAccuracy(g, logits, labels, set.labelSmoothing);
   const { grads, outer, chosen } = backward(g, xent, params.trainable, set, new Set(lowered.gemms), opts.convWeightGrad ?? {});
@@ -281,8 +282,8 @@ function logitsOf(output: Value, set: Settings): Value {
 }
 
 /** The parameters the logits depend on, split into the trainable ones (`names`; default all) and the frozen ones. */
-function selectParams(g: Graph, logits: Value, names: readonly string[] | undefined, where: string, updated: ReadonlySet<Value>): Params {
-  const live = g.reachable([logits]);
+function selectParams(g: Graph, logits: Value, names: readonly string[] | undefined, where: string, updated: ReadonlyMap<Value, Value>): Params {
+  const live = g.reachable([logits, ...updated.values()]);
   const all = g.params.filter((p) => live.has(p));
   const known = new Set(all.map((p) => p.name));
   const wanted = new Set(names ?? all.map((p) => p.name));

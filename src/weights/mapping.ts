@@ -10,6 +10,8 @@ import { getModel, listModels } from '../models/registry.js';
 import type { BuiltModel, ModelSpec } from '../models/types.js';
 import type { Tensor } from '../tensor.js';
 import { reshape, shapeStr, toFloat32, transpose } from '../tensor.js';
+import { asH5 } from './h5.js';
+import { h5ToParams, missingLayersMessage } from './h5_map.js';
 
 type Convert = (raw: ReadonlyMap<string, Tensor>) => Map<string, Tensor> | null;
 
@@ -76,8 +78,25 @@ export function mismatchMessage(m: Mismatch): string {
   return `${layer}: expected ${leaf} ${shapeStr(m.expected)}, file has ${shapeStr(m.got)}`;
 }
 
-/** A file's tensors under the model's names (the layouts converted where needed). */
-export function convertNames(modelName: string, raw: ReadonlyMap<string, Tensor>): ReadonlyMap<string, Tensor> {
+// Parameter names by model, in declaration order (they do not depend on the number of classes).
+const paramNameCache = new Map<string, readonly string[]>();
+function paramNames(modelName: string): readonly string[] {
+  let names = paramNameCache.get(modelName);
+  if (!names) {
+    const spec = getModel(modelName);
+    paramNameCache.set(modelName, (names = spec.build({ numClasses: spec.defaultNumClasses }).graph.params.map((p) => p.name)));
+  }
+  return names;
+}
+
+/**
+ * A file's tensors under the model's names (the layouts converted where needed; a Keras
+ * .h5 file's by position within each layer, given the model's `params` in order or
+ * building the registered model for them).
+ */
+export function convertNames(modelName: string, raw: ReadonlyMap<string, Tensor>, params?: readonly string[]): ReadonlyMap<string, Tensor> {
+  const h5 = asH5(raw);
+  if (h5) return h5ToParams(h5, params ?? paramNames(modelName));
   for (const c of CONVERTERS[modelName] ?? []) {
     const converted = c(raw);
     if (converted) return converted;
@@ -87,7 +106,7 @@ export function convertNames(modelName: string, raw: ReadonlyMap<string, Tensor>
 
 /** The file's tensors under the model's names (float32), with what did not fit. */
 export function matchWeights(model: BuiltModel, raw: ReadonlyMap<string, Tensor>): MatchedWeights {
-  const named = convertNames(model.name, raw);
+  const named = convertNames(model.name, raw, model.graph.params.map((p) => p.name));
   const params = new Map<string, Value>(model.graph.params.map((p) => [p.name, p]));
   const res: MatchedWeights = { weights: new Map(), missing: [], unexpected: [], mismatched: [], source: raw };
   for (const [name, p] of params) {
@@ -110,12 +129,26 @@ export function requireAllWeights(model: BuiltModel, m: MatchedWeights, file: st
     const more = m.mismatched.length > 1 ? ` (and ${m.mismatched.length - 1} more)` : '';
     throw new Error(`${file}: ${mismatchMessage(m.mismatched[0]!)}${more}${otherModelHint(model.name, m.source)}`);
   }
+  const h5 = asH5(m.source);
+  if (m.missing.length && h5) throw new Error(missingLayersMessage(h5, model.name, m.missing, featuresOnly(model, m)));
   if (m.missing.length) {
     const sample = m.missing.slice(0, 3).join(', ');
     const hint = m.unexpected.length ? `; the file has ${m.unexpected.slice(0, 3).join(', ')}${m.unexpected.length > 3 ? ', ...' : ''}` : '';
     throw new Error(`${file}: not ${model.name} weights: missing ${m.missing.length} of ${model.graph.params.length} parameters (${sample}${m.missing.length > 3 ? ', ...' : ''})${hint}${otherModelHint(model.name, m.source)}`);
   }
   return m.weights;
+}
+
+/**
+ * Whether the parameters a file lacks are the model's last ones and it gives the others:
+ * a features-only file, such as Keras's *_notop.h5, whose head a run initialises afresh.
+ */
+export function featuresOnly(model: BuiltModel, m: Pick<MatchedWeights, 'missing' | 'weights' | 'mismatched'>): boolean {
+  const params = model.graph.params;
+  const n = m.missing.length;
+  if (n === 0 || n === params.length || m.weights.size + m.mismatched.length !== params.length - n) return false;
+  const tail = new Set(params.slice(params.length - n).map((p) => p.name));
+  return m.missing.every((p) => tail.has(p));
 }
 
 /** Whether a file's tensors give every parameter of the model, in its shapes, with the file's number of classes. */

@@ -7,10 +7,14 @@
 //   u64 length + "{"       safetensors (also by the .safetensors extension, so that a bad
 //                          header length is reported as such)
 //   protobuf ModelProto    ONNX (no magic; decoded and sanity-checked)
+//   "\x89HDF\r\n\x1a\n"     HDF5: Keras .h5 (also by the .h5/.hdf5 extension, so that a
+//                          truncated or foreign file is reported as such); read from its
+//                          path by h5wasm (./h5.ts), not from bytes in memory
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Tensor } from '../tensor.js';
+import { isHdf5, readH5 } from './h5.js';
 import { isNpy, npyObjectTensors, readNpyAny } from './npy.js';
 import { readOnnx } from './onnx.js';
 import { readPth } from './pth.js';
@@ -60,9 +64,10 @@ function isProtoLike(bytes: Uint8Array): boolean {
   return bytes.length > 0 && bytes[0] === 0x08;
 }
 
-/** Read weights from bytes already in memory; `file` names them in errors and hints the format. */
+/** Read weights from bytes already in memory; `file` names them in errors and hints the format. HDF5 (.h5) files are read from their path by readWeights. */
 export function parseWeights(bytes: Uint8Array, file: string): WeightFile {
   const ext = extname(file).toLowerCase();
+  if (isHdf5(bytes)) throw new Error(`${file}: an HDF5 (Keras .h5) file; read it from its path with readWeights`);
   if (isZip(bytes)) {
     const zip = openZip(bytes, file);
     const names = [...zip.entries.keys()];
@@ -117,6 +122,21 @@ async function withRest(w: WeightFile, path: string): Promise<WeightFile> {
   return { ...w, tensors };
 }
 
+const H5_EXTENSIONS = new Set(['.h5', '.hdf5']);
+
+/** The first 8 bytes of a file (fewer when it is shorter). */
+async function head(path: string): Promise<Uint8Array> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = new Uint8Array(8);
+    const { bytesRead } = await fh.read(buf, 0, 8, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
 export async function readWeights(path: string): Promise<WeightFile> {
+  if (isHdf5(await head(path)) || H5_EXTENSIONS.has(extname(path).toLowerCase())) return { format: 'h5', tensors: await readH5(path), metadata: {} };
   return withRest(parseWeights(await readFile(path), path), path);
 }

@@ -42,7 +42,7 @@ export function noWeightsMessage(spec: ModelSpec): string {
   }
   return (
     `no weights for ${spec.name} in ${cachedWeightsPath(entry.name)}: get them with ` +
-    `\`alexnet weights download ${entry.name}\` (${entry.url}), or pass --weights FILE (.pth, .npy, .onnx or .safetensors)`
+    `\`alexnet weights download ${entry.name}\` (${entry.url}), or pass --weights FILE (.pth, .npy, .onnx, .safetensors or .h5)`
   );
 }
 
@@ -76,6 +76,11 @@ export async function locateWeights(spec: ModelSpec, file?: string): Promise<Wei
   return { file: path, size: st.size, mtimeMs: st.mtimeMs, sidecar: side ? { size: side.size, mtimeMs: side.mtimeMs } : null };
 }
 
+/** A bundle of the features only (a _notop download) cannot classify. */
+function checkHead(path: string, numClasses: number): void {
+  if (numClasses === 0) throw new Error(`${path}: the features only, without a classifier (a _notop download); train a head on them with --weights ${path} --classes N`);
+}
+
 export async function resolveWeights(spec: ModelSpec, file?: string): Promise<ResolvedWeights> {
   const { file: path, size, mtimeMs } = await locateWeights(spec, file);
   const base = { file: path, size, mtimeMs };
@@ -83,6 +88,7 @@ export async function resolveWeights(spec: ModelSpec, file?: string): Promise<Re
   const sidecar = path.endsWith('.safetensors') ? await readSidecar(path) : null;
   if (sidecar) {
     if (sidecar.model !== spec.name) throw new Error(`${path}: holds ${sidecar.model} weights, not ${spec.name}; use --model ${sidecar.model}`);
+    checkHead(path, sidecar.numClasses);
     let cached: Promise<ReadonlyMap<string, Tensor>> | null = null;
     return {
       ...base,
@@ -98,6 +104,7 @@ export async function resolveWeights(spec: ModelSpec, file?: string): Promise<Re
   const config = w.format === 'safetensors' ? configFromMetadata(w.metadata, path) : null;
   if (config && config.model !== spec.name) throw new Error(`${path}: holds ${config.model} weights, not ${spec.name}; use --model ${config.model}`);
   const numClasses = config?.numClasses ?? classesInFile(spec, w.tensors) ?? spec.defaultNumClasses;
+  checkHead(path, numClasses);
   return {
     ...base,
     format: w.format,

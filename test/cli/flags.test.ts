@@ -3,6 +3,8 @@
 // (exit 2) for input sizes and numbers out of range.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +81,24 @@ describe('messages say what is wrong', () => {
     assert.equal(none.status, 1);
     assert.equal(none.stderr, 'alexnet: w.npy: no such file or directory\n');
   });
+
+  test('weights download of an entry without a published hash: refused, unless --sha256 or --allow-unverified', async () => {
+    const env = { ALEXNET_HOME: join(tmp, 'dl-home') };
+    const r = await alexnet(['weights', 'download', 'bvlc_alexnet'], env);
+    assert.equal(r.status, 1);
+    assert.equal(
+      r.stderr,
+      'alexnet: bvlc_alexnet: its source publishes no hash for http://www.cs.toronto.edu/~guerzhoy/tf_alexnet/bvlc_alexnet.npy (plain HTTP), so nothing would verify the file; give --sha256 HEX of a copy you trust, or --allow-unverified to take it unchecked\n',
+    );
+    // allowed, it goes on to fetch (here from a port nothing listens on)
+    const closed = createServer();
+    await new Promise<void>((done) => closed.listen(0, '127.0.0.1', done));
+    const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/bvlc_alexnet.npy`;
+    await new Promise((done) => closed.close(done));
+    const allowed = await alexnet(['weights', 'download', 'bvlc_alexnet', '--allow-unverified', '--url', url], env);
+    assert.equal(allowed.status, 1);
+    assert.equal(allowed.stderr, `alexnet: download ${url}: fetch failed: ECONNREFUSED\n`);
+  });
 });
 
 describe('wrong calls exit 2, before any work', () => {
@@ -152,7 +172,7 @@ describe('--pretrained and eval without --weights: the model download in $ALEXNE
     assert.equal(train.status, 1, train.stderr);
     assert.equal(
       train.stderr,
-      `alexnet: no weights for alexnet in ${join(home, 'weights', 'alexnet.safetensors')}: get them with \`alexnet weights download alexnet\` (https://download.pytorch.org/models/alexnet-owt-7be5be79.pth), or pass --weights FILE (.pth, .npy, .onnx or .safetensors)\n`,
+      `alexnet: no weights for alexnet in ${join(home, 'weights', 'alexnet.safetensors')}: get them with \`alexnet weights download alexnet\` (https://download.pytorch.org/models/alexnet-owt-7be5be79.pth), or pass --weights FILE (.pth, .npy, .onnx, .safetensors or .h5)\n`,
     );
     const both = await alexnet(['train', '--pretrained', '--weights', 'x.pth', '--data', tmp, '--out', join(tmp, 'run')], env);
     assert.equal(both.status, 2);

@@ -14,6 +14,7 @@ import type { Tensor } from '../../src/tensor.js';
 import { listCheckpoints, readCheckpoint } from '../../src/train/checkpoint.js';
 import { readJsonl } from '../../src/logs/jsonl.js';
 import type { TbEvent } from '../../src/logs/tb_proto.js';
+import { decodeGraphDef } from '../../src/logs/graphdef_proto.js';
 import { readEvents } from '../../src/logs/tb_reader.js';
 import { FASHION_DIR, fashionMnist } from '../fashion.js';
 import { FIXTURES } from '../helpers.js';
@@ -51,12 +52,14 @@ describe('alexnet train from scratch on photos', () => {
   });
 
   test('--json: one line with the summary; the loss goes down', () => {
-    assert.deepEqual(Object.keys(result), ['epochs', 'steps', 'trainLoss', 'valTop1', 'valTop5', 'imagesPerSec', 'checkpoint', 'best']);
+    assert.deepEqual(Object.keys(result), ['epochs', 'steps', 'trainLoss', 'valTop1', 'valTop5', 'imagesPerSec', 'wallImagesPerSec', 'checkpoint', 'best']);
     // 25 files, one broken: 24 images, 6 full batches of 4 per epoch
     assert.equal(result['epochs'], 3);
     assert.equal(result['steps'], 18);
     assert.equal(result['checkpoint'], join(out, 'ckpt-00000018'));
     assert.ok((result['imagesPerSec'] as number) > 0);
+    // the steps-only rate counts less time than the wall clock, which adds validation and checkpoints
+    assert.ok((result['wallImagesPerSec'] as number) > 0 && (result['wallImagesPerSec'] as number) <= (result['imagesPerSec'] as number), JSON.stringify(result));
     const epochs = readJsonl(join(out, 'log.jsonl')).filter((r) => r['event'] === 'epoch');
     assert.deepEqual(epochs.map((e) => e['step']), [6, 12, 18]);
     assert.equal(result['trainLoss'], epochs[2]!['trainLoss']);
@@ -91,6 +94,13 @@ describe('alexnet train from scratch on photos', () => {
     assert.equal(files.length, 1);
     const events: TbEvent[] = readEvents(join(logdir, files[0]!));
     assert.equal(events[0]!.file_version, 'brain.Event:2');
+    // the training graph, once, scoped by layer: forward under the layers, backward under grad/
+    const graphs = events.filter((e) => e.graph_def);
+    assert.equal(graphs.length, 1);
+    const nodes = decodeGraphDef(graphs[0]!.graph_def!).node;
+    const tops = new Set(nodes.filter((n) => n.op !== 'Placeholder').map((n) => n.name.split('/')[0]));
+    assert.deepEqual([...tops].sort(), ['avgpool', 'classifier.1', 'classifier.4', 'classifier.6', 'features.0', 'features.10', 'features.12', 'features.2', 'features.3', 'features.5', 'features.6', 'features.8', 'grad', 'train']);
+    assert.ok(nodes.some((n) => n.name === 'features.0/weight' && n.op === 'VariableV2'));
     const byTag = new Map<string, TbEvent[]>();
     for (const e of events) for (const v of e.summary?.value ?? []) byTag.set(v.tag, [...(byTag.get(v.tag) ?? []), e]);
     const steps = (tag: string) => (byTag.get(tag) ?? []).map((e) => e.step);
@@ -202,6 +212,29 @@ describe('Ctrl-C', () => {
     assert.equal(rr.status, 0, rr.stderr);
     assert.match(rr.stderr, new RegExp(`^resuming ${join(out, `ckpt-${String(n).padStart(8, '0')}`)}: step ${n}, epoch \\d+$`, 'm'));
     assert.equal((JSON.parse(rr.stdout) as { steps: number }).steps, n + 2);
+  });
+});
+
+describe('Ctrl-C twice', () => {
+  test('a second SIGINT exits at once with 130, without the final checkpoint; what is on disk stays loadable', async () => {
+    const out = join(tmp, 'interrupted-twice');
+    const many = ['train', '--data', photos, ...SMALL, '--epochs', '50', '--lr', '0.001', '--log-every', '1', '--out', out];
+    const r = await alexnetWith(many, (p) => {
+      const poll = setInterval(() => {
+        const log = existsSync(join(out, 'log.jsonl')) ? readFileSync(join(out, 'log.jsonl'), 'utf8') : '';
+        if (!/"step":1,/.test(log)) return;
+        clearInterval(poll);
+        // both signals before the step in progress can finish: the first asks for a stop
+        // after it, the second quits now
+        p.kill('SIGINT');
+        setTimeout(() => p.kill('SIGINT'), 20);
+      }, 50);
+      p.on('close', () => clearInterval(poll));
+    });
+    assert.equal(r.status, 130, r.stderr);
+    assert.match(r.stderr, /^stopping after this step and writing a checkpoint \(again to quit now\)$/m);
+    assert.doesNotMatch(r.stderr, /interrupted at step/);
+    for (const c of listCheckpoints(out)) assert.ok((await readCheckpoint(c.dir)).weights.size > 0, c.dir);
   });
 });
 

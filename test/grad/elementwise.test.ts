@@ -39,6 +39,19 @@ describe('element-wise gradients (float64)', () => {
     });
   });
 
+  test('Clip with both bounds (ReLU6) and with a min only; no input at a bound', async () => {
+    // values -3.05 .. 8.95 in steps of 0.5: some below 0, some above 6, none at either
+    const x = Float64Array.from({ length: 24 }, (_, i) => ((i * 7) % 24) / 2 - 3.05);
+    const bound = (g: Graph, v: number) => g.constant(tensor('float64', [], Float64Array.of(v)), 'bound');
+    await assertGrad({
+      name: 'clip',
+      inputs: [{ name: 'x', shape: [2, 12], data: x }],
+      build: (g, [x]) => b.add(g.add1('Clip', [x!, bound(g, 0), bound(g, 6)]), b.mul(g.add1('Clip', [x!, bound(g, 1)]), x!)),
+      eps: EPS,
+      tol: TOL,
+    });
+  });
+
   test('Dropout in inference mode is the identity; Cast to float32 and back', async () => {
     await assertGrad({
       name: 'dropout_eval',

@@ -50,9 +50,10 @@ test('Summary.Value.image=4: height=1, width=2, colorspace=3, encoded_image_stri
   assert.deepEqual({ ...back.summary!.value[0]!.image!, encoded_image_string: null }, { ...image, encoded_image_string: null });
 });
 
-test('fields we do not model (graph_def=4, node_name=7) are skipped when decoding', () => {
+test('graph_def (field 4) decodes as bytes; fields we do not model (node_name=7) are skipped', () => {
   // Event{ wall_time: 1, graph_def: "xy" } and Event{ summary { value { node_name: "n", tag: "t", simple_value: 1 } } }
-  assert.deepEqual(decodeEvent(Buffer.from('09' + dbl(1) + '22027879', 'hex')), { wall_time: 1, step: 0 });
+  const ev = decodeEvent(Buffer.from('09' + dbl(1) + '22027879', 'hex'));
+  assert.deepEqual({ ...ev, graph_def: [...ev.graph_def!] }, { wall_time: 1, step: 0, graph_def: [0x78, 0x79] });
   const withNode = Buffer.from('2a0d' + '0a0b' + '3a016e' + '0a0174' + '150000803f', 'hex');
   assert.deepEqual(decodeEvent(withNode), { wall_time: 0, step: 0, summary: { value: [{ tag: 't', simple_value: 1 }] } });
 });

@@ -21,8 +21,13 @@ test('eval: WordNet-id folders are ImageNet classes 1 and 281, not 0 and 1', asy
   };
   put('n01443537', 'chelsea.png', 'coffee.png'); // goldfish
   put('n02123045', 'chelsea.png'); // tabby
-  const r = await evaluateWeights({ model: 'alexnet', weights, data: val, batch: 4, threads: 2, workers: 0 });
+  const status: string[] = [];
+  const progress: [number, number][] = [];
+  const r = await evaluateWeights({ model: 'alexnet', weights, data: val, batch: 2, threads: 2, workers: 0, onStatus: (s) => status.push(s), onProgress: (d, n) => progress.push([d, n]) });
   assert.equal(r.images, 3);
+  // each phase announced, then the images scored after each batch of 2
+  assert.deepEqual(status, [`reading ${weights}`, 'building the alexnet session']);
+  assert.deepEqual(progress, [[0, 3], [2, 3], [3, 3]]);
   assert.equal(r.classes.length, 1000);
   assert.deepEqual([r.classes[0], r.classes[1], r.classes[281]], ['tench', 'goldfish', 'tabby']);
   const perClass = r.confusion.map((row) => row.reduce((a, b) => a + b, 0));

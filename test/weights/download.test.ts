@@ -1,5 +1,5 @@
-// The downloader against a local HTTP server on 127.0.0.1: a good file, a wrong hash, a
-// truncated transfer, a 404. Nothing that looks complete may be left behind on failure.
+// The downloader against a local HTTP server on 127.0.0.1: a good file, a wrong hash
+// (SHA-256 prefix or MD5), a truncated transfer, a 404. Nothing that looks complete may be left behind on failure.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { loopbackServer } from '../helpers.js';
 
 const payload = randomBytes(300_000);
 const sha = createHash('sha256').update(payload).digest('hex');
+const md5 = createHash('md5').update(payload).digest('hex');
 let server: Awaited<ReturnType<typeof loopbackServer>>;
 let base = '';
 const dir = mkdtempSync(join(tmpdir(), 'alexnet-dl-'));
@@ -71,6 +72,21 @@ describe('download', () => {
     });
     assert.equal(existsSync(dest), false);
     assert.deepEqual(leftovers(['good.bin']), []);
+  });
+
+  test('MD5 (Keras file_hash): a match is kept and reported, a mismatch refused with no file left', async () => {
+    const dest = join(dir, 'md5.bin');
+    const r = await download(`${base}/good.bin`, dest, { md5: md5.toUpperCase() });
+    assert.deepEqual([r.bytes, r.sha256, r.md5], [payload.length, sha, md5]);
+    assert.deepEqual(readFileSync(dest), payload);
+    rmSync(dest);
+    const wrong = '64373286793e3c8b2b4e3219cbf3544b';
+    await assert.rejects(download(`${base}/good.bin`, dest, { md5: wrong }), {
+      message: `download ${base}/good.bin: MD5 ${md5} is not the expected ${wrong}; the file is corrupt or not the expected one`,
+    });
+    assert.equal(existsSync(dest), false);
+    assert.deepEqual(leftovers(['good.bin']), []);
+    await assert.rejects(download(`${base}/good.bin`, dest, { md5: 'abc' }), { message: `download ${base}/good.bin: expected MD5 must be 32 hex digits, got "abc"` });
   });
 
   test('a truncated transfer: refused, no file', async () => {

@@ -4,6 +4,7 @@ import { checkMinSize, maxPixels, model, parse } from '../args.js';
 import type { Command } from '../command.js';
 import { downloadedWeights } from '../model_flags.js';
 import { evalSpec } from '../specs/eval.js';
+import { terminalStatus } from '../status.js';
 import type { EvalReport } from '../../train/eval_run.js';
 
 export const evalCommand: Command = {
@@ -18,6 +19,8 @@ export const evalCommand: Command = {
     const limit = a.int('limit');
     const threads = a.int('threads');
     const { evaluateWeights } = await import('../../train/eval_run.js');
+    // on a terminal, a status line for each phase and then the images scored so far
+    const status = terminalStatus(io, 'eval');
     const r = await evaluateWeights({
       model: a.str('model')!,
       weights,
@@ -30,7 +33,9 @@ export const evalCommand: Command = {
       ...(threads !== undefined ? { threads } : {}),
       workers: a.int('workers')!,
       decode: maxPixels(a),
-    });
+      onStatus: (s) => status.phase(s),
+      onProgress: (done, total) => status.count(`${done}/${total} images`),
+    }).finally(() => status.done());
     if (a.flag('json')) {
       io.out(JSON.stringify({ images: r.images, top1: r.top1, top5: r.top5, k: r.k, loss: r.loss, skipped: r.skipped, classes: r.classes, confusion: r.confusion, weights: r.weights }) + '\n');
     } else {

@@ -100,10 +100,10 @@ export const trainCommand: Command = {
       return 130;
     }
     if (json) {
-      io.out(JSON.stringify({ epochs: r.epochs, steps: r.steps, trainLoss: r.trainLoss, valTop1: r.valTop1, valTop5: r.valTop5, imagesPerSec: r.imagesPerSec, checkpoint: r.checkpoint, best: r.best }) + '\n');
+      io.out(JSON.stringify({ epochs: r.epochs, steps: r.steps, trainLoss: r.trainLoss, valTop1: r.valTop1, valTop5: r.valTop5, imagesPerSec: r.imagesPerSec, wallImagesPerSec: r.wallImagesPerSec, checkpoint: r.checkpoint, best: r.best }) + '\n');
     } else {
       const val = r.valTop1 === null ? '' : `, val top-1 ${(r.valTop1 * 100).toFixed(2)}% top-${r.valK} ${(r.valTop5! * 100).toFixed(2)}%`;
-      io.out(`done: ${r.epochs} epochs, ${r.steps} steps, train loss ${r.trainLoss?.toFixed(4) ?? '--'}${val}, ${r.imagesPerSec.toFixed(1)} images/s\n`);
+      io.out(`done: ${r.epochs} epochs, ${r.steps} steps, train loss ${r.trainLoss?.toFixed(4) ?? '--'}${val}, ${r.imagesPerSec.toFixed(1)} images/s in training steps (${r.wallImagesPerSec.toFixed(1)} overall, with validation, logging and checkpoints)\n`);
       io.out(`checkpoint: ${r.checkpoint}${r.best && r.best !== r.checkpoint ? `\nbest: ${r.best}` : ''}\n`);
     }
     return 0;

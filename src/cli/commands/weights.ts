@@ -12,6 +12,7 @@ import type { Command, Io } from '../command.js';
 import { table } from '../format.js';
 import type { CommandSpec } from '../spec.js';
 import { weightsSpec } from '../specs/weights.js';
+import { terminalStatus } from '../status.js';
 
 const sub = (name: string): CommandSpec => weightsSpec.subcommands!.find((s) => s.name === name)!;
 
@@ -37,6 +38,7 @@ async function downloadCmd(argv: string[], io: Io): Promise<number> {
       ...(url !== undefined ? { url } : {}),
       ...(sha256 !== undefined ? { sha256 } : {}),
       force: a.flag('force'),
+      allowUnverified: a.flag('allow-unverified'),
       keepOriginal: a.flag('keep-original'),
       onProgress: (done, total) => {
         progress ??= new DownloadProgress({ label: name, ...(total !== null ? { totalBytes: total } : {}) });
@@ -50,10 +52,14 @@ async function downloadCmd(argv: string[], io: Io): Promise<number> {
     io.out(json ? JSON.stringify({ name, file: r.file, cached: true }) + '\n' : `${name}: already in ${r.file} (--force to fetch again)\n`);
     return 0;
   }
-  // Build the ORT-optimised model now, so the first `alexnet classify` starts warm.
-  const { createClassifier } = await import('../../classify/classifier.js');
-  await (await createClassifier({ model: r.model, weights: r.file, workers: 0 })).dispose();
-  io.out(json ? JSON.stringify({ name, model: r.model, file: r.file, numClasses: r.numClasses }) + '\n' : `${name}: ${r.model} weights (${r.numClasses} classes) in ${r.file}\n`);
+  // Build the ORT-optimised model now, so the first `alexnet classify` starts warm (a
+  // features-only download, 0 classes, does not classify: it is for train --classes).
+  if (r.numClasses > 0) {
+    const { createClassifier } = await import('../../classify/classifier.js');
+    await (await createClassifier({ model: r.model, weights: r.file, workers: 0 })).dispose();
+  }
+  const what = r.numClasses > 0 ? `weights (${r.numClasses} classes)` : 'features, without a classifier (train a head with --weights FILE --classes N),';
+  io.out(json ? JSON.stringify({ name, model: r.model, file: r.file, numClasses: r.numClasses }) + '\n' : `${name}: ${r.model} ${what} in ${r.file}\n`);
   return 0;
 }
 
@@ -73,7 +79,8 @@ async function importCmd(argv: string[], io: Io): Promise<number> {
   if (!out.endsWith('.safetensors')) throw new UsageError(`weights import: --out must end in .safetensors (the JSON config is written beside it), got ${JSON.stringify(out)}`);
   const labelsFile = a.str('labels');
   const labels = labelsFile !== undefined ? (await readFile(labelsFile, 'utf8')).split('\n').map((l) => l.trim()).filter(Boolean) : undefined;
-  const r = await importWeights(spec.name, a.positionals[0]!, out, labels ? { labels } : {});
+  const status = terminalStatus(io, 'weights import');
+  const r = await importWeights(spec.name, a.positionals[0]!, out, { ...(labels ? { labels } : {}), onStatus: (s) => status.phase(s) }).finally(() => status.done());
   io.out(a.flag('json') ? JSON.stringify({ file: r.file, model: r.model, numClasses: r.numClasses, params: r.params }) + '\n' : `wrote ${r.file}: ${r.model}, ${r.numClasses} classes, ${r.params.toLocaleString('en-US')} parameters (from ${r.from})\n`);
   return 0;
 }

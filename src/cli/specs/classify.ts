@@ -12,7 +12,7 @@ export const classifySpec: CommandSpec = {
   positionals: [{ name: 'IMAGE... | DIR', help: 'image files (JPEG, PNG, WebP, GIF, TIFF, AVIF) or folders, walked recursively' }],
   options: [
     modelOption('the model (alexnet_v2 has no published weights)'),
-    { name: 'weights', short: 'w', type: 'string', value: 'FILE', defaultText: 'the downloaded weights of --model', help: ".pth, .npy, .onnx or .safetensors weights, a checkpoint, or a run directory (its best checkpoint; the run's class names label the output)" },
+    { name: 'weights', short: 'w', type: 'string', value: 'FILE', defaultText: 'the downloaded weights of --model', help: ".pth, .npy, .onnx, .safetensors or Keras .h5 weights, a checkpoint, or a run directory (its best checkpoint; the run's class names label the output)" },
     { name: 'top', type: 'int', value: 'K', default: 5, min: 1, help: 'predictions per image; 1000 gives all' },
     batchOption(16, 'images per inference batch'),
     THREADS,

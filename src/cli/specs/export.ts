@@ -13,7 +13,7 @@ export const exportSpec: CommandSpec = {
   options: [
     { name: 'out', short: 'o', type: 'string', value: 'FILE', required: true, help: 'where to write the .onnx file' },
     ...BUILD_OPTIONS,
-    { name: 'weights', short: 'w', type: 'string', value: 'FILE', defaultText: 'seeded random weights', help: '.pth, .npy, .onnx or .safetensors weights, a checkpoint, or a run directory (its best checkpoint)' },
+    { name: 'weights', short: 'w', type: 'string', value: 'FILE', defaultText: 'seeded random weights', help: '.pth, .npy, .onnx, .safetensors or Keras .h5 weights, a checkpoint, or a run directory (its best checkpoint)' },
     { name: 'seed', type: 'int', value: 'N', default: 0, min: 0, help: 'seed of the random weights (without --weights)' },
   ],
   json: '{"file", "bytes", "input": {"name", "shape"}, "output": {"name", "shape"}}',

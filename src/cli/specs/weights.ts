@@ -6,12 +6,14 @@ const download: CommandSpec = {
   name: 'download',
   summary: "fetch a published weights file by name, check its hash, convert it to safetensors in $ALEXNET_HOME/weights",
   description:
-    "Fetches NAME's published file (progress on stderr), checks its SHA-256 prefix, converts it once to safetensors with a JSON config " +
+    "Fetches NAME's published file (progress on stderr), checks the hash its source publishes (torchvision's SHA-256 prefix, Keras's MD5), " +
+    'converts it once to safetensors with a JSON config ' +
     'in $ALEXNET_HOME/weights (default ~/.cache/alexnet-ts), and builds the ORT-optimised model so the first classify starts warm.',
   positionals: [{ name: 'NAME', help: 'a weights entry of alexnet models: alexnet or bvlc_alexnet' }],
   options: [
-    { name: 'url', type: 'string', value: 'URL', help: 'fetch from a mirror instead (the hash is then checked only with --sha256)' },
-    { name: 'sha256', type: 'string', value: 'PREFIX', defaultText: "the entry's", help: "expected prefix of the file's SHA-256" },
+    { name: 'url', type: 'string', value: 'URL', help: "fetch from a mirror of the same file instead (the entry's hash is checked)" },
+    { name: 'sha256', type: 'string', value: 'PREFIX', defaultText: "the entry's hash", help: "expected prefix of the file's SHA-256, checked instead of the entry's hash" },
+    { name: 'allow-unverified', type: 'boolean', help: 'take a file nothing verifies: an entry whose source publishes no hash (bvlc_alexnet), without --sha256' },
     { name: 'force', type: 'boolean', help: 'fetch again even if the weights are cached' },
     { name: 'keep-original', type: 'boolean', help: 'keep the downloaded file in $ALEXNET_HOME/downloads' },
   ],
@@ -21,7 +23,7 @@ const download: CommandSpec = {
 
 const importSpec: CommandSpec = {
   name: 'import',
-  summary: 'convert a .pth, .npy, .onnx or .safetensors file for a model to safetensors + JSON config',
+  summary: 'convert a .pth, .npy, .onnx, .safetensors or Keras .h5 file for a model to safetensors + JSON config',
   description:
     'Reads a weight file in any supported format (pickles are parsed, never executed), maps its tensors to the model, checks every shape, ' +
     'and writes safetensors with a JSON config beside it. Written to $ALEXNET_HOME/weights/<model>.safetensors, it is what classify uses by default, offline.',
