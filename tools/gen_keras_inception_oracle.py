@@ -4,14 +4,15 @@ The fixtures of tools/gen_keras_oracle.py (seeded .h5 and _notop.h5, the same we
 .safetensors under our parameter names, the test photos as Keras prepares them, float64
 logits and parameter counts), into <out>/keras/, for these three models built by
 keras_applications' own code on tools/keras_torch.py; and for inception_v3 the loss
-gradients of a few parameters at a small input with BatchNorm in training mode
-(<out>/keras/inception_v3_grad.safetensors). The gradient input is 107x107, the smallest
+gradients of a few parameters at a small input with BatchNorm in training mode, with
+PyTorch float32's own error on them (<out>/keras/inception_v3_grad.safetensors). The gradient input is 107x107, the smallest
 size at which every BatchNorm averages over more than one pixel per image (mixed8 on is
 2x2; inception_v3's minimum, 75, leaves it 1x1).
 
     /usr/bin/python3 tools/gen_keras_inception_oracle.py --out test/.generated [--models inception_v3,...]
 """
 import argparse
+import json
 import os
 import sys
 
@@ -26,6 +27,8 @@ GRAD = {
                      'conv2d_77/kernel', 'conv2d_94/kernel', 'predictions/kernel', 'predictions/bias'],
 }
 GRAD_SIZE = {'inception_v3': 107}
+# a model's fixtures are regenerated when its version here changes
+VERSION = {'inception_v3': 2, 'xception': 2, 'inception_resnet_v2': 2}
 
 
 def main():
@@ -38,13 +41,15 @@ def main():
     out_dir = os.path.join(a.out, 'keras')
     os.makedirs(out_dir, exist_ok=True)
     torch.manual_seed(a.seed)
-    newest = max(os.path.getmtime(m.__file__) for m in (sys.modules[__name__], gk, gk.kt))
     gk.GRAD.update(GRAD)
+    gk.VERSION.update(VERSION)
     for name in a.models.split(','):
         done = os.path.join(out_dir, name + '.json')
-        if not a.force and os.path.exists(done) and os.path.getmtime(done) > newest:
-            print('%s: up to date' % name)
-            continue
+        if not a.force and os.path.exists(done):
+            with open(done) as f:
+                if json.load(f).get('version', 1) == VERSION[name]:
+                    print('%s: up to date' % name)
+                    continue
         # gen_keras_oracle's gradient size is one module-level number
         gk.GRAD_SIZE = GRAD_SIZE.get(name, gk.GRAD_SIZE)
         gk.generate(name, out_dir, a.seed)

@@ -1,10 +1,10 @@
 // Keras's InceptionResNetV2 (src/models/inception_resnet_v2.ts): Keras's parameter counts, and logits
 // against keras_applications' own model code on the same seeded weights
-// (tools/gen_keras_inception_oracle.py).
+// (tools/gen_keras_inception_oracle.py); training runs through the CLI.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { inceptionResnetV2Spec } from '../../src/models/inception_resnet_v2.js';
-import { checkLogits, countParams, kerasOracle, oracleWeights } from './keras_zoo.js';
+import { checkLogits, countParams, h5Weights, kerasOracle, oracleWeights, trainTwoSteps } from './keras_zoo.js';
 
 describe('inception_resnet_v2', () => {
   test("parameters: Keras's model.summary() counts, with and without the top", () => {
@@ -19,5 +19,17 @@ describe('inception_resnet_v2', () => {
     assert.deepEqual(oracle.params, countParams(inceptionResnetV2Spec));
     const r = await checkLogits(inceptionResnetV2Spec, oracle, w);
     t.diagnostic(`max |Δp| ${r.maxDp.toExponential(2)}, max |Δlogit| ${r.maxDlogit.toExponential(2)}`);
+  });
+
+  test('the .h5 and the _notop.h5 load by Keras layer names; logits from the .h5 match', async (t) => {
+    const oracle = kerasOracle(t, 'inception_resnet_v2');
+    const w = await h5Weights(t, inceptionResnetV2Spec, 'inception_resnet_v2.h5');
+    if (!oracle || !w || !(await h5Weights(t, inceptionResnetV2Spec, 'inception_resnet_v2_notop.h5', { numClasses: 0 }))) return;
+    await checkLogits(inceptionResnetV2Spec, oracle, w);
+  });
+
+  test('alexnet train: 2 steps at 107x107 on a tiny photo folder', async (t) => {
+    const r = await trainTwoSteps('inception_resnet_v2', 107);
+    t.diagnostic(`loss after 2 steps ${r.trainLoss.toFixed(4)}`);
   });
 });

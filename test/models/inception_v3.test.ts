@@ -1,10 +1,10 @@
 // Keras's InceptionV3 (src/models/inception_v3.ts): Keras's parameter counts, and logits
 // against keras_applications' own model code on the same seeded weights
-// (tools/gen_keras_inception_oracle.py).
+// (tools/gen_keras_inception_oracle.py); training runs through the CLI.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { inceptionV3Spec } from '../../src/models/inception_v3.js';
-import { checkGradients, checkLogits, countParams, kerasOracle, oracleWeights } from './keras_zoo.js';
+import { checkGradients, checkLogits, h5Weights, countParams, kerasOracle, oracleWeights, trainTwoSteps } from './keras_zoo.js';
 
 describe('inception_v3', () => {
   test("parameters: Keras's model.summary() counts, with and without the top", () => {
@@ -21,14 +21,27 @@ describe('inception_v3', () => {
     t.diagnostic(`max |Δp| ${r.maxDp.toExponential(2)}, max |Δlogit| ${r.maxDlogit.toExponential(2)}`);
   });
 
-  // 94 batch norms in training mode on 2 images make the gradient ill-conditioned in
-  // float32: PyTorch's own float32 run differs from its float64 one by 2e-2 to 4e-1 of the
-  // largest value on these parameters; ours by at most 2.2e-2 (max) and 2e-2 (L2). The
-  // loss agrees to 1e-4, the head's bias gradient to 1e-4.
+  // 94 batch norms in training mode on 4 images make the gradient ill-conditioned in
+  // float32: the fixture records how far PyTorch's own float32 run is from its float64 one
+  // per parameter (1.5e-4 at the head's bias to 5.5e-2 of the largest value); ours must be
+  // within twice that, in the largest difference and in L2.
   test('gradients at 107x107 with BatchNorm in training mode match PyTorch autograd', async (t) => {
     const oracle = kerasOracle(t, 'inception_v3');
     const w = await oracleWeights(t, 'inception_v3');
     if (!oracle || !w) return;
-    await checkGradients(t, inceptionV3Spec, oracle, w, { max: 5e-2, l2: 5e-2 });
+    const f32 = oracle.grad!.torchFloat32Error!;
+    await checkGradients(t, inceptionV3Spec, oracle, w, (p) => ({ max: 2 * f32[p]!, l2: 2 * f32[p]! }));
+  });
+
+  test('the .h5 and the _notop.h5 load by Keras layer names; logits from the .h5 match', async (t) => {
+    const oracle = kerasOracle(t, 'inception_v3');
+    const w = await h5Weights(t, inceptionV3Spec, 'inception_v3.h5');
+    if (!oracle || !w || !(await h5Weights(t, inceptionV3Spec, 'inception_v3_notop.h5', { numClasses: 0 }))) return;
+    await checkLogits(inceptionV3Spec, oracle, w);
+  });
+
+  test('alexnet train: 2 steps at 107x107 on a tiny photo folder', async (t) => {
+    const r = await trainTwoSteps('inception_v3', 107);
+    t.diagnostic(`loss after 2 steps ${r.trainLoss.toFixed(4)}`);
   });
 });

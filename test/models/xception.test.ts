@@ -1,10 +1,10 @@
 // Keras's Xception (src/models/xception.ts): Keras's parameter counts, and logits
 // against keras_applications' own model code on the same seeded weights
-// (tools/gen_keras_inception_oracle.py).
+// (tools/gen_keras_inception_oracle.py); training runs through the CLI.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { xceptionSpec } from '../../src/models/xception.js';
-import { checkLogits, countParams, kerasOracle, oracleWeights } from './keras_zoo.js';
+import { checkLogits, countParams, h5Weights, kerasOracle, oracleWeights, trainTwoSteps } from './keras_zoo.js';
 
 describe('xception', () => {
   test("parameters: Keras's model.summary() counts, with and without the top", () => {
@@ -19,5 +19,17 @@ describe('xception', () => {
     assert.deepEqual(oracle.params, countParams(xceptionSpec));
     const r = await checkLogits(xceptionSpec, oracle, w);
     t.diagnostic(`max |Δp| ${r.maxDp.toExponential(2)}, max |Δlogit| ${r.maxDlogit.toExponential(2)}`);
+  });
+
+  test('the .h5 and the _notop.h5 load by Keras layer names; logits from the .h5 match', async (t) => {
+    const oracle = kerasOracle(t, 'xception');
+    const w = await h5Weights(t, xceptionSpec, 'xception.h5');
+    if (!oracle || !w || !(await h5Weights(t, xceptionSpec, 'xception_notop.h5', { numClasses: 0 }))) return;
+    await checkLogits(xceptionSpec, oracle, w);
+  });
+
+  test('alexnet train: 2 steps at 96x96 on a tiny photo folder', async (t) => {
+    const r = await trainTwoSteps('xception', 96);
+    t.diagnostic(`loss after 2 steps ${r.trainLoss.toFixed(4)}`);
   });
 });
