@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { mobilenetSpec } from '../../src/models/mobilenet.js';
-import { checkGradients, checkLogits, countParams, kerasOracle, oracleWeights } from './keras_zoo.js';
+import { checkGradients, checkLogits, countParams, h5Weights, kerasOracle, oracleWeights } from './keras_zoo.js';
 
 describe('mobilenet', () => {
   test("Keras's parameter counts: 4,231,976 trainable + 21,888 moving statistics = 4,253,864", () => {
@@ -27,6 +27,13 @@ describe('mobilenet', () => {
     assert.deepEqual(oracle.params, countParams(mobilenetSpec));
     const r = await checkLogits(mobilenetSpec, oracle, w);
     t.diagnostic(`max |Δp| ${r.maxDp.toExponential(2)}, max |Δlogit| ${r.maxDlogit.toExponential(2)}`);
+  });
+
+  test('the .h5 and the _notop.h5 (Keras 2 names, conv_dw_1/depthwise_kernel:0) load by layer names; logits from the .h5 match', async (t) => {
+    const oracle = kerasOracle(t, 'mobilenet');
+    const w = await h5Weights(t, mobilenetSpec, 'mobilenet.h5');
+    if (!oracle || !w || !(await h5Weights(t, mobilenetSpec, 'mobilenet_notop.h5', { numClasses: 0 }))) return;
+    await checkLogits(mobilenetSpec, oracle, w);
   });
 
   test('gradients at 64x64 with BatchNorm on batch statistics match PyTorch autograd (float64)', async (t) => {
