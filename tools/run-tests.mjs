@@ -70,6 +70,7 @@ const SLOW = [
   'test/cli/explain.test.ts', // explain through the CLI: random weights, the report
   'test/cli/explain_units.test.ts', // explain units through the CLI, random bvlc_alexnet weights
   'test/cli/train.test.ts', // training runs through the CLI
+  'test/cli/train_zoo.test.ts', // training runs through the CLI: every Keras model
   'test/compare/isolate.test.ts', // compare: models measured in child processes, the CLI
   'test/compare/plot.test.ts', // compare's chart in headless Chromium
   'test/compare/probe.test.ts', // compare: alexnet features of the test photos, linear probes
@@ -83,6 +84,10 @@ const SLOW = [
   'test/hub/download.test.ts', // Keras .h5 downloads converted through h5wasm (its WASM takes seconds to load)
   'test/nn/layers_torch.test.ts', // PyTorch oracle: layer builders forward and backward
   'test/models/alexnet_v2_torch.test.ts', // PyTorch oracle: logits
+  'test/models/inception_resnet_v2.test.ts', // keras_applications oracle: logits
+  'test/models/inception_v3.test.ts', // keras_applications oracle: logits, gradients
+  'test/models/mobilenet.test.ts', // keras_applications oracle: logits, gradients
+  'test/models/resnet50.test.ts', // keras_applications oracle: logits, gradients
   'test/models/torch_parity.test.ts', // PyTorch oracle: logits
   'test/models/inception_v3_torchvision.test.ts', // torchvision oracle: logits
   'test/models/mobilenet_v2.test.ts', // torchvision oracle: logits and gradients
@@ -90,6 +95,8 @@ const SLOW = [
   'test/models/squeezenet1_1.test.ts', // torchvision oracle: logits
   'test/models/torchvision_train.test.ts', // training runs of the torchvision models
   'test/models/vgg16_torchvision.test.ts', // torchvision oracle: logits
+  'test/models/vgg.test.ts', // keras_applications oracle: logits
+  'test/models/xception.test.ts', // keras_applications oracle: logits
   'test/train/bn.test.ts', // training steps with batch norm: running statistics, checkpoint and resume
   'test/train/loop.test.ts', // training runs
   'test/weights/h5.test.ts', // Keras .h5 files through h5wasm (its WASM takes seconds to load)

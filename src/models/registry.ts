@@ -3,12 +3,18 @@
 import { alexnetSpec } from './alexnet.js';
 import { alexnetV2Spec } from './alexnet_v2.js';
 import { bvlcAlexnetSpec } from './bvlc_alexnet.js';
+import { inceptionResnetV2Spec } from './inception_resnet_v2.js';
+import { inceptionV3Spec } from './inception_v3.js';
 import { inceptionV3TorchvisionSpec } from './inception_v3_torchvision.js';
+import { mobilenetSpec } from './mobilenet.js';
 import { mobilenetV2Spec } from './mobilenet_v2.js';
+import { resnet50Spec } from './resnet50.js';
 import { resnet50TorchvisionSpec } from './resnet50_torchvision.js';
 import { squeezenet11Spec } from './squeezenet1_1.js';
 import type { ModelSpec } from './types.js';
+import { vgg16Spec, vgg19Spec } from './vgg.js';
 import { vgg16TorchvisionSpec } from './vgg16_torchvision.js';
+import { xceptionSpec } from './xception.js';
 
 const models = new Map<string, ModelSpec>();
 
@@ -30,6 +36,13 @@ export function listModels(): string[] {
 registerModel(alexnetV2Spec);
 registerModel(alexnetSpec);
 registerModel(bvlcAlexnetSpec);
+registerModel(vgg16Spec);
+registerModel(vgg19Spec);
+registerModel(resnet50Spec);
+registerModel(inceptionV3Spec);
+registerModel(xceptionSpec);
+registerModel(inceptionResnetV2Spec);
+registerModel(mobilenetSpec);
 registerModel(vgg16TorchvisionSpec);
 registerModel(squeezenet11Spec);
 registerModel(resnet50TorchvisionSpec);

@@ -174,6 +174,8 @@ defineOp('Pad', {
     getString(ctx.attrs, 'mode', 'constant');
     const shape = [...x.shape];
     axes.forEach((a, i) => {
+      // an axis padded by nothing keeps its size, a symbolic batch included
+      if (pads[i] === 0 && pads[i + axes.length] === 0) return;
       shape[a] = num(x.shape[a]!, `padded axis ${a}`) + pads[i]! + pads[i + axes.length]!;
     });
     return [{ dtype: x.dtype, shape }];
