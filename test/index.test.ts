@@ -54,15 +54,22 @@ describe("'alexnet-ts'", () => {
   });
 
   test('weights entries: URL, hash, preprocessing, and meta with sourced figures', () => {
+    // Keras's files: the full model and its _notop features, checked by MD5 (file_hash)
+    const keras = (model: string, preprocess: string) => [[model, model, 'h5', preprocess, ''], [`${model}_notop`, model, 'h5', preprocess, '']];
     assert.deepEqual(listWeightsEntries().map((w) => [w.name, w.model, w.format, w.preprocess, w.sha256]), [
       ['alexnet', 'alexnet', 'pth', 'torchvision', '7be5be79'],
       ['bvlc_alexnet', 'bvlc_alexnet', 'npy', 'caffe', ''],
+      ...keras('vgg16', 'keras-caffe'), ...keras('vgg19', 'keras-caffe'), ...keras('resnet50', 'keras-caffe'),
+      ...keras('inception_v3', 'keras-tf'), ...keras('xception', 'keras-tf'), ...keras('inception_resnet_v2', 'keras-tf'), ...keras('mobilenet', 'keras-tf'),
       ['vgg16.torchvision', 'vgg16.torchvision', 'pth', 'torchvision', '397923af'],
       ['squeezenet1_1', 'squeezenet1_1', 'pth', 'torchvision', 'b8a52dc0'],
       ['resnet50.torchvision', 'resnet50.torchvision', 'pth', 'torchvision', '0676ba61'],
       ['mobilenet_v2', 'mobilenet_v2', 'pth', 'torchvision', 'b0353104'],
       ['inception_v3.torchvision', 'inception_v3.torchvision', 'pth', 'torchvision', '0cc3c7bd'],
     ]);
+    assert.equal(getWeightsEntry('vgg16').md5, '64373286793e3c8b2b4e3219cbf3544b');
+    assert.equal(getWeightsEntry('vgg16').url, 'https://storage.googleapis.com/tensorflow/keras-applications/vgg16/vgg16_weights_tf_dim_ordering_tf_kernels.h5');
+    assert.equal(getWeightsEntry('mobilenet_notop').url, 'https://storage.googleapis.com/tensorflow/keras-applications/mobilenet/mobilenet_1_0_224_tf_no_top.h5');
     assert.deepEqual(listWeightsEntries('alexnet_v2'), []);
     const tv = getWeightsEntry('alexnet');
     assert.equal(tv.url, 'https://download.pytorch.org/models/alexnet-owt-7be5be79.pth');
@@ -73,10 +80,10 @@ describe("'alexnet-ts'", () => {
       assert.equal(w.meta.categories.length, 1000);
       assert.deepEqual([w.meta.categories[0], w.meta.categories[999]], ['tench', 'toilet tissue']);
       // the published parameter count is the architecture's: Keras's counts batch norms' running statistics, torchvision's does not
-      const counts = paramCounts(main.getModel(w.model).build());
+      const counts = paramCounts(main.getModel(w.model).build(w.name.endsWith('_notop') ? { numClasses: 0 } : {}));
       assert.equal(w.format === 'h5' ? counts.totalParams : counts.trainableParams, w.meta.numParams, w.name);
     }
-    assert.throws(() => getWeightsEntry('vgg16'), { message: 'unknown weights "vgg16"; known: alexnet, bvlc_alexnet, vgg16.torchvision, squeezenet1_1, resnet50.torchvision, mobilenet_v2, inception_v3.torchvision' });
+    assert.throws(() => getWeightsEntry('vgg13'), { message: `unknown weights "vgg13"; known: ${listWeightsEntries().map((w) => w.name).join(', ')}` });
   });
 
   test('downloadWeights: from a local mirror, hash checked, converted once into $ALEXNET_HOME', async (t) => {
@@ -162,7 +169,7 @@ describe("'alexnet-ts'", () => {
     if (!generated(t, 'bvlc_alexnet_seeded.npy')) return;
     const npy = join(GENERATED, 'bvlc_alexnet_seeded.npy');
     await assert.rejects(loadWeights('alexnet', npy), { message: new RegExp(`^${npy}: not alexnet weights: missing 16 of 16 parameters`) });
-    await assert.rejects(loadWeights('vgg16', npy), { message: 'unknown model "vgg16"; valid models: alexnet_v2, alexnet, bvlc_alexnet, vgg16.torchvision, squeezenet1_1, resnet50.torchvision, mobilenet_v2, inception_v3.torchvision' });
+    await assert.rejects(loadWeights('vgg13', npy), { message: `unknown model "vgg13"; valid models: ${main.listModels().join(', ')}` });
     await assert.rejects(loadWeights('alexnet', join(home, 'nothing.pth')), { message: `${join(home, 'nothing.pth')}: no such file or directory` });
     await assert.rejects(loadWeights('alexnet_v2'), /alexnet_v2 has no published pretrained weights/);
   });

@@ -164,23 +164,27 @@ function spacetodepth(ctx: GradContext, x: Value, dy: Value, w: Window2d, s: Con
 }
 
 /**
- * A depthwise conv's dW (G = C = M: one input and one output channel per group), without
- * the per-group loop the other methods take (thousands of nodes for MobileNet's 960
- * groups): for each tap (i, j), dW[c, 0, i, j] = sum over n, y, x of dY * tap(Xp), one
- * Mul and one ReduceSum over [N, OH, OW]; the kh*kw columns are joined into [C, 1, kh, kw].
+ * A depthwise conv (one input channel per group, M = C * multiplier), for every method but
+ * the reference:
+ * per kernel tap, the shifted input times dY summed over the batch and space, as
+ * whole-tensor ops. The per-group loops above would add nodes per channel (9 * 1024 slices
+ * for one of MobileNet's).
  */
 function depthwise(ctx: GradContext, x: Value, dy: Value, w: Window2d, s: ConvShapes): Value {
-  const xp = padSpatial(ctx, x, w, 'x_padded');
+  const mult = s.M / s.C;
   const [kh, kw] = w.kernel;
-  const cols: Value[] = [];
+  const xp = padSpatial(ctx, x, w, 'x_padded');
+  const dy5 = b.reshape(dy, [s.N, s.C, mult, s.OH, s.OW], ctx.name('dy_mult')); // output channel c*mult + m
+  const taps: Value[] = [];
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
-      const prod = b.mul(tap(ctx, xp, w, s, i, j), dy, ctx.name(`dw_prod_${i}_${j}`));
-      cols.push(b.reduce('ReduceSum', prod, [0, 2, 3], true, ctx.name(`dw_tap_${i}_${j}`))); // [1, C, 1, 1]
+      const xs = b.unsqueeze(tap(ctx, xp, w, s, i, j), [2], ctx.name('x_tap')); // [N, C, 1, OH, OW]
+      const sum = b.reduce('ReduceSum', b.mul(xs, dy5, ctx.name('x_dy')), [0, 3, 4], false, ctx.name('sum')); // [C, mult]
+      taps.push(b.unsqueeze(sum, [2], ctx.name('tap')));
     }
   }
-  const taps = cols.length === 1 ? cols[0]! : b.concat(cols, 0, ctx.name('dw_taps')); // [kh*kw, C, 1, 1]
-  return b.reshape(b.transpose(taps, [1, 2, 3, 0], ctx.name('dw_by_channel')), [s.C, 1, kh, kw], ctx.name('dW'));
+  const all = taps.length === 1 ? taps[0]! : b.concat(taps, 2, ctx.name('taps')); // [C, mult, kh*kw]
+  return b.reshape(all, [s.M, 1, kh, kw], ctx.name('dW'));
 }
 
 const METHODS: Record<ConvWeightGradMethod, typeof reference> = { reference, im2col, batchconv, spacetodepth };
@@ -191,6 +195,6 @@ export function convWeightGrad(ctx: GradContext, method: ConvWeightGradMethod, x
   const [, M, OH, OW] = dy.shape as number[];
   const f = METHODS[method];
   if (!f) ctx.fail(`unknown conv weight-gradient method ${method}`);
-  if (method !== 'reference' && w.group > 1 && w.group === C && M === C) return depthwise(ctx, x, dy, w, { N: N!, C: C!, H: H!, W: W!, M: M!, OH: OH!, OW: OW! });
+  if (method !== 'reference' && w.group > 1 && w.group === C) return depthwise(ctx, x, dy, w, { N: N!, C: C!, H: H!, W: W!, M: M!, OH: OH!, OW: OW! });
   return f(ctx, x, dy, w, { N: N!, C: C!, H: H!, W: W!, M: M!, OH: OH!, OW: OW! });
 }

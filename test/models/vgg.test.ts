@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { vgg16Spec, vgg19Spec } from '../../src/models/vgg.js';
-import { checkLogits, countParams, kerasOracle, oracleWeights } from './keras_zoo.js';
+import { checkLogits, countParams, h5Weights, kerasOracle, oracleWeights } from './keras_zoo.js';
 
 const CASES = [
   { spec: vgg16Spec, total: 138_357_544, notop: 14_714_688, convs: 13 },
@@ -32,6 +32,13 @@ for (const { spec, total, notop, convs } of CASES) {
       assert.deepEqual(oracle.params, countParams(spec));
       const r = await checkLogits(spec, oracle, w);
       t.diagnostic(`max |Δp| ${r.maxDp.toExponential(2)}, max |Δlogit| ${r.maxDlogit.toExponential(2)}`);
+    });
+
+    test('the .h5 and the _notop.h5 in the naming of the published VGG files (block1_conv1_W_1:0) load by layer names; logits from the .h5 match', async (t) => {
+      const oracle = kerasOracle(t, spec.name);
+      const w = await h5Weights(t, spec, `${spec.name}.h5`);
+      if (!oracle || !w || !(await h5Weights(t, spec, `${spec.name}_notop.h5`, { numClasses: 0 }))) return;
+      await checkLogits(spec, oracle, w);
     });
   });
 }
