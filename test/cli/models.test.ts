@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { getModel, listModels } from '../../src/models/registry.js';
 import { modelSource, sourceParams } from '../../src/models/source.js';
 import { ROOT } from '../helpers.js';
-import { alexnet, alexnetBin } from './cli_helpers.js';
+import { alexnet, alexnetBin, type CliResult } from './cli_helpers.js';
 
 interface ModelRow {
   name: string;
@@ -41,10 +41,16 @@ const EXPECTED: Record<string, [string, number, number]> = {
 };
 
 describe('alexnet models', () => {
-  test('--json: every model with the source, input size and parameters its source publishes', async () => {
-    const r = await alexnet(['models', '--json']);
+  // one run of `models --json` for both tests: it builds every model's graph
+  let json: Promise<CliResult> | undefined;
+  const listed = async () => {
+    const r = await (json ??= alexnet(['models', '--json']));
     assert.equal(r.status, 0, r.stderr);
-    const rows = JSON.parse(r.stdout) as ModelRow[];
+    return JSON.parse(r.stdout) as ModelRow[];
+  };
+
+  test('--json: every model with the source, input size and parameters its source publishes', async () => {
+    const rows = await listed();
     assert.deepEqual(rows.map((m) => m.name).sort(), Object.keys(EXPECTED).sort());
     for (const m of rows) {
       const [source, size, params] = EXPECTED[m.name]!;
@@ -61,7 +67,7 @@ describe('alexnet models', () => {
   });
 
   test('--json: each model\'s full weights carry its own parameter count, the class list as a count', async () => {
-    const rows = JSON.parse((await alexnet(['models', '--json'])).stdout) as ModelRow[];
+    const rows = await listed();
     for (const m of rows) {
       for (const w of m.weights) {
         assert.equal(w.model, m.name);
