@@ -5,11 +5,11 @@
 //
 // zoo (every model at batch 1 and 16, about ten minutes; ALEXNET_BENCH_MODELS=a,b for
 // some) and fashion (three epochs of Fashion-MNIST on both sides, about an hour here) run
-// only when named. PyTorch runs as /usr/bin/python3 tools/bench_torch.py with 2 threads when torch
-// is installed. Each section runs in its own process with the glibc tunables bin/alexnet.js
-// gives the matching command (hugetlb for inference; for training also no mmap per buffer
-// and no trimming), and the PyTorch processes it starts inherit them: both sides run in the
-// same environment. Sections live in tools/bench/.
+// only when named. PyTorch runs as /usr/bin/python3 tools/bench_torch.py with 2 threads
+// when torch is installed. Each section runs in its own process with the glibc tunables
+// bin/alexnet.js gives the matching command (hugetlb for inference; for training also no
+// mmap per buffer and no trimming), and the PyTorch processes it starts inherit them: both
+// sides run in the same environment. Sections live in tools/bench/.
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
