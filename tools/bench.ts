@@ -3,7 +3,7 @@
 //   npm run bench                       infer, classify, explain, train (about 11 minutes)
 //   npm run bench -- infer fashion      only the named sections
 //
-// zoo (every model at batch 1 and 16, about ten minutes; ALEXNET_BENCH_MODELS=a,b for
+// zoo (every model at batch 1 and 16, 10-20 minutes; ALEXNET_BENCH_MODELS=a,b for
 // some) and fashion (three epochs of Fashion-MNIST on both sides, about an hour here) run
 // only when named. PyTorch runs as /usr/bin/python3 tools/bench_torch.py with 2 threads
 // when torch is installed. Each section runs in its own process with the glibc tunables
