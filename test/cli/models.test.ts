@@ -1,5 +1,5 @@
 // alexnet models as a user runs it: every model with its source, input size, the parameter
-// count its source publishes (issue #19's tables) and its weights entries; and README's
+// count its source publishes and its weights entries; and README's
 // model table, which lists the same.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
