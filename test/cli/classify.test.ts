@@ -154,8 +154,8 @@ describe('alexnet weights + classify', () => {
     const pixels = await alexnet(['classify', join(FIXTURES, 'images', 'coffee.png'), '--max-pixels', '0'], env);
     assert.equal(pixels.status, 2);
     assert.equal(pixels.stderr, 'alexnet: --max-pixels must be an integer >= 1, got "0"\n');
-    const unknown = await alexnet(['weights', 'download', 'vgg16'], env);
+    const unknown = await alexnet(['weights', 'download', 'vgg13'], env);
     assert.equal(unknown.status, 2);
-    assert.match(unknown.stderr, /unknown weights "vgg16"; known: alexnet, bvlc_alexnet/);
+    assert.match(unknown.stderr, /unknown weights "vgg13"; known: alexnet, bvlc_alexnet, vgg16, vgg16_notop, /);
   });
 });
