@@ -61,6 +61,11 @@ describe("'alexnet-ts'", () => {
       ['bvlc_alexnet', 'bvlc_alexnet', 'npy', 'caffe', ''],
       ...keras('vgg16', 'keras-caffe'), ...keras('vgg19', 'keras-caffe'), ...keras('resnet50', 'keras-caffe'),
       ...keras('inception_v3', 'keras-tf'), ...keras('xception', 'keras-tf'), ...keras('inception_resnet_v2', 'keras-tf'), ...keras('mobilenet', 'keras-tf'),
+      ['vgg16.torchvision', 'vgg16.torchvision', 'pth', 'torchvision', '397923af'],
+      ['squeezenet1_1', 'squeezenet1_1', 'pth', 'torchvision', 'b8a52dc0'],
+      ['resnet50.torchvision', 'resnet50.torchvision', 'pth', 'torchvision', '0676ba61'],
+      ['mobilenet_v2', 'mobilenet_v2', 'pth', 'torchvision', 'b0353104'],
+      ['inception_v3.torchvision', 'inception_v3.torchvision', 'pth', 'torchvision', '0cc3c7bd'],
     ]);
     assert.equal(getWeightsEntry('vgg16').md5, '64373286793e3c8b2b4e3219cbf3544b');
     assert.equal(getWeightsEntry('vgg16').url, 'https://storage.googleapis.com/tensorflow/keras-applications/vgg16/vgg16_weights_tf_dim_ordering_tf_kernels.h5');

@@ -70,7 +70,7 @@ const SLOW = [
   'test/cli/explain.test.ts', // explain through the CLI: random weights, the report
   'test/cli/explain_units.test.ts', // explain units through the CLI, random bvlc_alexnet weights
   'test/cli/train.test.ts', // training runs through the CLI
-  'test/cli/train_zoo.test.ts', // training runs through the CLI: vgg16, vgg19, resnet50, mobilenet
+  'test/cli/train_zoo.test.ts', // training runs through the CLI: every Keras model
   'test/compare/isolate.test.ts', // compare: models measured in child processes, the CLI
   'test/compare/plot.test.ts', // compare's chart in headless Chromium
   'test/compare/probe.test.ts', // compare: alexnet features of the test photos, linear probes
@@ -89,6 +89,12 @@ const SLOW = [
   'test/models/mobilenet.test.ts', // keras_applications oracle: logits, gradients
   'test/models/resnet50.test.ts', // keras_applications oracle: logits, gradients
   'test/models/torch_parity.test.ts', // PyTorch oracle: logits
+  'test/models/inception_v3_torchvision.test.ts', // torchvision oracle: logits
+  'test/models/mobilenet_v2.test.ts', // torchvision oracle: logits and gradients
+  'test/models/resnet50_torchvision.test.ts', // torchvision oracle: logits and gradients
+  'test/models/squeezenet1_1.test.ts', // torchvision oracle: logits
+  'test/models/torchvision_train.test.ts', // training runs of the torchvision models
+  'test/models/vgg16_torchvision.test.ts', // torchvision oracle: logits
   'test/models/vgg.test.ts', // keras_applications oracle: logits
   'test/models/xception.test.ts', // keras_applications oracle: logits
   'test/train/bn.test.ts', // training steps with batch norm: running statistics, checkpoint and resume

@@ -22,6 +22,7 @@
 //              result's (block row, block col) taps are put back in place and cropped to
 //              k x k. For conv1 (11x11 stride 4): 9 slices and one Gemm [64, 46656] x
 //              [46656, 432] instead of 121 slices.
+// A depthwise conv (groups = input = output channels) takes its own path, depthwise() below.
 // test/grad/conv.test.ts checks all three against finite differences and each other.
 import type { Node, Value } from '../graph/graph.js';
 import * as b from '../graph/build.js';
@@ -163,7 +164,8 @@ function spacetodepth(ctx: GradContext, x: Value, dy: Value, w: Window2d, s: Con
 }
 
 /**
- * A depthwise conv (one input channel per group, M = C * multiplier), whatever the method:
+ * A depthwise conv (one input channel per group, M = C * multiplier), for every method but
+ * the reference:
  * per kernel tap, the shifted input times dY summed over the batch and space, as
  * whole-tensor ops. The per-group loops above would add nodes per channel (9 * 1024 slices
  * for one of MobileNet's).
@@ -193,6 +195,6 @@ export function convWeightGrad(ctx: GradContext, method: ConvWeightGradMethod, x
   const [, M, OH, OW] = dy.shape as number[];
   const f = METHODS[method];
   if (!f) ctx.fail(`unknown conv weight-gradient method ${method}`);
-  if (w.group > 1 && w.group === C) return depthwise(ctx, x, dy, w, { N: N!, C: C!, H: H!, W: W!, M: M!, OH: OH!, OW: OW! });
+  if (method !== 'reference' && w.group > 1 && w.group === C) return depthwise(ctx, x, dy, w, { N: N!, C: C!, H: H!, W: W!, M: M!, OH: OH!, OW: OW! });
   return f(ctx, x, dy, w, { N: N!, C: C!, H: H!, W: W!, M: M!, OH: OH!, OW: OW! });
 }

@@ -76,6 +76,7 @@ export const inceptionResnetV2Spec: ModelSpec = {
   defaultNumClasses: 1000,
   classifier: { layer: 'predictions', weight: 'predictions/kernel', bias: 'predictions/bias', outAxis: 1 },
   preprocess: 'keras-tf',
+  // file_hash values from keras_applications/inception_resnet_v2.py InceptionResNetV2 (its get_file calls)
   weights: kerasWeights({
     model: 'inception_resnet_v2',
     dir: 'inception_resnet_v2',

@@ -67,6 +67,7 @@ export const inceptionV3Spec: ModelSpec = {
   defaultNumClasses: 1000,
   classifier: { layer: 'predictions', weight: 'predictions/kernel', bias: 'predictions/bias', outAxis: 1 },
   preprocess: 'keras-tf',
+  // file_hash values from keras_applications/inception_v3.py InceptionV3 (its get_file calls)
   weights: kerasWeights({
     model: 'inception_v3',
     dir: 'inception_v3',

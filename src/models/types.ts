@@ -117,6 +117,12 @@ export interface ModelSpec {
   classifier: { layer: string; weight: string; bias: string; /** axis of the weight that counts classes */ outAxis: number };
   preprocess: PreprocessName;
   weights: WeightsEntry[];
+  /**
+   * Prefixes of parameters a weight file may lack: the model declares them but no output
+   * uses them (torchvision's Inception3 AuxLogits, which a state dict saved with
+   * aux_logits=False, or a training run's checkpoint, does not hold).
+   */
+  optionalParams?: readonly string[];
   /** Which BuildOptions the model understands (others are refused). */
   options: ReadonlyArray<keyof BuildOptions>;
   build(opts?: BuildOptions): BuiltModel;

@@ -55,6 +55,7 @@ export const xceptionSpec: ModelSpec = {
   defaultNumClasses: 1000,
   classifier: { layer: 'predictions', weight: 'predictions/kernel', bias: 'predictions/bias', outAxis: 1 },
   preprocess: 'keras-tf',
+  // file_hash values from keras_applications/xception.py Xception (its get_file calls)
   weights: kerasWeights({
     model: 'xception',
     dir: 'xception',

@@ -129,6 +129,9 @@ export function requireAllWeights(model: BuiltModel, m: MatchedWeights, file: st
     const more = m.mismatched.length > 1 ? ` (and ${m.mismatched.length - 1} more)` : '';
     throw new Error(`${file}: ${mismatchMessage(m.mismatched[0]!)}${more}${otherModelHint(model.name, m.source)}`);
   }
+  // parameters no output uses may be absent (ModelSpec.optionalParams); compiling prunes them
+  const optional = getModel(model.name).optionalParams ?? [];
+  m = { ...m, missing: m.missing.filter((n) => !optional.some((o) => n.startsWith(o))) };
   const h5 = asH5(m.source);
   if (m.missing.length && h5) throw new Error(missingLayersMessage(h5, model.name, m.missing, featuresOnly(model, m)));
   if (m.missing.length) {

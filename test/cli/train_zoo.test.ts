@@ -25,6 +25,9 @@ const MODELS: [string, string][] = [
   ['vgg19', '32x32'],
   ['resnet50', '64x64'],
   ['mobilenet', '64x64'],
+  ['inception_v3', '107x107'],
+  ['xception', '96x96'],
+  ['inception_resnet_v2', '107x107'],
 ];
 
 describe('alexnet train, two steps, per Keras model', () => {
@@ -41,7 +44,7 @@ describe('alexnet train, two steps, per Keras model', () => {
       const spec = getModel(model).build({ numClasses: 2, inputSize: [Number(input.split('x')[0]), Number(input.split('x')[1])] });
       assert.deepEqual([...ckpt.weights.keys()].sort(), spec.graph.params.map((p) => p.name).sort());
       const moving = [...ckpt.weights].filter(([n]) => /moving_(mean|variance)$/.test(n));
-      assert.equal(moving.length > 0, model === 'resnet50' || model === 'mobilenet', 'BatchNorm only in resnet50 and mobilenet');
+      assert.equal(moving.length > 0, !model.startsWith('vgg'), 'BatchNorm in every model but VGG');
       for (const [n, t] of moving) {
         const init = n.endsWith('mean') ? 0 : 1;
         assert.ok((t.data as Float32Array).some((v) => v !== init), `${n} still at its initial ${init}`);

@@ -1,10 +1,10 @@
 // Keras's InceptionV3 (src/models/inception_v3.ts): Keras's parameter counts, and logits
 // against keras_applications' own model code on the same seeded weights
-// (tools/gen_keras_inception_oracle.py); training runs through the CLI.
+// (tools/gen_keras_inception_oracle.py). test/cli/train_zoo.test.ts trains it.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { inceptionV3Spec } from '../../src/models/inception_v3.js';
-import { checkGradients, checkLogits, h5Weights, countParams, kerasOracle, oracleWeights, trainTwoSteps } from './keras_zoo.js';
+import { checkGradients, checkLogits, h5Weights, countParams, kerasOracle, oracleWeights } from './keras_zoo.js';
 
 describe('inception_v3', () => {
   test("parameters: Keras's model.summary() counts, with and without the top", () => {
@@ -38,10 +38,5 @@ describe('inception_v3', () => {
     const w = await h5Weights(t, inceptionV3Spec, 'inception_v3.h5');
     if (!oracle || !w || !(await h5Weights(t, inceptionV3Spec, 'inception_v3_notop.h5', { numClasses: 0 }))) return;
     await checkLogits(inceptionV3Spec, oracle, w);
-  });
-
-  test('alexnet train: 2 steps at 107x107 on a tiny photo folder', async (t) => {
-    const r = await trainTwoSteps('inception_v3', 107);
-    t.diagnostic(`loss after 2 steps ${r.trainLoss.toFixed(4)}`);
   });
 });

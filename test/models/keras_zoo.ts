@@ -4,13 +4,9 @@
 // prepares them, float64 logits. Acceptance: top-1 identical, softmax probabilities
 // within 1e-4.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { modelGraph } from '../../src/models/assemble.js';
-import { getModel } from '../../src/models/registry.js';
-import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { paramCounts } from '../../src/models/params.js';
 import type { BuildOptions, ModelSpec } from '../../src/models/types.js';
 import { compileModel } from '../../src/runtime/compile.js';
@@ -20,9 +16,7 @@ import { matchWeights, requireAllWeights } from '../../src/weights/mapping.js';
 import { readWeights } from '../../src/weights/read.js';
 import { buildTrainGraph, gradName, runningName } from '../../src/train/train_graph.js';
 import { Session } from '../../src/runtime/session.js';
-import { alexnet } from '../cli/cli_helpers.js';
 import { generated, maxAbs, maxAbsDiff } from '../helpers.js';
-import { makeImageFolder } from '../image_folder.js';
 
 export interface ParamCounts {
   trainable: number;
@@ -153,31 +147,6 @@ export async function checkGradients(
     }
   } finally {
     await s.dispose();
-  }
-}
-
-/**
- * `alexnet train` as a user runs it: 2 steps of batch 2 on a tiny ImageFolder of photo
- * crops at a small input, BatchNorm in training mode; a checkpoint of every parameter.
- */
-export async function trainTwoSteps(name: string, size: number): Promise<{ trainLoss: number }> {
-  const tmp = mkdtempSync(join(tmpdir(), `train-${name}-`));
-  try {
-    const data = join(tmp, 'photos');
-    await makeImageFolder(data, 2, 120, ['cat', 'coffee']);
-    const out = join(tmp, 'run');
-    const r = await alexnet(['train', '--model', name, '--data', data, '--input', `${size}x${size}`, '--batch', '2', '--epochs', '1', '--lr', '0.01', '--out', out, '--json', '--threads', '2', '--workers', '1']);
-    assert.equal(r.status, 0, r.stderr);
-    const result = JSON.parse(r.stdout.trim()) as { steps: number; trainLoss: number; checkpoint: string };
-    assert.equal(result.steps, 2);
-    assert.ok(Number.isFinite(result.trainLoss) && result.trainLoss > 0, `trainLoss ${result.trainLoss}`);
-    assert.equal(result.checkpoint, join(out, 'ckpt-00000002'));
-    const ckpt = await readCheckpoint(result.checkpoint);
-    const m = getModel(name).build({ numClasses: 2 });
-    for (const p of m.graph.params) assert.ok(ckpt.weights.has(p.name), `${p.name} is not in the checkpoint`);
-    return result;
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
   }
 }
 

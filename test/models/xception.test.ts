@@ -1,10 +1,10 @@
 // Keras's Xception (src/models/xception.ts): Keras's parameter counts, and logits
 // against keras_applications' own model code on the same seeded weights
-// (tools/gen_keras_inception_oracle.py); training runs through the CLI.
+// (tools/gen_keras_inception_oracle.py). test/cli/train_zoo.test.ts trains it.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { xceptionSpec } from '../../src/models/xception.js';
-import { checkLogits, countParams, h5Weights, kerasOracle, oracleWeights, trainTwoSteps } from './keras_zoo.js';
+import { checkLogits, countParams, h5Weights, kerasOracle, oracleWeights } from './keras_zoo.js';
 
 describe('xception', () => {
   test("parameters: Keras's model.summary() counts, with and without the top", () => {
@@ -26,10 +26,5 @@ describe('xception', () => {
     const w = await h5Weights(t, xceptionSpec, 'xception.h5');
     if (!oracle || !w || !(await h5Weights(t, xceptionSpec, 'xception_notop.h5', { numClasses: 0 }))) return;
     await checkLogits(xceptionSpec, oracle, w);
-  });
-
-  test('alexnet train: 2 steps at 96x96 on a tiny photo folder', async (t) => {
-    const r = await trainTwoSteps('xception', 96);
-    t.diagnostic(`loss after 2 steps ${r.trainLoss.toFixed(4)}`);
   });
 });

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import type { OptionSpec } from '../spec.js';
 
 /** The registry's models (test/cli/help_docs.test.ts checks this against src/models/registry.ts). */
-export const MODEL_NAMES = ['alexnet', 'bvlc_alexnet', 'alexnet_v2', 'vgg16', 'vgg19', 'resnet50', 'inception_v3', 'xception', 'inception_resnet_v2', 'mobilenet'] as const;
+export const MODEL_NAMES = ['alexnet', 'bvlc_alexnet', 'alexnet_v2', 'vgg16', 'vgg19', 'resnet50', 'inception_v3', 'xception', 'inception_resnet_v2', 'mobilenet', 'vgg16.torchvision', 'squeezenet1_1', 'resnet50.torchvision', 'mobilenet_v2', 'inception_v3.torchvision'] as const;
 
 /** Every command builds torchvision's alexnet unless told otherwise. */
 export const DEFAULT_MODEL = 'alexnet';
