@@ -56,15 +56,37 @@ function attrProto(name: string, a: Attr) {
   }
 }
 
-function nodeProto(n: Node) {
+function nodeProto(n: Node, nameOf: (v: Value) => string) {
   return {
     name: n.name,
     op_type: n.op,
     domain: n.domain,
-    input: n.inputs.map((v) => v?.name ?? ''),
-    output: n.outputs.map((v) => v.name),
+    input: n.inputs.map((v) => (v ? nameOf(v) : '')),
+    output: n.outputs.map(nameOf),
     attribute: Object.entries(n.attrs).map(([k, a]) => attrProto(k, a)),
   };
+}
+
+/**
+ * Graph outputs under their public names. A node's value that is an output takes the
+ * public name itself, so the file has no Identity between them: ORT's basic optimizations
+ * (1.x) remove such an Identity by renaming the value, and when another rewrite (Pad
+ * fused into the MaxPool after it) moves a reader of that value in the same pass, the
+ * reader keeps the old name and the model no longer loads. An Identity remains where a
+ * value is output under a second name, is not a node's (an input or a weight), or where
+ * the public name is another value's.
+ */
+function publicNames(g: Graph, nodes: readonly Node[]): { nameOf: (v: Value) => string; identities: { name: string; from: Value }[] } {
+  const taken = new Set<string>([...g.inputs, ...g.params, ...g.consts].map((v) => v.name));
+  for (const n of nodes) for (const o of n.outputs) taken.add(o.name);
+  const renamed = new Map<Value, string>();
+  const identities: { name: string; from: Value }[] = [];
+  for (const { name, value } of g.outputs) {
+    if (name === value.name) continue;
+    if (value.producer && !renamed.has(value) && !taken.has(name)) renamed.set(value, name);
+    else identities.push({ name, from: value });
+  }
+  return { nameOf: (v) => renamed.get(v) ?? v.name, identities };
 }
 
 /** The ModelProto as a plain object (before encoding). */
@@ -84,14 +106,12 @@ export function modelObject(g: Graph, opts: WriteOptions = {}) {
   }
   for (const c of g.consts) if (live.has(c)) initializer.push(tensorProto(c.name, c.constData!));
 
-  // Outputs under public names: an Identity where the name differs from the value's.
-  const nodeProtos = nodes.map(nodeProto);
-  const outputs = g.outputs.map(({ name, value }) => {
-    if (name !== value.name) {
-      nodeProtos.push({ name: `${name}/output`, op_type: 'Identity', domain: '', input: [value.name], output: [name], attribute: [] });
-    }
-    return valueInfo(name, value.type);
-  });
+  const { nameOf, identities } = publicNames(g, nodes);
+  const nodeProtos = nodes.map((n) => nodeProto(n, nameOf));
+  for (const { name, from } of identities) {
+    nodeProtos.push({ name: `${name}/output`, op_type: 'Identity', domain: '', input: [nameOf(from)], output: [name], attribute: [] });
+  }
+  const outputs = g.outputs.map(({ name, value }) => valueInfo(name, value.type));
 
   return {
     ir_version: IR_VERSION,

@@ -130,3 +130,15 @@ test('errors name the thing and list the valid values', async () => {
   await assert.rejects(explain('alexnet', photo, { patch: 0 }), /patch must be an integer in 1\.\.224, got 0/);
   await assert.rejects(explain('alexnet9', photo), /unknown model "alexnet9"; valid models: /);
 });
+
+test("a zoo model: Keras's resnet50 (a ReLU read by a padded max pool and shown as a feature map)", async () => {
+  const r = await explain('resnet50', photo, { seed: 0, fcnSize: null });
+  assert.equal(r.gradcam[0]!.layer, 'conv5_block3_out');
+  assert.deepEqual(r.gradcam[0]!.shape, [7, 7]);
+  assert.deepEqual(r.occlusion.shape, [13, 13]);
+  assert.equal(r.fcn, null);
+  const relu = r.activations.find((a) => a.name === 'conv1_relu')!;
+  assert.deepEqual(relu.shape, [64, 112, 112]);
+  assert.ok(Math.max(...r.gradcam[0]!.map) === 1 || Math.max(...r.gradcam[0]!.map) === 0);
+  assert.equal(r.predictions.length, 5);
+});

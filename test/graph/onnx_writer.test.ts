@@ -26,10 +26,32 @@ describe('ONNX writer', () => {
       graph: { node: { op_type: string }[]; initializer: { name: string; dims: number[] }[]; input: { name: string }[]; output: { name: string }[] };
     };
     assert.equal(Number(m.opset_import[0]!.version), OPSET);
-    assert.deepEqual(m.graph.node.map((n) => n.op_type), ['Conv', 'Relu', 'MaxPool', 'Flatten', 'Identity']);
+    // the output's value takes its public name: no Identity before it
+    assert.deepEqual(m.graph.node.map((n) => n.op_type), ['Conv', 'Relu', 'MaxPool', 'Flatten']);
     assert.deepEqual(m.graph.initializer.map((t) => t.name), ['w']);
     assert.deepEqual(m.graph.input.map((i) => i.name), ['x']);
     assert.deepEqual(m.graph.output.map((o) => o.name), ['out']);
+  });
+
+  test('an intermediate value that is also an output keeps its readers: ORT loads it with every optimization', async () => {
+    // ReLU output read by a Pad that ORT fuses into the MaxPool after it, and an output too:
+    // with an Identity before that output, ORT 1.x's basic level renamed the value under the
+    // fused MaxPool and refused the model
+    const g = new Graph('pad_pool');
+    const x = g.input('x', { dtype: 'float32', shape: [1, 1, 4, 4] });
+    const r = b.relu(x, 'relu/Relu');
+    const p = b.pad(r, [0, 0, 0, 0, 0, 0, 1, 1], 0, 'pad/Pad');
+    const y = b.maxPool(p, { kernel: [2, 2], strides: [2, 2], name: 'pool/MaxPool' });
+    g.output(r, 'ep:relu');
+    g.output(y, 'ep:pool');
+    g.output(r, 'again');
+    const m = onnxType('ModelProto').decode(toOnnx(g)) as unknown as { graph: { node: { op_type: string; output: string[] }[] } };
+    assert.deepEqual(m.graph.node.map((n) => [n.op_type, n.output[0]]), [['Relu', 'ep:relu'], ['Pad', 'pad/Pad'], ['MaxPool', 'ep:pool'], ['Identity', 'again']]);
+    const s = await Session.create(toOnnx(g), { optimization: 'all' });
+    const out = await s.run({ x: float32([1, 1, 4, 4], Float32Array.from({ length: 16 }, (_, i) => i - 8)) });
+    assert.deepEqual([...out['ep:pool']!.data], [0, 0, 5, 7]);
+    assert.deepEqual([...out['again']!.data], [...out['ep:relu']!.data]);
+    await s.dispose();
   });
 
   test('ORT loads it and computes the right values', async () => {
