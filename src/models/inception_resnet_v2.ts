@@ -7,10 +7,9 @@
 // Layout contract, as Keras's: input NHWC in [-1, 1], kernels HWIO, Dense [in, out];
 // parameters and end points take Keras's layer names, the unnamed conv2d_bn layers its
 // automatic ones (conv2d_1 .. conv2d_203), as the .h5 files do.
-import { glorot, kerasConvBn, zeros } from '../nn/blocks/keras.js';
+import { kerasAvgPoolHead, kerasConvBn } from '../nn/blocks/keras.js';
 import { type Branch, inceptionModule, kerasInceptionUnits } from '../nn/blocks/inception.js';
 import { inceptionResnetBlock } from '../nn/blocks/inception_resnet.js';
-import { globalAvgPool, linear } from '../nn/layers.js';
 import type { Feature, Net } from '../nn/net.js';
 import { assemble } from './assemble.js';
 import { kerasWeights } from './keras_weights.js';
@@ -56,11 +55,7 @@ export function inceptionResnetV2(net: Net, x: Feature, numClasses: number | nul
     filters: 1536, kernel: [1, 1], names: { conv: 'conv_7b', bn: 'conv_7b_bn', act: 'conv_7b_ac' }, scale: false, training,
   });
   if (!numClasses) return { net: x, endPoints: ep };
-  x = ep['avg_pool'] = globalAvgPool(net, x, 'avg_pool');
-  x = ep['predictions'] = linear(net, x, {
-    scope: 'predictions', units: numClasses, activation: null, weightLayout: 'IO',
-    weights: glorot('predictions/kernel'), biases: zeros('predictions/bias'),
-  });
+  x = kerasAvgPoolHead(net, x, numClasses, ep);
   return { net: x, endPoints: ep };
 }
 

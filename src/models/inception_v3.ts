@@ -6,9 +6,8 @@
 // Layout contract, as Keras's: input NHWC in [-1, 1], kernels HWIO, Dense [in, out];
 // parameters and end points take Keras's layer names, the unnamed conv2d_bn layers its
 // automatic ones (conv2d_1 .. conv2d_94, batch_normalization_1 ..), as the .h5 files do.
-import { glorot, zeros } from '../nn/blocks/keras.js';
+import { kerasAvgPoolHead } from '../nn/blocks/keras.js';
 import { type Branch, inceptionModule, kerasInceptionUnits } from '../nn/blocks/inception.js';
-import { globalAvgPool, linear } from '../nn/layers.js';
 import type { Feature, Net } from '../nn/net.js';
 import { assemble } from './assemble.js';
 import { kerasWeights } from './keras_weights.js';
@@ -47,11 +46,7 @@ export function inceptionV3(net: Net, x: Feature, numClasses: number | null, tra
   x = u.pool(x, 'max');
   for (const [name, branches] of MODULES) x = inceptionModule(x, branches, name, u);
   if (!numClasses) return { net: x, endPoints: ep };
-  x = ep['avg_pool'] = globalAvgPool(net, x, 'avg_pool');
-  x = ep['predictions'] = linear(net, x, {
-    scope: 'predictions', units: numClasses, activation: null, weightLayout: 'IO',
-    weights: glorot('predictions/kernel'), biases: zeros('predictions/bias'),
-  });
+  x = kerasAvgPoolHead(net, x, numClasses, ep);
   return { net: x, endPoints: ep };
 }
 

@@ -7,9 +7,9 @@
 // Layout contract, as Keras's: input NHWC in BGR minus the ImageNet mean (caffe mode),
 // kernels HWIO, Dense kernel [in, out]; parameters and end points take Keras's layer
 // names (conv1_conv/kernel, conv2_block1_1_bn/moving_mean, probs/bias).
-import { glorot, kerasBatchNorm, zeros } from '../nn/blocks/keras.js';
+import { glorot, kerasAvgPoolHead, kerasBatchNorm, zeros } from '../nn/blocks/keras.js';
 import { RESNET_BN_EPS, residualStack } from '../nn/blocks/residual.js';
-import { conv2d, globalAvgPool, linear, maxPool2d, relu, zeroPad2d } from '../nn/layers.js';
+import { conv2d, maxPool2d, relu, zeroPad2d } from '../nn/layers.js';
 import type { Feature, Net } from '../nn/net.js';
 import { assemble } from './assemble.js';
 import { kerasWeights } from './keras_weights.js';
@@ -35,10 +35,7 @@ export function resnet50(net: Net, x: Feature, numClasses: number | null, traini
   x = ep['pool1_pool'] = maxPool2d(net, x, { scope: 'pool1_pool', kernel: [3, 3], stride: [2, 2], padding: 'VALID' });
   for (const [name, filters, blocks, stride] of STACKS) x = residualStack(net, x, { name, filters, blocks, stride, training }, ep);
   if (!numClasses) return { net: x, endPoints: ep };
-  x = ep['avg_pool'] = globalAvgPool(net, x, 'avg_pool');
-  x = ep['probs'] = linear(net, x, {
-    scope: 'probs', units: numClasses, activation: null, weightLayout: 'IO', weights: glorot('probs/kernel'), biases: zeros('probs/bias'),
-  });
+  x = kerasAvgPoolHead(net, x, numClasses, ep, 'probs');
   return { net: x, endPoints: ep };
 }
 

@@ -7,9 +7,9 @@
 // [kh, kw, in, 1], Dense [in, out]; parameters and end points take Keras's layer names,
 // the four unnamed shortcut convs its automatic ones (conv2d_1 .. conv2d_4), as the .h5
 // files do.
-import { glorot, KerasNames, kerasConvBn, zeros } from '../nn/blocks/keras.js';
+import { kerasAvgPoolHead, KerasNames, kerasConvBn } from '../nn/blocks/keras.js';
 import { kerasSepConvBn, xceptionBlock } from '../nn/blocks/xception.js';
-import { globalAvgPool, linear, relu } from '../nn/layers.js';
+import { relu } from '../nn/layers.js';
 import type { Feature, Net } from '../nn/net.js';
 import { assemble } from './assemble.js';
 import { kerasWeights } from './keras_weights.js';
@@ -35,11 +35,7 @@ export function xception(net: Net, x: Feature, numClasses: number | null, traini
   x = ep['block14_sepconv1_act'] = relu(net, kerasSepConvBn(net, x, 'block14_sepconv1', 1536, training), 'block14_sepconv1_act');
   x = ep['block14_sepconv2_act'] = relu(net, kerasSepConvBn(net, x, 'block14_sepconv2', 2048, training), 'block14_sepconv2_act');
   if (!numClasses) return { net: x, endPoints: ep };
-  x = ep['avg_pool'] = globalAvgPool(net, x, 'avg_pool');
-  x = ep['predictions'] = linear(net, x, {
-    scope: 'predictions', units: numClasses, activation: null, weightLayout: 'IO',
-    weights: glorot('predictions/kernel'), biases: zeros('predictions/bias'),
-  });
+  x = kerasAvgPoolHead(net, x, numClasses, ep);
   return { net: x, endPoints: ep };
 }
 

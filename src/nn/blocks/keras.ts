@@ -3,7 +3,8 @@
 // inception_resnet_v2.py (their conv2d_bn), with Keras's initialisers and BN defaults.
 // Parameters are named `<layer>/<weight>` in the order Keras stores a layer's weights.
 import { batchNorm } from '../norm.js';
-import { conv2d, relu } from '../layers.js';
+import { conv2d, linear, relu } from '../layers.js';
+import { globalAvgPool } from '../pool.js';
 import type { Feature, Net } from '../net.js';
 import type { ParamSpec } from '../common.js';
 
@@ -78,4 +79,17 @@ export function kerasConvBn(net: Net, x: Feature, o: KerasConvBnOptions): Featur
   });
   if (bn) y = kerasBatchNorm(net, y, bn, { scale: o.scale, training: o.training });
   return act ? relu(net, y, act) : y;
+}
+
+/**
+ * The classification head keras_applications puts on its include_top models:
+ * GlobalAveragePooling2D 'avg_pool', then Dense `name` (its softmax left out: logits).
+ * Both become end points.
+ */
+export function kerasAvgPoolHead(net: Net, x: Feature, numClasses: number, ep: Record<string, Feature>, name = 'predictions'): Feature {
+  x = ep['avg_pool'] = globalAvgPool(net, x, 'avg_pool');
+  return (ep[name] = linear(net, x, {
+    scope: name, units: numClasses, activation: null, weightLayout: 'IO',
+    weights: glorot(`${name}/kernel`), biases: zeros(`${name}/bias`),
+  }));
 }
