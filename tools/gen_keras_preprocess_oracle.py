@@ -16,7 +16,6 @@ keras_applications.imagenet_utils.preprocess_input in mode 'caffe' or 'tf'.
   resize/<w>x<h>            chelsea through Image.resize((w, h), NEAREST), HWC uint8
 """
 import argparse
-import json
 import os
 import types
 
@@ -24,28 +23,12 @@ import numpy as np
 from PIL import Image
 from keras_applications import imagenet_utils
 
+from oracle_writer import Writer
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 IMAGES = os.path.join(HERE, '..', 'test', 'fixtures', 'images')
 # keras_applications takes its backend as a keyword; the numpy path only asks these two.
 BACKEND = types.SimpleNamespace(image_data_format=lambda: 'channels_last', floatx=lambda: 'float32')
-
-
-class Writer:
-    def __init__(self, out):
-        self.dir = os.path.join(out, 'keras_preprocess')
-        os.makedirs(self.dir, exist_ok=True)
-        self.index = {}
-
-    def put(self, key, arr):
-        arr = np.ascontiguousarray(arr)
-        dtype = {np.dtype('uint8'): 'uint8', np.dtype('float32'): 'float32'}[arr.dtype]
-        name = key.replace('/', '.') + ('.u8' if dtype == 'uint8' else '.f32')
-        arr.astype('<f4' if dtype == 'float32' else 'u1').tofile(os.path.join(self.dir, name))
-        self.index[key] = {'file': name, 'dtype': dtype, 'shape': list(arr.shape)}
-
-    def finish(self):
-        with open(os.path.join(self.dir, 'oracle.json'), 'w') as f:
-            json.dump(self.index, f, indent=1, sort_keys=True)
 
 
 def load_img(path, h, w):
@@ -62,7 +45,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--out', required=True)
     args = ap.parse_args()
-    w = Writer(args.out)
+    w = Writer(args.out, 'keras_preprocess')
     for file in ['chelsea.png', 'coffee.png', 'rocket.jpg', 'astronaut.png']:
         name = file.split('.')[0]
         for (h, wd) in [(224, 224), (299, 299), (150, 200)]:

@@ -17,7 +17,6 @@ which lists every array with its dtype and shape:
 """
 import argparse
 import io
-import json
 import os
 
 import numpy as np
@@ -25,28 +24,12 @@ import torch
 from PIL import Image
 from torchvision import transforms
 
+from oracle_writer import Writer
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 IMAGES = os.path.join(HERE, '..', 'test', 'fixtures', 'images')
 MEAN = (0.485, 0.456, 0.406)
 STD = (0.229, 0.224, 0.225)
-
-
-class Writer:
-    def __init__(self, out):
-        self.dir = os.path.join(out, 'preprocess')
-        os.makedirs(self.dir, exist_ok=True)
-        self.index = {}
-
-    def put(self, key, arr):
-        arr = np.ascontiguousarray(arr)
-        dtype = {np.dtype('uint8'): 'uint8', np.dtype('float32'): 'float32'}[arr.dtype]
-        name = key.replace('/', '.') + ('.u8' if dtype == 'uint8' else '.f32')
-        arr.astype('<f4' if dtype == 'float32' else 'u1').tofile(os.path.join(self.dir, name))
-        self.index[key] = {'file': name, 'dtype': dtype, 'shape': list(arr.shape)}
-
-    def finish(self):
-        with open(os.path.join(self.dir, 'oracle.json'), 'w') as f:
-            json.dump(self.index, f, indent=1, sort_keys=True)
 
 
 def torchvision_tensor(img, resize, crop):
@@ -71,7 +54,7 @@ def main():
     ap.add_argument('--out', required=True)
     args = ap.parse_args()
     torch.set_num_threads(1)
-    w = Writer(args.out)
+    w = Writer(args.out, 'preprocess')
 
     for file in ['chelsea.png', 'coffee.png', 'rocket.jpg', 'astronaut.png']:
         name = file.split('.')[0]
