@@ -5,6 +5,7 @@
 // resumed (the same weights as a run never interrupted), an AdamW run stopped and
 // resumed, and the errors.
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -186,20 +187,24 @@ describe('--max-pixels', () => {
   });
 });
 
+/** A long training run into `out`, handed to `interrupt` once its first step is logged. */
+function trainUntilStep1(out: string, interrupt: (p: ChildProcess) => void) {
+  const many = ['train', '--data', photos, ...SMALL, '--epochs', '50', '--lr', '0.001', '--log-every', '1', '--out', out];
+  return alexnetWith(many, (p) => {
+    const poll = setInterval(() => {
+      const log = existsSync(join(out, 'log.jsonl')) ? readFileSync(join(out, 'log.jsonl'), 'utf8') : '';
+      if (!/"step":1,/.test(log)) return;
+      clearInterval(poll);
+      interrupt(p);
+    }, 50);
+    p.on('close', () => clearInterval(poll));
+  });
+}
+
 describe('Ctrl-C', () => {
   test('SIGINT: the step in progress finishes, a checkpoint is written, exit 130 with the resume command; --resume goes on from it', async () => {
     const out = join(tmp, 'interrupted');
-    const many = ['train', '--data', photos, ...SMALL, '--epochs', '50', '--lr', '0.001', '--log-every', '1', '--out', out];
-    const r = await alexnetWith(many, (p) => {
-      // SIGINT once the first step is logged
-      const poll = setInterval(() => {
-        const log = existsSync(join(out, 'log.jsonl')) ? readFileSync(join(out, 'log.jsonl'), 'utf8') : '';
-        if (!/"step":1,/.test(log)) return;
-        clearInterval(poll);
-        p.kill('SIGINT');
-      }, 50);
-      p.on('close', () => clearInterval(poll));
-    });
+    const r = await trainUntilStep1(out, (p) => p.kill('SIGINT'));
     assert.equal(r.status, 130, r.stderr);
     const m = /^interrupted at step (\d+); resume with alexnet train --resume (.+)$/m.exec(r.stderr);
     assert.ok(m, r.stderr);
@@ -218,18 +223,11 @@ describe('Ctrl-C', () => {
 describe('Ctrl-C twice', () => {
   test('a second SIGINT exits with 130 at once or, when it lands during the checkpoint write, right after it; what is on disk always loads', async () => {
     const out = join(tmp, 'interrupted-twice');
-    const many = ['train', '--data', photos, ...SMALL, '--epochs', '50', '--lr', '0.001', '--log-every', '1', '--out', out];
-    const r = await alexnetWith(many, (p) => {
-      const poll = setInterval(() => {
-        const log = existsSync(join(out, 'log.jsonl')) ? readFileSync(join(out, 'log.jsonl'), 'utf8') : '';
-        if (!/"step":1,/.test(log)) return;
-        clearInterval(poll);
-        // both signals before the step in progress can finish: the first asks for a stop
-        // after it, the second quits then (see below)
-        p.kill('SIGINT');
-        setTimeout(() => p.kill('SIGINT'), 20);
-      }, 50);
-      p.on('close', () => clearInterval(poll));
+    const r = await trainUntilStep1(out, (p) => {
+      // both signals before the step in progress can finish: the first asks for a stop
+      // after it, the second quits then (see below)
+      p.kill('SIGINT');
+      setTimeout(() => p.kill('SIGINT'), 20);
     });
     assert.equal(r.status, 130, r.stderr);
     assert.match(r.stderr, /^stopping after this step and writing a checkpoint \(again to quit now\)$/m);
