@@ -154,10 +154,11 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
   if (!width || !height) throw new Error(`${file}: the ${meta.format ?? 'unknown'} header gives no image size`);
   if (width * height > maxPixels) throw new Error(pixelLimitMessage(file, width, height, maxPixels, opts.limitName));
   await opts.admit?.(width, height);
-  buf ??= await read(true);
 
   try {
-    let s = sharp(buf, {
+    // A file not yet read is given to libvips by path: it reads the file as it decodes,
+    // instead of holding the whole encoded file in memory beside the pixels.
+    let s = sharp(buf ?? (input as string), {
       // Still passed, so the decoder itself is bounded even if a header misled the size check above.
       limitInputPixels: Number.isFinite(maxPixels) ? Math.floor(maxPixels) : false,
       failOn,

@@ -1,5 +1,7 @@
 // Worker thread of the image pool: decode and preprocess one image per message, reply
 // with the tensor's buffer transferred (no copy). See ./pool.ts.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
 import { type SampleTransform, transformSample } from './augment.js';
 import { decodeImage, type DecodeOptions } from './decode.js';
@@ -60,6 +62,28 @@ function runGrey(job: GreyJob): { id: number; shape: number[]; data: Float32Arra
   return { id: job.id, shape: [ts.length, ...(ts[0]?.shape.slice(1) ?? [])], data };
 }
 
+// A decoded image is an external buffer that V8 frees only when it next collects, and a
+// worker allocates too little JS to collect often: the last image's pixels then stay
+// resident while the next is decoded, which for 48-megapixel photos is 144 MB per worker.
+// So after an image of at least GC_PIXELS the worker collects at once (a few ms on its
+// small heap), and its resident memory holds one image, not two (docs/design/data-path.md).
+const GC_PIXELS = 8_000_000;
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc') as () => void;
+
+/** Decode and preprocess one job; returns its reply and the pixels decoded. */
+async function runJob(job: PoolJob): Promise<{ reply: PoolReply; transfer: ArrayBuffer[]; pixels: number }> {
+  const img =
+    typeof job.input === 'string' || job.input instanceof Uint8Array
+      ? await decodeImage(typeof job.input === 'string' ? job.input : Buffer.from(job.input.buffer, job.input.byteOffset, job.input.byteLength), { ...job.decode, name: job.name, admit: askBudget(job.id) })
+      : job.input;
+  const into = job.into && new Float32Array(job.into.buffer, job.into.offset * 4, job.into.length);
+  const t = job.transform ? transformSample(img, job.transform) : preprocess(img, job.preset, job.opts, into);
+  const pixels = img.width * img.height;
+  if (into && t.data === into) return { reply: { id: job.id, shape: [...t.shape] }, transfer: [], pixels };
+  return { reply: { id: job.id, shape: [...t.shape], data: t.data }, transfer: [t.data.buffer as ArrayBuffer], pixels };
+}
+
 parentPort!.on('message', async (job: PoolJob | GreyJob | Admitted) => {
   if ('admitted' in job) {
     waiting.get(job.admitted)?.();
@@ -72,18 +96,9 @@ parentPort!.on('message', async (job: PoolJob | GreyJob | Admitted) => {
       parentPort!.postMessage(reply, [reply.data.buffer as ArrayBuffer]);
       return;
     }
-    const img =
-      typeof job.input === 'string' || job.input instanceof Uint8Array
-        ? await decodeImage(typeof job.input === 'string' ? job.input : Buffer.from(job.input.buffer, job.input.byteOffset, job.input.byteLength), { ...job.decode, name: job.name, admit: askBudget(job.id) })
-        : job.input;
-    const into = job.into && new Float32Array(job.into.buffer, job.into.offset * 4, job.into.length);
-    const t = job.transform ? transformSample(img, job.transform) : preprocess(img, job.preset, job.opts, into);
-    if (into && t.data === into) {
-      parentPort!.postMessage({ id: job.id, shape: [...t.shape] } satisfies PoolReply);
-    } else {
-      const reply: PoolReply = { id: job.id, shape: [...t.shape], data: t.data };
-      parentPort!.postMessage(reply, [t.data.buffer as ArrayBuffer]);
-    }
+    const { reply, transfer, pixels } = await runJob(job);
+    parentPort!.postMessage(reply, transfer);
+    if (pixels >= GC_PIXELS) collect();
   } catch (e) {
     parentPort!.postMessage({ id: job.id, error: (e as Error).message } satisfies PoolReply);
   }
