@@ -1,6 +1,6 @@
 // `npm run bench`: our figures next to PyTorch's, measured in the same run.
 //
-//   npm run bench                       infer, classify, explain, train (about 11 minutes)
+//   npm run bench                       infer, classify, memory, explain, train (about 14 minutes)
 //   npm run bench -- infer fashion      only the named sections
 //
 // zoo (every model at batch 1 and 16, 10-20 minutes; ALEXNET_BENCH_MODELS=a,b for
@@ -22,6 +22,7 @@ const TRAIN_TUNABLES = glibcTunables('train');
 const SECTIONS: Record<string, { tunables: string; byDefault: boolean; run: () => Promise<void> }> = {
   infer: { tunables: INFER_TUNABLES, byDefault: true, run: async () => (await import('./bench/infer.js')).inferSection() },
   classify: { tunables: INFER_TUNABLES, byDefault: true, run: async () => (await import('./bench/classify.js')).classifySection() },
+  memory: { tunables: INFER_TUNABLES, byDefault: true, run: async () => (await import('./bench/memory.js')).memorySection() },
   explain: { tunables: INFER_TUNABLES, byDefault: true, run: async () => (await import('./bench/explain.js')).explainSection() },
   train: { tunables: TRAIN_TUNABLES, byDefault: true, run: async () => (await import('./bench/train.js')).trainSection() },
   zoo: { tunables: INFER_TUNABLES, byDefault: false, run: async () => (await import('./bench/zoo.js')).zooSection() },

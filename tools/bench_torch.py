@@ -124,6 +124,21 @@ def classify(folder, batch, threads):
         print(json.dumps({"workers": workers, "seconds": time.perf_counter() - t}), flush=True)
 
 
+def classify_peak(folder, batch):
+    """One pass over the folder as classify's DataLoader does it (no workers: the peak of a
+    single process), then the process's peak RSS."""
+    import resource
+    import torchvision
+    files = sorted(os.path.join(folder, f) for f in os.listdir(folder))
+    model = torchvision.models.alexnet().eval()
+    loader = torch.utils.data.DataLoader(Folder(files), batch_size=batch, num_workers=0)
+    with torch.no_grad():
+        for x in loader:
+            torch.softmax(model(x), 1).topk(5)
+    print(json.dumps({"task": "classify-peak", "images": len(files),
+                      "peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
+
+
 def classify_one(weights, image):
     import torchvision
     from PIL import Image
@@ -327,7 +342,7 @@ def zoo(name, size, layout, threads):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("task", choices=["infer", "classify", "classify-one", "save-alexnet", "train", "fashion", "zoo"])
+    ap.add_argument("task", choices=["infer", "classify", "classify-peak", "classify-one", "save-alexnet", "train", "fashion", "zoo"])
     ap.add_argument("--batches", default="1,16")
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--threads", type=int, default=2)
@@ -359,6 +374,8 @@ def main():
         infer([int(b) for b in a.batches.split(",")], a.threads)
     elif a.task == "classify":
         classify(a.folder, a.batch, a.threads)
+    elif a.task == "classify-peak":
+        classify_peak(a.folder, a.batch)
     elif a.task == "classify-one":
         classify_one(a.weights, a.image)
     elif a.task == "train":

@@ -1,7 +1,7 @@
 // Shared pieces of the benchmark: timing loops and the PyTorch runner.
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -95,3 +95,15 @@ export function median(values: readonly number[]): number {
 }
 
 export const f1 = (n: number) => n.toFixed(1);
+
+/** Peak RSS in MB of `alexnet classify ARGS` as a user runs it (the launcher, its tunables). */
+export function classifyRss(args: string[], home: string, rssFile: string): number {
+  writeFileSync(rssFile, '');
+  const env: NodeJS.ProcessEnv = { ...process.env, ALEXNET_HOME: home, ALEXNET_BENCH_RSS_FILE: rssFile };
+  delete env['GLIBC_TUNABLES']; // the launcher sets it itself, as for a user
+  const hook = join(ROOT, 'tools', 'bench', 'maxrss.mjs');
+  const r = spawnSync(process.execPath, ['--import', hook, join(ROOT, 'bin', 'alexnet.js'), 'classify', ...args], { env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`alexnet classify ${args.join(' ')} failed: ${r.stderr}`);
+  const kb = readFileSync(rssFile, 'utf8').trim().split('\n').map(Number);
+  return Math.max(...kb) / 1024;
+}

@@ -6,8 +6,7 @@
 // code on tools/keras_torch.py for the Keras ones, and tools/torch_models.py's alexnet_v2
 // and bvlc_alexnet; eval mode, no_grad, 2 threads (tools/bench_torch.py zoo).
 // ALEXNET_BENCH_MODELS=a,b limits the section to those models.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -21,7 +20,7 @@ import { generate } from '../../src/nn/init.js';
 import { modelBytes } from '../../src/runtime/compile.js';
 import { Session } from '../../src/runtime/session.js';
 import { BUNDLE_FORMAT, saveBundle } from '../../src/weights/bundle.js';
-import { f1, median, ROOT, torchServer, type TorchServer } from './common.js';
+import { classifyRss, f1, median, ROOT, torchServer, type TorchServer } from './common.js';
 
 const BATCHES = [1, 16] as const;
 /** Seconds of interleaved timing per model and batch (both sides), after the warm-up. */
@@ -53,18 +52,6 @@ async function interleave(ours: () => Promise<number>, theirs: (() => Promise<nu
     if (theirs) await run(theirs, b);
   }
   return [median(a), theirs ? median(b) : NaN];
-}
-
-/** Peak RSS in MB of `alexnet classify IMAGE --weights FILE` as a user runs it (the launcher, its tunables). */
-function classifyRss(args: string[], home: string, rssFile: string): number {
-  writeFileSync(rssFile, '');
-  const env: NodeJS.ProcessEnv = { ...process.env, ALEXNET_HOME: home, ALEXNET_BENCH_RSS_FILE: rssFile };
-  delete env['GLIBC_TUNABLES']; // the launcher sets it itself, as for a user
-  const hook = join(ROOT, 'tools', 'bench', 'maxrss.mjs');
-  const r = spawnSync(process.execPath, ['--import', hook, join(ROOT, 'bin', 'alexnet.js'), 'classify', ...args], { env, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`alexnet classify ${args.join(' ')} failed: ${r.stderr}`);
-  const kb = readFileSync(rssFile, 'utf8').trim().split('\n').map(Number);
-  return Math.max(...kb) / 1024;
 }
 
 interface ZooRow {
