@@ -40,7 +40,9 @@ export function conv2d(net: Net, x: Feature, o: Conv2dOptions): Feature {
   const pointwise = kh === 1 && kw === 1 && o.stride[0] === 1 && o.stride[1] === 1 && noPad;
   let y: Value;
   let layout: Layout;
-  if (net.opts.lowerToGemm && groups === 1 && o.weightLayout === 'HWIO' && (whole || pointwise)) {
+  // A pointwise conv is lowered only when its input is already NHWC (fc7 after a lowered
+  // fc6): inside a conv net the Gemm's layout would cost two transposes of the map.
+  if (net.opts.lowerToGemm && groups === 1 && o.weightLayout === 'HWIO' && (whole || (pointwise && x.views.NHWC !== undefined))) {
     // Gemm on NHWC rows: HWIO flattens to [kh*kw*cin, cout] in the same (h, w, c) order.
     const rows = b.reshape(net.as(x, 'NHWC'), [-1, whole ? kh * kw * c : c], `${o.scope}/rows`);
     const w2 = b.reshape(weights, [kh * kw * cin, o.filters], `${o.scope}/weights_2d`);

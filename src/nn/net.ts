@@ -37,9 +37,9 @@ export interface LayerInfo {
 /** Options that apply to every layer of a build. */
 export interface NetOptions {
   /**
-   * Lower 1x1 and whole-input convolutions (fc6, fc7, fc8) to Gemm on NHWC rows: several
-   * times faster in ORT than Conv (docs/design/graph-and-onnx.md), and the same
-   * arithmetic. false keeps the readable
+   * Lower whole-input convolutions (fc6, fc7, fc8), and 1x1 convolutions whose input is
+   * already NHWC, to Gemm on NHWC rows: several times faster in ORT than Conv
+   * (docs/design/graph-and-onnx.md), and the same arithmetic. false keeps the readable
    * reference path (plain Conv), which tests compare against.
    */
   lowerToGemm: boolean;

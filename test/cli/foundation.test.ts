@@ -57,7 +57,11 @@ describe('alexnet summary', () => {
   test('the table has every layer and the totals line; options change shapes', async () => {
     const r = await alexnet(['summary', '--model', 'alexnet_v2', '--input', '300x400', '--classes', '50', '--no-squeeze']);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /alexnet_v2\/fc8\s+Conv→Gemm\s+1x1\/1 SAME\s+\[1,4,7,50\]\s+204,850/);
+    // fc6 over a 8x11 pool5 is a plain conv, so fc7 and fc8 (1x1 over NCHW maps) stay convs
+    assert.match(r.stdout, /alexnet_v2\/fc8\s+Conv\s+1x1\/1 SAME\s+\[1,4,7,50\]\s+204,850/);
+    // at 224x224 fc6 covers its 5x5 input and is a Gemm, and fc7 and fc8 follow on its rows
+    const small = await alexnet(['summary', '--model', 'alexnet_v2']);
+    assert.match(small.stdout, /alexnet_v2\/fc7\s+Conv→Gemm\s+1x1\/1 SAME\s+\[1,1,1,4096\]/);
     assert.match(r.stdout, /total: 46,411,762 parameters/);
     const gp = await alexnet(['summary', '--model', 'alexnet_v2', '--input', '256x256', '--global-pool', '--json']);
     const j = JSON.parse(gp.stdout) as { layers: { name: string; outputShape: number[] }[] };
