@@ -16,6 +16,18 @@ export function alexnet(args: string[], env: Record<string, string> = {}): Promi
   return runNode(['--import', 'tsx', join(ROOT, 'src', 'cli', 'bin.ts'), ...args], env);
 }
 
+/**
+ * The CLI's main() in this process, output captured: for checks that end before any work
+ * (argument validation), where a child process would only add its start-up time.
+ */
+export async function alexnetHere(args: string[]): Promise<Omit<CliResult, 'signal'>> {
+  const { main } = await import('../../src/cli/main.js');
+  let stdout = '';
+  let stderr = '';
+  const status = await main(args, { out: (s) => void (stdout += s), err: (s) => void (stderr += s), isTTY: false, outIsTTY: false });
+  return { status, stdout, stderr };
+}
+
 /** alexnet() with the child process handed to `started` (to send it signals). */
 export function alexnetWith(args: string[], started: (p: ChildProcess) => void): Promise<CliResult> {
   return runNode(['--import', 'tsx', join(ROOT, 'src', 'cli', 'bin.ts'), ...args], {}, started);

@@ -10,7 +10,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ROOT } from '../helpers.js';
-import { alexnet, alexnetBin } from './cli_helpers.js';
+import { alexnet, alexnetBin, alexnetHere } from './cli_helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'alexnet-flags-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -52,7 +52,7 @@ describe('every command builds alexnet unless told otherwise', () => {
 
   test('the help of each says so', async () => {
     for (const cmd of ['run', 'summary', 'export', 'classify', 'train', 'eval']) {
-      const r = await alexnet([cmd, '--help']);
+      const r = await alexnetHere([cmd, '--help']);
       assert.match(r.stdout, /-m, --model NAME +the model.*\(default alexnet;/, cmd);
     }
   });
@@ -113,7 +113,7 @@ describe('wrong calls exit 2, before any work', () => {
       ['eval', '--weights', missing, '--data', missing, '--input', '10x10'],
     ];
     for (const argv of calls) {
-      const r = await alexnet(argv);
+      const r = await alexnetHere(argv);
       assert.equal(r.status, 2, `${argv.join(' ')}: ${r.stderr}`);
       assert.equal(r.stderr, msg, argv.join(' '));
     }
@@ -136,7 +136,7 @@ describe('numbers are checked up front, with the flag and its range', () => {
   ];
   for (const [argv, message] of cases) {
     test(argv.join(' '), async () => {
-      const r = await alexnet(argv);
+      const r = await alexnetHere(argv);
       assert.equal(r.status, 2);
       assert.equal(r.stderr, message);
       assert.equal(r.stdout, '');
@@ -144,9 +144,9 @@ describe('numbers are checked up front, with the flag and its range', () => {
   }
 
   test('a negative number is still a value where it is allowed, and a positional after --', async () => {
-    const r = await alexnet(['train', '--data', 'd', '--out', 'o', '--lr', '-1']);
+    const r = await alexnetHere(['train', '--data', 'd', '--out', 'o', '--lr', '-1']);
     assert.equal(r.stderr, 'alexnet: --lr must be a positive number, got "-1"\n', 'the value reaches the check, not parseArgs');
-    const files = await alexnet(['classify', '--top', '1', '--', '-1.jpg']);
+    const files = await alexnetHere(['classify', '--top', '1', '--', '-1.jpg']);
     assert.equal(files.status, 1);
     assert.equal(files.stderr, 'alexnet: -1.jpg: no such file or directory\n');
   });
