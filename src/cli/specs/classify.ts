@@ -8,7 +8,8 @@ export const classifySpec: CommandSpec = {
   description:
     'Classifies images with pretrained weights: by default the ones `alexnet weights download NAME` keeps in $ALEXNET_HOME ' +
     '(~/.cache/alexnet-ts). The first run with a weights file builds an ORT-optimised model in $ALEXNET_HOME/cache, so later runs start fast. ' +
-    'Results are printed as each batch finishes. A file that fails to decode is reported and the others are still classified; the exit status is then 1.',
+    'Results are printed as each batch finishes. A file that fails to decode is reported and the others are still classified; the exit status is then 1. ' +
+    'Images are decoded a few at a time, at most 100 M pixels at once (a larger image alone), so memory does not grow with the number of images.',
   positionals: [{ name: 'IMAGE... | DIR', help: 'image files (JPEG, PNG, WebP, GIF, TIFF, AVIF) or folders, walked recursively' }],
   options: [
     modelOption('the model (alexnet_v2 has no published weights)'),
