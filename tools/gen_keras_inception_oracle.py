@@ -12,7 +12,6 @@ size at which every BatchNorm averages over more than one pixel per image (mixed
     /usr/bin/python3 tools/gen_keras_inception_oracle.py --out test/.generated [--models inception_v3,...]
 """
 import argparse
-import json
 import os
 import sys
 
@@ -41,18 +40,11 @@ def main():
     out_dir = os.path.join(a.out, 'keras')
     os.makedirs(out_dir, exist_ok=True)
     torch.manual_seed(a.seed)
-    gk.GRAD.update(GRAD)
-    gk.VERSION.update(VERSION)
     for name in a.models.split(','):
-        done = os.path.join(out_dir, name + '.json')
-        if not a.force and os.path.exists(done):
-            with open(done) as f:
-                if json.load(f).get('version', 1) == VERSION[name]:
-                    print('%s: up to date' % name)
-                    continue
-        # gen_keras_oracle's gradient size is one module-level number
-        gk.GRAD_SIZE = GRAD_SIZE.get(name, gk.GRAD_SIZE)
-        gk.generate(name, out_dir, a.seed)
+        if not a.force and gk.up_to_date(out_dir, name, VERSION[name]):
+            print('%s: up to date' % name)
+            continue
+        gk.generate(name, out_dir, a.seed, VERSION[name], GRAD.get(name), GRAD_SIZE.get(name, gk.GRAD_SIZE))
 
 
 if __name__ == '__main__':

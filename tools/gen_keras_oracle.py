@@ -117,35 +117,38 @@ def save_notop(name, model, path, naming):
     kt.save_h5(notop, path, naming)
 
 
-def _grads(name, model, x, dtype):
-    small = kt.build(name, input_shape=(GRAD_SIZE, GRAD_SIZE, 3))
+def _grads(name, model, x, dtype, names):
+    small = kt.build(name, input_shape=x.shape[1:])
     small.load_state_dict(model.state_dict())
     small.to(dtype)
     logits = small(torch.from_numpy(x).to(dtype), bn_training=True)
     loss = torch.nn.functional.cross_entropy(logits, torch.tensor(GRAD_LABELS))
     loss.backward()
     params = {'%s/%s' % (l, w): t for l, w, t in small.named_weights()}
-    return float(loss), params, {n: params[n].grad.double().numpy() for n in GRAD[name]}
+    return float(loss), params, {n: params[n].grad.double().numpy() for n in names}
 
 
-def grad_oracle(name, model, out_dir, seed):
-    """Cross-entropy gradients at GRAD_SIZE with BN in training mode, float64; and how far
-    PyTorch's own float32 gradients are from them (the conditioning of each)."""
+def grad_oracle(name, model, out_dir, seed, names, size):
+    """Cross-entropy gradients of the parameters `names` at size x size with BN in training
+    mode, float64; and how far PyTorch's own float32 gradients are from them (the
+    conditioning of each)."""
     rng = np.random.default_rng(seed + 2)
-    x = rng.standard_normal((len(GRAD_LABELS), GRAD_SIZE, GRAD_SIZE, 3)).astype(np.float32)
-    loss, params, g64 = _grads(name, model, x, torch.float64)
-    _, _, g32 = _grads(name, model, x, torch.float32)
-    f32_error = {n: float(np.abs(g32[n] - g64[n]).max() / np.abs(g64[n]).max()) for n in GRAD[name]}
+    x = rng.standard_normal((len(GRAD_LABELS), size, size, 3)).astype(np.float32)
+    loss, params, g64 = _grads(name, model, x, torch.float64, names)
+    _, _, g32 = _grads(name, model, x, torch.float32, names)
+    f32_error = {n: float(np.abs(g32[n] - g64[n]).max() / np.abs(g64[n]).max()) for n in names}
     grads = {'grad/' + n: g.astype(np.float32) for n, g in g64.items()}
     # the moving statistics after the step (Keras momentum 0.99, PyTorch's unbiased variance)
     stats = {n: params[n].numpy().astype(np.float32) for n in params if n.endswith('moving_variance')}
     write_safetensors(os.path.join(out_dir, name + '_grad.safetensors'),
                       {'input': x, **grads, **{'after/' + k: v for k, v in list(stats.items())[:2]}})
-    return {'size': GRAD_SIZE, 'labels': GRAD_LABELS, 'loss': loss, 'params': GRAD[name],
+    return {'size': size, 'labels': GRAD_LABELS, 'loss': loss, 'params': names,
             'torchFloat32Error': f32_error, 'runningVar': list(stats)[:2]}
 
 
-def generate(name, out_dir, seed):
+def generate(name, out_dir, seed, version, grad=None, grad_size=GRAD_SIZE):
+    """One model's fixtures; `grad` names the parameters whose gradients are checked at
+    grad_size (none: no gradient fixture)."""
     _, _, mode, size = kt.ARCHS[name]
     naming = 'vgg' if name.startswith('vgg') else 'later'
     model = kt.build(name)
@@ -158,10 +161,10 @@ def generate(name, out_dir, seed):
     save_notop(name, model, os.path.join(out_dir, name + '_notop.h5'), naming)
     write_safetensors(os.path.join(out_dir, name + '.safetensors'), our_weights(model))
     np.ascontiguousarray(x, dtype='<f4').tofile(os.path.join(out_dir, name + '_input.bin'))
-    info = {'model': name, 'version': VERSION[name], 'seed': seed, 'photos': PHOTOS, 'inputShape': list(x.shape), 'mode': mode,
+    info = {'model': name, 'version': version, 'seed': seed, 'photos': PHOTOS, 'inputShape': list(x.shape), 'mode': mode,
             'naming': naming, 'params': model.count_params()}
-    if name in GRAD:
-        info['grad'] = grad_oracle(name, model, out_dir, seed)
+    if grad:
+        info['grad'] = grad_oracle(name, model, out_dir, seed, grad, grad_size)
     with torch.no_grad():
         logits = model.double()(xt.double())
     info['logits'] = logits.numpy().tolist()
@@ -169,6 +172,15 @@ def generate(name, out_dir, seed):
     with open(os.path.join(out_dir, name + '.json'), 'w') as f:
         json.dump(info, f)
     print('%s: params %s, top-1 %s' % (name, info['params'], info['top1']))
+
+
+def up_to_date(out_dir, name, version):
+    """The model's fixtures exist and were written by this version of its generator."""
+    done = os.path.join(out_dir, name + '.json')
+    if not os.path.exists(done):
+        return False
+    with open(done) as f:
+        return json.load(f).get('version', 1) == version
 
 
 def main():
@@ -182,13 +194,10 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     torch.manual_seed(a.seed)
     for name in a.models.split(','):
-        done = os.path.join(out_dir, name + '.json')
-        if not a.force and os.path.exists(done):
-            with open(done) as f:
-                if json.load(f).get('version', 1) == VERSION[name]:
-                    print('%s: up to date' % name)
-                    continue
-        generate(name, out_dir, a.seed)
+        if not a.force and up_to_date(out_dir, name, VERSION[name]):
+            print('%s: up to date' % name)
+            continue
+        generate(name, out_dir, a.seed, VERSION[name], GRAD.get(name))
 
 
 if __name__ == '__main__':
