@@ -30,6 +30,9 @@ export const classifyCommand: Command = {
       batchSize,
       ...(threads ? { threads } : {}),
       cache: !a.flag('no-cache'),
+      // One image decodes in this thread: a worker's start and its own load of sharp would
+      // cost more than the decode (cold start; docs/design/runtime.md).
+      ...(files.length === 1 ? { workers: 0 } : {}),
       decode: maxPixels(a),
       ...(progress ? { onStatus: (s: string) => progress.update(s, true) } : {}),
     }).catch((e: unknown) => {
