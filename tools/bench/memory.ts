@@ -4,7 +4,7 @@
 // pixels in flight (src/data/pixel_budget.ts) and each worker holds one decoded image, so
 // the peak should not grow with the number of images once the model has run (from the
 // second batch on, its working set is resident while the next images decode).
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -20,7 +20,7 @@ const DISTINCT = 4;
 const COUNTS = [1, 16, 32, 64] as const;
 const PHOTOS = ['chelsea.png', 'coffee.png', 'rocket.jpg', 'astronaut.png'];
 
-/** A fixture photo scaled to WIDTH x HEIGHT with seeded grain, so the PNG is as large as a camera's (40-60 MB). */
+/** A fixture photo scaled to WIDTH x HEIGHT with seeded grain, so the PNG does not shrink to a few MB (about 100 MB each). */
 async function hugePhoto(i: number, out: string): Promise<void> {
   const src = join(ROOT, 'test', 'fixtures', 'images', PHOTOS[i % PHOTOS.length]!);
   const rgb = await sharp(src).removeAlpha().resize(WIDTH, HEIGHT, { fit: 'fill' }).raw().toBuffer();
@@ -58,7 +58,8 @@ export async function memorySection(): Promise<void> {
       rows.push([String(n), (n * WIDTH * HEIGHT / 1e9).toFixed(2), ours.toFixed(0), Number.isNaN(theirs) ? 'n/a' : theirs.toFixed(0), ratio]);
     }
     console.log(table(['>images', '>Gpixels', '>ours peak MB', '>PyTorch peak MB', '>ours/PyTorch'], rows));
-    console.log(`\nOurs: bin/alexnet.js classify DIR, ${DISTINCT} distinct PNGs linked as many times as the row says, ORT cache built; 2 workers.`);
+    const mb = photos.map((p) => statSync(p).size / 1e6).sort((a, b) => a - b);
+    console.log(`\nOurs: bin/alexnet.js classify DIR, ${DISTINCT} distinct PNGs (${mb[0]!.toFixed(0)}-${mb[mb.length - 1]!.toFixed(0)} MB) linked as many times as the row says, ORT cache built; 2 workers.`);
     console.log('PyTorch: PIL + torchvision transforms, DataLoader without workers, 2 threads; the same folders.\n');
   } finally {
     rmSync(tmp, { recursive: true, force: true });
