@@ -1,6 +1,7 @@
 // A fresh process per model (started by ./isolate.ts): it runs one MeasureJob and sends
 // progress and the result back over IPC, so each model's peak RSS is its own process's
 // high-water mark, untouched by the models measured before it.
+import { peakRssKb } from '../util/peak_rss.js';
 import { measureModel, type MeasureJob, type Prepared } from './measure.js';
 
 type ToParent =
@@ -11,8 +12,7 @@ type ToParent =
 const send = (m: ToParent) => new Promise<void>((resolve) => process.send!(m, undefined, {}, () => resolve()));
 
 process.once('message', ({ job, prepared }: { job: MeasureJob; prepared: Prepared }) => {
-  // resourceUsage().maxRSS is in kilobytes (getrusage's ru_maxrss)
-  const peak = () => Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
+  const peak = () => Math.round((peakRssKb() / 1024) * 10) / 10;
   measureModel(job, prepared, (phase, done, total) => void send({ type: 'progress', phase, done, total }), peak)
     .then((result) => send({ type: 'result', result }))
     .catch((e: Error) => send({ type: 'error', message: e.message }))
