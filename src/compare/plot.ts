@@ -94,7 +94,7 @@ export function chartAccuracy(r: CompareResult): { title: string; of: (m: ModelR
   return { title: 'ImageNet top-1 % (published)', of: (m) => m.published?.top1 ?? null };
 }
 
-export function chartPoints(r: CompareResult): { points: ChartPoint[]; left: string[]; batch: number; yTitle: string } {
+export function chartPoints(r: CompareResult): { points: ChartPoint[]; left: string[]; batch: number; yTitle: string; xDomain: number[]; yDomain: number[] } {
   const batch = referenceBatch(Object.keys(r.models[0]?.msPerImage ?? { 16: 0 }).map(Number));
   const acc = chartAccuracy(r);
   const maxParams = Math.max(1, ...r.models.map((m) => m.params));
@@ -108,7 +108,7 @@ export function chartPoints(r: CompareResult): { points: ChartPoint[]; left: str
   }
   const { xDomain, yDomain } = domains(points);
   placeLabels(points, xDomain, yDomain);
-  return { points, left, batch, yTitle: acc.title };
+  return { points, left, batch, yTitle: acc.title, xDomain, yDomain };
 }
 
 /**
@@ -126,10 +126,9 @@ function domains(points: readonly ChartPoint[]): { xDomain: number[]; yDomain: n
 
 /** The Vega-Lite spec of the chart. */
 export function chartSpec(r: CompareResult): Record<string, unknown> {
-  const { points, left, batch, yTitle } = chartPoints(r);
+  const { points, left, batch, yTitle, xDomain, yDomain } = chartPoints(r);
   const subtitle = [`${r.machine.cpu}, ${r.machine.threads} ORT threads; bubble area proportional to parameters`];
   if (left.length) subtitle.push(`not shown (no accuracy): ${left.join(', ')}`);
-  const { xDomain, yDomain } = domains(points);
   const x = { field: 'ms', type: 'quantitative', title: `ms/image at batch ${batch} (log scale)`, scale: { type: 'log', domain: xDomain, nice: false } };
   const y = { field: 'accuracy', type: 'quantitative', title: yTitle, scale: { domain: yDomain, nice: false } };
   return {
