@@ -9,14 +9,10 @@ import sharp from 'sharp';
 import { createClassifier } from '../../src/classify/classifier.js';
 import { table } from '../../src/cli/format.js';
 import { expandImagePaths } from '../../src/data/files.js';
-import { getModel } from '../../src/models/registry.js';
-import { randomWeights } from '../../src/models/params.js';
-import { cachedWeightsPath, BUNDLE_FORMAT, saveBundle } from '../../src/weights/bundle.js';
-import { f1, median, PYTHON, ROOT, torch, torchAvailable, torchServer } from './common.js';
+import { f1, median, PHOTOS, photoPath, PYTHON, ROOT, seedAlexnet, torch, torchAvailable, torchServer } from './common.js';
 
 const ROUNDS = 8;
 
-const PHOTOS = ['chelsea.png', 'coffee.png', 'rocket.jpg', 'astronaut.png'];
 
 /** 64 JPEGs of camera-like sizes cut from the fixture photos (quality 90). */
 async function makeFolder(dir: string): Promise<void> {
@@ -24,7 +20,7 @@ async function makeFolder(dir: string): Promise<void> {
   const sizes = [[500, 375], [640, 427], [375, 500], [800, 600]] as const;
   for (let i = 0; i < 64; i++) {
     const [w, h] = sizes[i % sizes.length]!;
-    const src = join(ROOT, 'test', 'fixtures', 'images', PHOTOS[Math.floor(i / 4) % PHOTOS.length]!);
+    const src = photoPath(PHOTOS[Math.floor(i / 4) % PHOTOS.length]!);
     await sharp(src).resize(w, h, { fit: 'cover', position: i % 3 === 0 ? 'left' : i % 3 === 1 ? 'centre' : 'right' }).jpeg({ quality: 90 }).toFile(join(dir, `img${String(i).padStart(2, '0')}.jpg`));
   }
 }
@@ -51,9 +47,7 @@ export async function classifySection(): Promise<void> {
   process.env['ALEXNET_HOME'] = home;
   try {
     await makeFolder(folder);
-    const spec = getModel('alexnet');
-    const m = spec.build();
-    await saveBundle(cachedWeightsPath('alexnet'), randomWeights(m, 0), { format: BUNDLE_FORMAT, model: 'alexnet', numClasses: 1000, preprocess: 'torchvision', labels: 'imagenet1k' });
+    await seedAlexnet(home);
     const { files } = await expandImagePaths([folder]);
 
     // Passes over the folder alternate between ours and PyTorch (one pass each with 0 and 2

@@ -3,8 +3,22 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomWeights } from '../../src/models/params.js';
+import { getModel } from '../../src/models/registry.js';
+import { BUNDLE_FORMAT, saveBundle } from '../../src/weights/bundle.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
+
+/** The test photos the bench cuts and scales its images from. */
+export const PHOTOS = ['chelsea.png', 'coffee.png', 'rocket.jpg', 'astronaut.png'];
+export const photoPath = (name: string) => join(ROOT, 'test', 'fixtures', 'images', name);
+
+/** Seeded torchvision alexnet weights where `alexnet weights download alexnet` puts them, in the $ALEXNET_HOME `home`. */
+export async function seedAlexnet(home: string): Promise<void> {
+  await saveBundle(join(home, 'weights', 'alexnet.safetensors'), randomWeights(getModel('alexnet').build(), 0), {
+    format: BUNDLE_FORMAT, model: 'alexnet', numClasses: 1000, preprocess: 'torchvision', labels: 'imagenet1k',
+  });
+}
 export const PYTHON = '/usr/bin/python3';
 
 export interface Timing {

@@ -10,7 +10,7 @@ import { table } from '../../src/cli/format.js';
 import { getModel } from '../../src/models/registry.js';
 import { randomWeights } from '../../src/models/params.js';
 import { BUNDLE_FORMAT, cachedWeightsPath, saveBundle } from '../../src/weights/bundle.js';
-import { median, ROOT } from './common.js';
+import { median, photoPath, ROOT } from './common.js';
 
 const RUNS = 5;
 
@@ -20,7 +20,7 @@ export async function explainSection(): Promise<void> {
   const home = join(tmp, 'home');
   try {
     const photo = join(tmp, 'photo.jpg');
-    await sharp(join(ROOT, 'test', 'fixtures', 'images', 'chelsea.png')).resize(640, 427, { fit: 'cover' }).jpeg({ quality: 90 }).toFile(photo);
+    await sharp(photoPath('chelsea.png')).resize(640, 427, { fit: 'cover' }).jpeg({ quality: 90 }).toFile(photo);
     const m = getModel('alexnet').build();
     const prevHome = process.env['ALEXNET_HOME'];
     process.env['ALEXNET_HOME'] = home;

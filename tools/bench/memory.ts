@@ -9,20 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { table } from '../../src/cli/format.js';
-import { getModel } from '../../src/models/registry.js';
-import { randomWeights } from '../../src/models/params.js';
-import { BUNDLE_FORMAT, saveBundle } from '../../src/weights/bundle.js';
-import { classifyRss, ROOT, torch, torchAvailable } from './common.js';
+import { classifyRss, PHOTOS, photoPath, seedAlexnet, torch, torchAvailable } from './common.js';
 
 const WIDTH = 8000;
 const HEIGHT = 6000;
 const DISTINCT = 4;
 const COUNTS = [1, 16, 32, 64] as const;
-const PHOTOS = ['chelsea.png', 'coffee.png', 'rocket.jpg', 'astronaut.png'];
 
 /** A fixture photo scaled to WIDTH x HEIGHT with seeded grain, so the PNG does not shrink to a few MB (about 100 MB each). */
 async function hugePhoto(i: number, out: string): Promise<void> {
-  const src = join(ROOT, 'test', 'fixtures', 'images', PHOTOS[i % PHOTOS.length]!);
+  const src = photoPath(PHOTOS[i % PHOTOS.length]!);
   const rgb = await sharp(src).removeAlpha().resize(WIDTH, HEIGHT, { fit: 'fill' }).raw().toBuffer();
   let s = i + 1;
   for (let k = 0; k < rgb.length; k++) {
@@ -37,16 +33,14 @@ export async function memorySection(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'alexnet-bench-mem-'));
   try {
     const home = join(tmp, 'home');
-    const m = getModel('alexnet').build();
-    // where `alexnet weights download alexnet` puts the converted weights
-    await saveBundle(join(home, 'weights', 'alexnet.safetensors'), randomWeights(m, 0), { format: BUNDLE_FORMAT, model: 'alexnet', numClasses: 1000, preprocess: 'torchvision', labels: 'imagenet1k' });
+    await seedAlexnet(home);
     const photos: string[] = [];
     for (let i = 0; i < DISTINCT; i++) {
       photos.push(join(tmp, `photo${i}.png`));
       await hugePhoto(i, photos[i]!);
     }
     // the first run builds the ORT cache; every measured run starts from it
-    classifyRss([join(ROOT, 'test', 'fixtures', 'images', 'chelsea.png')], home, join(tmp, 'rss'));
+    classifyRss([photoPath('chelsea.png')], home, join(tmp, 'rss'));
     const rows: string[][] = [];
     for (const n of COUNTS) {
       const dir = join(tmp, `n${n}`);

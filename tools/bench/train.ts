@@ -26,7 +26,7 @@ import { readJsonl } from '../../src/logs/jsonl.js';
 import { train } from '../../src/train/loop.js';
 import { Trainer } from '../../src/train/trainer.js';
 import type { Optimizer } from '../../src/optim/optimizers.js';
-import { f1, median, ROOT, torch, torchServer } from './common.js';
+import { f1, median, photoPath, ROOT, torch, torchServer } from './common.js';
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
@@ -60,7 +60,7 @@ async function photoFolder(dir: string, perClass: number): Promise<void> {
     mkdirSync(join(dir, cls), { recursive: true });
     for (let i = 0; i < perClass; i++) {
       const [w, h] = i % 2 ? [500, 375] : [375, 500];
-      await sharp(join(ROOT, 'test', 'fixtures', 'images', file)).resize(w, h, { fit: 'cover', position: ['left', 'centre', 'right'][i % 3] }).jpeg({ quality: 90 }).toFile(join(dir, cls, `${i}.jpg`));
+      await sharp(photoPath(file)).resize(w, h, { fit: 'cover', position: ['left', 'centre', 'right'][i % 3] }).jpeg({ quality: 90 }).toFile(join(dir, cls, `${i}.jpg`));
     }
   }
 }

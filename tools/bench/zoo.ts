@@ -20,7 +20,7 @@ import { generate } from '../../src/nn/init.js';
 import { modelBytes } from '../../src/runtime/compile.js';
 import { Session } from '../../src/runtime/session.js';
 import { BUNDLE_FORMAT, saveBundle } from '../../src/weights/bundle.js';
-import { classifyRss, f1, median, ROOT, torchServer, type TorchServer } from './common.js';
+import { classifyRss, f1, median, photoPath, torchServer, type TorchServer } from './common.js';
 
 const BATCHES = [1, 16] as const;
 /** Seconds of interleaved timing per model and batch (both sides), after the warm-up. */
@@ -108,7 +108,7 @@ export async function zooSection(): Promise<void> {
   const rows: string[][] = [];
   try {
     const image = join(tmp, 'one.jpg');
-    await sharp(join(ROOT, 'test', 'fixtures', 'images', 'chelsea.png')).jpeg({ quality: 90 }).toFile(image);
+    await sharp(photoPath('chelsea.png')).jpeg({ quality: 90 }).toFile(image);
     for (const name of names) {
       const t = performance.now();
       const r = await benchModel(getModel(name), tmp, image);
